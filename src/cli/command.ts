@@ -1,0 +1,44 @@
+// Base class of every audeep command: documents the global options and turns errors into one clear line.
+
+import {Command, Errors, Flags} from '@oclif/core'
+
+import {UserError} from './errors.js'
+import {getLogger, logOptions, LogLevel, type Logger} from './log.js'
+
+export abstract class AudeepCommand extends Command {
+  // Parsed (and removed from argv) by extractGlobalOptions before oclif sees the line; declared here so that
+  // every command's --help lists them.
+  static override baseFlags = {
+    verbose: Flags.boolean({char: 'v', description: 'Log debug messages and show stack traces of internal errors.', helpGroup: 'GLOBAL'}),
+    quiet: Flags.boolean({char: 'q', description: 'Only log warnings and errors (and, for evaluate, print just "accuracy,uar").', helpGroup: 'GLOBAL'}),
+    'log-file': Flags.string({description: 'Also append all log messages to this file.', helpGroup: 'GLOBAL'}),
+  }
+
+  private _logger?: Logger
+
+  protected get logger(): Logger {
+    this._logger ??= getLogger(this.id ?? 'audeep')
+    return this._logger
+  }
+
+  /** True with -q: commands print only their essential result. */
+  protected get quiet(): boolean {
+    return logOptions().level <= LogLevel.WARNING
+  }
+
+  protected override async catch(err: Error & {exitCode?: number}): Promise<void> {
+    const first = (err.message ?? String(err)).split('\n')[0].replace(/^\s*(›\s*)?(Error:\s*)?/, '')
+    if (err instanceof UserError) {
+      process.stderr.write(`audeep: error: ${first}\n`)
+    } else if (err instanceof Errors.CLIError || err.name?.endsWith('Error') && 'parse' in err) {
+      process.stderr.write(`audeep: error: ${first} (see 'audeep ${this.id?.replaceAll(':', ' ') ?? ''} --help')\n`)
+    } else if (err instanceof Errors.ExitError) {
+      process.exitCode = err.oclif.exit
+      return
+    } else {
+      process.stderr.write(`audeep: internal error: ${first}\n`)
+    }
+    if (logOptions().showStacks && err.stack) process.stderr.write(err.stack + '\n')
+    process.exitCode = err.exitCode && err.exitCode > 0 ? err.exitCode : 1
+  }
+}
