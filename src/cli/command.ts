@@ -27,7 +27,7 @@ export abstract class AudeepCommand extends Command {
   }
 
   protected override async catch(err: Error & {exitCode?: number}): Promise<void> {
-    const first = (err.message ?? String(err)).split('\n')[0].replace(/^\s*(›\s*)?(Error:\s*)?/, '')
+    const first = oneLine(err.message ?? String(err))
     if (err instanceof UserError) {
       process.stderr.write(`audeep: error: ${first}\n`)
     } else if (err instanceof Errors.CLIError || err.name?.endsWith('Error') && 'parse' in err) {
@@ -41,4 +41,14 @@ export abstract class AudeepCommand extends Command {
     if (logOptions().showStacks && err.stack) process.stderr.write(err.stack + '\n')
     process.exitCode = err.exitCode && err.exitCode > 0 ? err.exitCode : 1
   }
+}
+
+/** oclif's parse errors span several lines ("The following errors occurred:", details, a help hint). */
+function oneLine(message: string): string {
+  const lines = message
+    .split('\n')
+    .map((l) => l.replace(/^\s*(›\s*)?(Error:\s*)?/, '').trim())
+    .filter((l) => l !== '' && !/^See more help with/.test(l) && l !== 'The following errors occurred:')
+  // Mutually exclusive flags are reported twice, once from each side.
+  return [...new Set(lines)].join('; ')
 }

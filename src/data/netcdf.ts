@@ -20,8 +20,21 @@ type H5Module = Awaited<typeof h5.ready>
 let h5module: H5Module | undefined
 
 async function h5ready(): Promise<H5Module> {
-  h5module ??= await h5.ready
+  if (h5module === undefined) {
+    h5module = await h5.ready
+    // HDF5 prints its error stack to stderr by default; have it thrown instead, so that a corrupt file
+    // becomes one clear error line.
+    h5module.activate_throwing_error_handler()
+  }
   return h5module
+}
+
+/** The most telling line of an HDF5 error stack, e.g. "truncated file: eof = 600000, ...". */
+function hdfReason(error: unknown): string {
+  const text = String((error as Error)?.message ?? error)
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean)
+  const detail = lines.filter((l) => /\(\):/.test(l)).pop()
+  return detail ? detail.replace(/^.*\(\):\s*/, '') : lines[0] ?? 'unknown error'
 }
 
 const REQUIRED_VARIABLES = ['filename', 'chunk_nr', 'cv_folds', 'partition', 'label_nominal', 'label_numeric', 'features']
@@ -92,7 +105,7 @@ function openHdf(path: string, h5m: H5Module): RawFile {
   try {
     file = new h5.File(path, 'r')
   } catch (error) {
-    throw new UserError(`${path}: cannot read HDF5 data (truncated or corrupt file?): ${String((error as Error).message ?? error)}`)
+    throw new UserError(`${path}: cannot read HDF5 data (${hdfReason(error)})`)
   }
   if (file.file_id < 0n) throw new UserError(`${path}: cannot read HDF5 data (truncated or corrupt file?)`)
   const names = new Set(file.keys())
@@ -161,8 +174,14 @@ async function openClassic(path: string): Promise<RawFile> {
         shape: shape.slice(0, 1),
         kind: 'string',
         read: () => {
-          const raw = reader.getDataVariable(name) as unknown as (string | string[])[]
-          return raw.map((row) => (Array.isArray(row) ? row.join('') : String(row)).replace(/\0+$/, ''))
+          // netcdfjs returns a record (unlimited) char variable as one string per record, sometimes running
+          // past strlen into the next variable's bytes, and a fixed one as a flat list of characters.
+          const raw = reader.getDataVariable(name) as unknown
+          const strlen = shape[1] ?? 1
+          const strip = (s: string): string => s.slice(0, strlen).replace(/\0+$/, '')
+          if (Array.isArray(raw) && raw.length === shape[0] && raw.every((r) => typeof r === 'string')) return (raw as string[]).map(strip)
+          const text = Array.isArray(raw) ? (raw as unknown[]).flat(Infinity).join('') : String(raw)
+          return Array.from({length: shape[0]}, (_, i) => strip(text.slice(i * strlen, (i + 1) * strlen)))
         },
       }
     }
@@ -323,7 +342,7 @@ export async function readDataSet(path: string): Promise<DataSet> {
     return new DataSet({...reader.meta, instances: reader.meta.instances, features})
   } catch (error) {
     if (error instanceof UserError) throw error
-    throw new UserError(`${path}: cannot read features (truncated or corrupt file?): ${(error as Error).message}`)
+    throw new UserError(`${path}: cannot read features (${hdfReason(error)})`)
   } finally {
     reader.close()
   }

@@ -1,0 +1,29 @@
+// Flag definitions shared by several commands, so names, help texts and parsing stay consistent.
+
+import {Flags} from '@oclif/core'
+
+import {parsePartition, type Partition} from '../data/dataset.js'
+import {Random} from '../random.js'
+import type {Logger} from './log.js'
+
+export const seedFlag = Flags.integer({
+  description: 'Seed of the random number generator; the same seed reproduces a run exactly (default: a fresh seed, which is logged).',
+  min: 0,
+  max: 2 ** 32 - 1,
+})
+
+/** A generator for `--seed`, logging the seed it used so that any run can be repeated. */
+export function randomFromSeed(seed: number | undefined, logger: Logger): Random {
+  const used = seed ?? Random.freshSeed()
+  logger.info(`random seed: ${used}${seed === undefined ? ' (pass --seed to reproduce this run)' : ''}`)
+  return new Random(used)
+}
+
+/** One or more partition names (train, devel, test; any case). */
+export function partitionsFlag(options: {description: string; exclusive?: string[]}) {
+  return Flags.string({...options, multiple: true, helpValue: 'PARTITION'})
+}
+
+export function toPartitions(names: readonly string[] | undefined): Partition[] | null {
+  return names === undefined ? null : names.map(parsePartition)
+}

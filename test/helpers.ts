@@ -1,0 +1,47 @@
+// Shared by the tests: where the team's reference material lives, temporary directories, running the CLI.
+
+import {spawnSync} from 'node:child_process'
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join, resolve} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+/** The repository root (tests run from dist/test/...). */
+export const repoRoot = resolve(fileURLToPath(import.meta.url), '../../..')
+
+/** ../shared beside the checkout: reference outputs of the original auDeep and sample data. */
+export const sharedDir = resolve(repoRoot, '..', 'shared')
+export const referenceDir = join(sharedDir, 'reference', 'audeep')
+
+export function reference(...parts: string[]): string {
+  return join(referenceDir, ...parts)
+}
+
+export function fixture(...parts: string[]): string {
+  return join(repoRoot, 'test', 'fixtures', ...parts)
+}
+
+/** A fresh temporary directory, removed when the process exits. */
+export function tempDir(prefix = 'audeep-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  process.on('exit', () => rmSync(dir, {recursive: true, force: true}))
+  return dir
+}
+
+export interface CliResult {
+  status: number | null
+  stdout: string
+  stderr: string
+}
+
+/** Runs the built CLI (bin/run.js) as a user would. */
+export function runCli(args: string[], options: {cwd?: string; input?: string; env?: NodeJS.ProcessEnv} = {}): CliResult {
+  const result = spawnSync(process.execPath, [join(repoRoot, 'bin', 'run.js'), ...args], {
+    cwd: options.cwd ?? repoRoot,
+    input: options.input ?? '',
+    encoding: 'utf8',
+    env: {...process.env, ...options.env},
+    maxBuffer: 256 * 1024 * 1024,
+  })
+  return {status: result.status, stdout: result.stdout, stderr: result.stderr}
+}
