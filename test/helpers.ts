@@ -21,10 +21,13 @@ export function fixture(...parts: string[]): string {
   return join(repoRoot, 'test', 'fixtures', ...parts)
 }
 
+const tempDirs: string[] = []
+
 /** A fresh temporary directory, removed when the process exits. */
 export function tempDir(prefix = 'audeep-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix))
-  process.on('exit', () => rmSync(dir, {recursive: true, force: true}))
+  if (tempDirs.length === 0) process.on('exit', () => tempDirs.forEach((d) => rmSync(d, {recursive: true, force: true})))
+  tempDirs.push(dir)
   return dir
 }
 

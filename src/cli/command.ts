@@ -17,7 +17,7 @@ export abstract class AudeepCommand extends Command {
   private _logger?: Logger
 
   protected get logger(): Logger {
-    this._logger ??= getLogger(this.id ?? 'audeep')
+    this._logger ??= getLogger(this.id?.replaceAll(':', ' ') ?? 'audeep')
     return this._logger
   }
 

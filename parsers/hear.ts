@@ -1,0 +1,156 @@
+// A HEAR benchmark task directory (hear-preprocess output) as an auDeep data set:
+//   task_metadata.json      split_mode, splits, embedding_type, prediction_type, ...
+//   labelvocabulary.csv     "idx,label": the label map
+//   <split>.json            file name -> list of labels
+//   <rate>/<split>/<file>   the audio, one folder per sample rate
+// k-fold tasks (splits fold00..foldNN) become cross-validation folds (VALID in the file's own fold);
+// train/valid/test tasks become partitions TRAIN/DEVEL/TEST. Instances come split by split in the task's
+// order, files sorted by name; the stored filename is the file name HEAR uses as its key. Only scene tasks
+// with exactly one label per clip fit auDeep's data model; event and true multi-label tasks are refused.
+
+import path from 'node:path'
+
+import {UserError} from '../src/cli/errors.js'
+import {getLogger} from '../src/cli/log.js'
+import {Partition, type Split} from '../src/data/dataset.js'
+import {isFile, listDirectory, listSubdirectories, nonBlankLines, parseIntStrict, readTextFile, splitCsvLine, validInFold} from './common.js'
+import type {ParsedDataSet, ParsedInstance, Parser} from './types.js'
+
+const log = getLogger('parsers.hear')
+
+const SPLIT_PARTITIONS: Readonly<Record<string, Partition>> = {train: Partition.TRAIN, valid: Partition.DEVEL, test: Partition.TEST}
+
+interface TaskMetadata {
+  task_name?: unknown
+  embedding_type?: unknown
+  split_mode?: unknown
+  splits?: unknown
+  nfolds?: unknown
+}
+
+async function readJson(file: string): Promise<unknown> {
+  const text = await readTextFile(file)
+  try {
+    return JSON.parse(text)
+  } catch (error) {
+    throw new UserError(`${file}: invalid JSON (${(error as Error).message})`)
+  }
+}
+
+async function rateDirectories(basedir: string): Promise<number[]> {
+  return (await listSubdirectories(basedir))
+    .map((d) => parseIntStrict(d.name))
+    .filter((r): r is number => r !== null && r > 0)
+    .sort((a, b) => a - b)
+}
+
+/** Python's str() of a JSON scalar label, which is how heareval keys labels. */
+function labelString(label: unknown): string | null {
+  if (typeof label === 'string') return label
+  if (typeof label === 'number' && Number.isFinite(label)) return String(label)
+  return null
+}
+
+export class HearParser implements Parser {
+  readonly name: string
+
+  /** @param sampleRate which `<rate>/` folder to read; by default the only one, or the highest. */
+  constructor(private readonly sampleRate?: number) {
+    this.name = sampleRate === undefined ? 'hear' : `hear:${sampleRate}`
+  }
+
+  async canParse(basedir: string): Promise<boolean> {
+    return (
+      (await isFile(path.join(basedir, 'task_metadata.json'))) &&
+      (await isFile(path.join(basedir, 'labelvocabulary.csv'))) &&
+      (await rateDirectories(basedir)).length > 0
+    )
+  }
+
+  async parse(basedir: string): Promise<ParsedDataSet> {
+    const root = path.resolve(basedir)
+    if (!(await this.canParse(root))) {
+      throw new UserError(`${root}: not a HEAR task directory (needs task_metadata.json, labelvocabulary.csv and a <sample rate>/ folder)`)
+    }
+    const metaPath = path.join(root, 'task_metadata.json')
+    const meta = (await readJson(metaPath)) as TaskMetadata
+    if (meta === null || typeof meta !== 'object') throw new UserError(`${metaPath}: expected a JSON object`)
+    if (meta.embedding_type !== undefined && meta.embedding_type !== 'scene') {
+      throw new UserError(`${metaPath}: embedding_type '${String(meta.embedding_type)}' is not supported; auDeep data sets hold one label per clip, so only scene tasks can be read`)
+    }
+    const splits = meta.splits
+    if (!Array.isArray(splits) || splits.length === 0 || !splits.every((s) => typeof s === 'string')) {
+      throw new UserError(`${metaPath}: 'splits' must be a non-empty list of split names`)
+    }
+    const kfold = splits.every((s) => /^fold\d+$/.test(s))
+    if (!kfold && !splits.every((s) => s in SPLIT_PARTITIONS)) {
+      throw new UserError(`${metaPath}: splits ${JSON.stringify(splits)} are neither fold00..foldNN nor train/valid/test`)
+    }
+
+    const labelMap = await this.readVocabulary(path.join(root, 'labelvocabulary.csv'))
+    const rateDir = path.join(root, String(await this.chooseRate(root)))
+    const numFolds = kfold ? splits.length : 0
+
+    const instances: ParsedInstance[] = []
+    for (const [index, split] of (splits as string[]).entries()) {
+      const cvFolds: Split[] = kfold ? validInFold(numFolds, index) : []
+      const partition = kfold ? null : SPLIT_PARTITIONS[split]
+      const labelsPath = path.join(root, `${split}.json`)
+      const labels = await readJson(labelsPath)
+      if (labels === null || typeof labels !== 'object' || Array.isArray(labels)) {
+        throw new UserError(`${labelsPath}: expected an object mapping file names to label lists`)
+      }
+      const splitDir = path.join(rateDir, split)
+      const present = new Set((await listDirectory(splitDir)).filter((e) => !e.isDirectory).map((e) => e.name))
+      const names = Object.keys(labels).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      for (const name of names) {
+        const list = (labels as Record<string, unknown>)[name]
+        if (!Array.isArray(list) || list.length !== 1) {
+          throw new UserError(`${labelsPath}: '${name}' has ${Array.isArray(list) ? list.length : 'no list of'} labels; auDeep data sets need exactly one per clip`)
+        }
+        const label = labelString(list[0])
+        if (label === null) throw new UserError(`${labelsPath}: '${name}' has a label that is not a string or number (is this an event task?)`)
+        const numeric = labelMap.get(label)
+        if (numeric === undefined) throw new UserError(`${labelsPath}: label '${label}' of '${name}' is not in labelvocabulary.csv`)
+        if (!present.has(name)) throw new UserError(`${path.join(splitDir, name)}: audio file listed in ${split}.json is missing`)
+        present.delete(name)
+        instances.push({path: path.join(splitDir, name), filename: name, labelNominal: label, labelNumeric: numeric, cvFolds, partition})
+      }
+      const unlisted = [...present].filter((n) => !n.startsWith('.'))
+      if (unlisted.length > 0) log.warn(`${splitDir}: ${unlisted.length} file(s) not listed in ${split}.json are ignored (e.g. ${unlisted[0]})`)
+    }
+    return {labelMap, numFolds, instances}
+  }
+
+  private async readVocabulary(file: string): Promise<Map<string, number>> {
+    const lines = nonBlankLines(await readTextFile(file))
+    const header = lines.length > 0 ? splitCsvLine(lines[0].line).map((h) => h.trim()) : []
+    const idxColumn = header.indexOf('idx')
+    const labelColumn = header.indexOf('label')
+    if (idxColumn < 0 || labelColumn < 0) throw new UserError(`${file}: expected the header 'idx,label'`)
+    const map = new Map<string, number>()
+    for (const {line, number} of lines.slice(1)) {
+      const fields = splitCsvLine(line)
+      const idx = parseIntStrict(fields[idxColumn] ?? '')
+      const label = fields[labelColumn]
+      if (idx === null || label === undefined) throw new UserError(`${file}, line ${number}: expected '<idx>,<label>', found '${line}'`)
+      if (map.has(label)) throw new UserError(`${file}, line ${number}: label '${label}' appears twice`)
+      map.set(label, idx)
+    }
+    if (map.size === 0) throw new UserError(`${file}: no labels`)
+    return map
+  }
+
+  private async chooseRate(root: string): Promise<number> {
+    const rates = await rateDirectories(root)
+    if (this.sampleRate !== undefined) {
+      if (!rates.includes(this.sampleRate)) {
+        throw new UserError(`${root}: no ${this.sampleRate}/ folder (available sample rates: ${rates.join(', ')})`)
+      }
+      return this.sampleRate
+    }
+    const rate = rates[rates.length - 1]
+    if (rates.length > 1) log.info(`${root} has audio at ${rates.join(', ')} Hz; using ${rate} Hz (choose with --parser hear:<rate>)`)
+    return rate
+  }
+}
