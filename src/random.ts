@@ -85,3 +85,17 @@ export class Random {
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0
 }
+
+/**
+ * A seed derived from a base seed and a path of integers (e.g. [epoch] or [step, stream]): resumed runs
+ * re-derive exactly the randomness an uninterrupted run would have used at that point.
+ */
+export function deriveSeed(seed: number, ...path: number[]): number {
+  let h = seed >>> 0
+  for (const part of path) {
+    h = Math.imul(h ^ (part >>> 0), 0x9e3779b1) >>> 0
+    h = Math.imul(h ^ (h >>> 15), 0x85ebca77) >>> 0
+    h = (h ^ (h >>> 13)) >>> 0
+  }
+  return h
+}

@@ -1,0 +1,262 @@
+// What the t-rae, f-rae and ft-rae train/generate commands share: their flags (auDeep's names and
+// defaults), turning flags into a model configuration, and running training or generation with a
+// progress bar, backend selection and Ctrl-C handling.
+
+import {Flags} from '@oclif/core'
+
+import {architecture, type AutoencoderConfig, type AutoencoderKind} from '../nn/autoencoders.js'
+import type {TrainingHyperParameters} from '../nn/checkpoint.js'
+import {BACKEND_CHOICES, type BackendChoice, selectBackend} from '../nn/engine/index.js'
+import {generateFeatures} from '../nn/generate.js'
+import {trainAutoencoder, type TrainingInput} from '../nn/training.js'
+import {Random} from '../random.js'
+import {UserError} from './errors.js'
+import type {Logger} from './log.js'
+import {type Progress, startProgress} from './progress.js'
+
+export const backendFlag = Flags.string({
+  description: 'Compute backend: auto picks the fastest available (native fused CPU kernels when the addon built, else wasm); tensorflow and gpu need @tensorflow/tfjs-node(-gpu) installed (see README).',
+  options: [...BACKEND_CHOICES],
+  default: 'auto',
+})
+
+export const commonTrainFlags = {
+  input: Flags.string({description: 'Spectrogram data set(s) to train on; all must have the same feature shape.', required: true, multiple: true, helpValue: 'FILE'}),
+  'run-name': Flags.string({description: 'Directory of the run: checkpoints and TensorBoard logs go to <run-name>/logs.', default: './test-run', helpValue: 'DIR'}),
+  'num-epochs': Flags.integer({description: 'Number of passes over the (shuffled) training data; with --continue, the number of further epochs.', default: 10, min: 1}),
+  'batch-size': Flags.integer({description: 'Instances per training batch.', default: 64, min: 1}),
+  'learning-rate': Flags.string({description: 'Adam learning rate.', default: '0.001'}),
+  'checkpoints-to-keep': Flags.integer({description: 'Keep only the newest N checkpoints (default: all).', min: 1}),
+  continue: Flags.boolean({description: 'Resume the run in --run-name from its latest checkpoint and train --num-epochs more.'}),
+  tempdir: Flags.string({description: 'Accepted for compatibility with auDeep and ignored: no temporary files are needed.', hidden: true}),
+  seed: Flags.integer({description: 'Seed for weight initialisation, shuffling, dropout and noise; the same seed reproduces a run (default: fresh, logged).', min: 0, max: 2 ** 32 - 1}),
+  backend: backendFlag,
+}
+
+const cellFlag = Flags.string({description: 'Recurrent cell type.', options: ['GRU', 'LSTM', 'gru', 'lstm'], default: 'GRU'})
+const keepProbFlag = Flags.string({description: 'Keep probability of dropout on the inputs and outputs of every cell.', default: '0.8'})
+
+/** t-rae and f-rae: one architecture for encoder and decoder, auDeep's defaults. */
+export const recurrentFlags = {
+  'num-layers': Flags.integer({description: 'Layers of the encoder and of the decoder.', default: 1, min: 1}),
+  'num-units': Flags.integer({description: 'Units per layer.', default: 16, min: 1}),
+  cell: cellFlag,
+  'bidirectional-encoder': Flags.boolean({description: 'Use a bidirectional encoder.'}),
+  'bidirectional-decoder': Flags.boolean({description: 'Use a bidirectional decoder.'}),
+  'keep-prob': keepProbFlag,
+  'encoder-noise': Flags.string({description: 'Probability of zeroing an input frame of the encoder.', default: '0.0'}),
+  'feed-previous-prob': Flags.string({description: 'Probability of feeding the decoder its own previous output instead of the true previous frame.', default: '0.0'}),
+}
+
+export const frequencyWindowFlags = {
+  'freq-window-width': Flags.integer({description: 'Width of the frequency windows (bands).', default: 32, min: 1}),
+  'freq-window-overlap': Flags.integer({description: 'Overlap of consecutive frequency windows (bands).', default: 24, min: 0}),
+}
+
+export const frequencyTimeFlags = {
+  'num-f-layers': Flags.integer({description: 'Layers of the frequency encoder and decoder.', default: 1, min: 1}),
+  'num-f-units': Flags.integer({description: 'Units per frequency layer.', default: 64, min: 1}),
+  'num-t-layers': Flags.integer({description: 'Layers of the time encoder and decoder.', default: 2, min: 1}),
+  'num-t-units': Flags.integer({description: 'Units per time layer.', default: 128, min: 1}),
+  'bidirectional-f-encoder': Flags.boolean({description: 'Bidirectional frequency encoder.'}),
+  'bidirectional-f-decoder': Flags.boolean({description: 'Bidirectional frequency decoder.'}),
+  'bidirectional-t-encoder': Flags.boolean({description: 'Bidirectional time encoder.'}),
+  'bidirectional-t-decoder': Flags.boolean({description: 'Bidirectional time decoder.'}),
+  cell: cellFlag,
+  'keep-prob': keepProbFlag,
+  'f-encoder-noise': Flags.string({description: 'Input-frame dropout probability of the frequency encoder.', default: '0.0'}),
+  't-encoder-noise': Flags.string({description: 'Input-frame dropout probability of the time encoder.', default: '0.0'}),
+  'f-feed-previous-prob': Flags.string({description: 'Feed-previous probability of the frequency decoder.', default: '0.0'}),
+  't-feed-previous-prob': Flags.string({description: 'Feed-previous probability of the time decoder.', default: '0.0'}),
+}
+
+/** Parses a probability or rate flag given as text (oclif has no float flag). */
+export function numberFlag(name: string, text: string, range: {min: number; max: number; minExclusive?: boolean}): number {
+  const value = Number(text)
+  const tooLow = range.minExclusive ? value <= range.min : value < range.min
+  if (text.trim() === '' || !Number.isFinite(value) || tooLow || value > range.max) {
+    throw new UserError(`--${name} must be a number in ${range.minExclusive ? '(' : '['}${range.min}, ${range.max}], got '${text}'`)
+  }
+  return value
+}
+
+type Flagged = Record<string, unknown>
+
+const probability = (flags: Flagged, name: string): number => numberFlag(name, String(flags[name]), {min: 0, max: 1})
+
+export function hyperParametersFrom(flags: Flagged, kind: AutoencoderKind): TrainingHyperParameters {
+  const base = {
+    batchSize: flags['batch-size'] as number,
+    learningRate: numberFlag('learning-rate', String(flags['learning-rate']), {min: 0, max: 10, minExclusive: true}),
+    keepProb: numberFlag('keep-prob', String(flags['keep-prob']), {min: 0, max: 1, minExclusive: true}),
+  }
+  if (kind === 'ft-rae') {
+    return {
+      ...base,
+      encoderNoise: probability(flags, 'f-encoder-noise'),
+      timeEncoderNoise: probability(flags, 't-encoder-noise'),
+      feedPreviousProb: probability(flags, 'f-feed-previous-prob'),
+      timeFeedPreviousProb: probability(flags, 't-feed-previous-prob'),
+    }
+  }
+  return {...base, encoderNoise: probability(flags, 'encoder-noise'), feedPreviousProb: probability(flags, 'feed-previous-prob')}
+}
+
+export function configFrom(flags: Flagged, kind: AutoencoderKind, input: TrainingInput): AutoencoderConfig {
+  const cell = String(flags.cell).toLowerCase() as 'gru' | 'lstm'
+  if (kind === 'ft-rae') {
+    const f = (bi: string) => architecture(flags['num-f-layers'] as number, flags['num-f-units'] as number, flags[bi] as boolean, cell)
+    const t = (bi: string) => architecture(flags['num-t-layers'] as number, flags['num-t-units'] as number, flags[bi] as boolean, cell)
+    return {
+      kind,
+      numFeatures: input.numFeatures,
+      freqEncoder: f('bidirectional-f-encoder'),
+      freqDecoder: f('bidirectional-f-decoder'),
+      timeEncoder: t('bidirectional-t-encoder'),
+      timeDecoder: t('bidirectional-t-decoder'),
+      windows: {width: flags['freq-window-width'] as number, overlap: flags['freq-window-overlap'] as number},
+    }
+  }
+  const arch = (bi: string) => architecture(flags['num-layers'] as number, flags['num-units'] as number, flags[bi] as boolean, cell)
+  if (kind === 'f-rae') {
+    return {
+      kind,
+      numFeatures: input.numFeatures,
+      encoder: arch('bidirectional-encoder'),
+      decoder: arch('bidirectional-decoder'),
+      windows: {width: flags['freq-window-width'] as number, overlap: flags['freq-window-overlap'] as number},
+    }
+  }
+  return {kind, numFeatures: input.numFeatures, encoder: arch('bidirectional-encoder'), decoder: arch('bidirectional-decoder'), maskSilence: Boolean(flags['mask-silence'])}
+}
+
+/** Activates the requested backend and logs what was picked. */
+export async function activateBackend(choice: string, logger: Logger): Promise<void> {
+  let info
+  try {
+    info = await selectBackend(choice as BackendChoice)
+  } catch (error) {
+    throw new UserError(`--backend ${choice}: ${(error as Error).message}`)
+  }
+  for (const warning of info.warnings) logger.warn(warning)
+  logger.info(`backend: ${info.description}`)
+}
+
+const HYPER_PARAMETER_FLAGS: Record<keyof TrainingHyperParameters, string[]> = {
+  batchSize: ['batch-size'],
+  learningRate: ['learning-rate'],
+  keepProb: ['keep-prob'],
+  encoderNoise: ['encoder-noise', 'f-encoder-noise'],
+  timeEncoderNoise: ['t-encoder-noise'],
+  feedPreviousProb: ['feed-previous-prob', 'f-feed-previous-prob'],
+  timeFeedPreviousProb: ['t-feed-previous-prob'],
+}
+
+/**
+ * With --continue, training goes on with the run's own hyper-parameters; only flags given explicitly on
+ * this command line override them (so resuming needs no repetition and cannot silently change them).
+ */
+function resumedHyperParameters(fromFlags: TrainingHyperParameters, previous: TrainingHyperParameters | undefined, explicit: ReadonlySet<string>, logger: Logger): TrainingHyperParameters {
+  if (!previous) return fromFlags
+  const merged: TrainingHyperParameters = {...previous}
+  for (const key of Object.keys(HYPER_PARAMETER_FLAGS) as (keyof TrainingHyperParameters)[]) {
+    if (HYPER_PARAMETER_FLAGS[key].some((f) => explicit.has(f)) && fromFlags[key] !== undefined && fromFlags[key] !== previous[key]) {
+      logger.warn(`continuing with ${key} ${fromFlags[key]} instead of the run's ${previous[key]}`)
+      ;(merged as unknown as Record<string, unknown>)[key] = fromFlags[key]
+    }
+  }
+  return merged
+}
+
+export async function runTraining(kind: AutoencoderKind, flags: Flagged, explicit: ReadonlySet<string>, logger: Logger): Promise<void> {
+  const fromFlags = hyperParametersFrom(flags, kind)
+  if (kind === 't-rae' && flags['bidirectional-decoder'] && fromFlags.feedPreviousProb > 0) {
+    logger.warn('--feed-previous-prob is ignored with --bidirectional-decoder (as in auDeep)')
+  }
+  await activateBackend(String(flags.backend), logger)
+  const seed = (flags.seed as number | undefined) ?? Random.freshSeed()
+  const runDir = String(flags['run-name'])
+  if (!flags.continue) logger.info(`random seed: ${seed}${flags.seed === undefined ? ' (pass --seed to reproduce this run)' : ''}`)
+
+  let stopRequested = false
+  const onInterrupt = (): void => {
+    if (stopRequested) process.exit(130)
+    stopRequested = true
+    logger.warn('interrupted: finishing the current batch and writing a checkpoint (press Ctrl-C again to quit at once)')
+  }
+  process.on('SIGINT', onInterrupt)
+  let bar: Progress | undefined
+  try {
+    const result = await trainAutoencoder({
+      runDir,
+      inputs: flags.input as string[],
+      config: (input) => configFrom(flags, kind, input),
+      hyperParameters: (previous) => resumedHyperParameters(fromFlags, previous, explicit, logger),
+      numEpochs: flags['num-epochs'] as number,
+      seed,
+      resume: Boolean(flags.continue),
+      checkpointsToKeep: flags['checkpoints-to-keep'] as number | undefined,
+      logger,
+      onStart: ({firstStep, totalSteps}) => {
+        bar = startProgress('training', totalSteps, 'epoch {epoch} batch {batch} loss {loss}')
+        bar.update(firstStep, {epoch: '-', batch: '-', loss: '-'})
+      },
+      onBatch: (s) => bar?.update(s.step, {epoch: `${s.epoch}/${s.numEpochs}`, batch: `${s.batch}/${s.numBatches}`, loss: s.loss.toFixed(4)}),
+      shouldStop: () => stopRequested,
+    })
+    bar?.stop()
+    if (result.interrupted) {
+      logger.warn(`stopped at step ${result.progress.step}; checkpoint ${result.checkpoint}. Resume with the same command plus --continue.`)
+      process.exitCode = 130
+      return
+    }
+    logger.info(`trained to epoch ${result.progress.epoch} (step ${result.progress.step}), final loss ${result.finalLoss.toFixed(4)}`)
+    logger.info(`checkpoint: ${result.checkpoint}; TensorBoard logs: ${runDir}/logs`)
+  } finally {
+    bar?.stop()
+    process.off('SIGINT', onInterrupt)
+  }
+}
+
+export function generateFlags(defaultBatchSize: number) {
+  return {
+    'model-dir': Flags.string({description: "The run's logs directory (<run-name>/logs).", required: true, helpValue: 'DIR'}),
+    input: Flags.string({description: 'Spectrogram data set to turn into features.', required: true, helpValue: 'FILE'}),
+    output: Flags.string({description: 'Output data set(s): one per --steps entry.', required: true, multiple: true, helpValue: 'FILE'}),
+    steps: Flags.integer({description: 'Checkpoint step(s) to use (default: the latest).', multiple: true, min: 0}),
+    'batch-size': Flags.integer({description: 'Instances per batch.', default: defaultBatchSize, min: 1}),
+    backend: backendFlag,
+  }
+}
+
+export async function runGeneration(flags: Flagged, logger: Logger): Promise<void> {
+  const outputs = flags.output as string[]
+  const steps = (flags.steps as number[] | undefined) ?? [undefined]
+  if (steps.length !== outputs.length) throw new UserError(`--steps names ${steps.length} checkpoint(s) but --output names ${outputs.length} file(s); give one output per step`)
+  await activateBackend(String(flags.backend), logger)
+  for (let i = 0; i < outputs.length; i++) {
+    const bar = startProgress('generating', 1)
+    try {
+      const result = await generateFeatures({
+        modelDir: String(flags['model-dir']),
+        step: steps[i],
+        input: String(flags.input),
+        output: outputs[i],
+        batchSize: flags['batch-size'] as number,
+        onProgress: (done, total) => {
+          bar.setTotal(total)
+          bar.update(done)
+        },
+      })
+      bar.stop()
+      logger.info(`wrote ${result.numInstances} instances of [${result.shape.join(', ')}] features (${result.dims.join(', ')}) from step ${result.step} to ${outputs[i]}`)
+    } finally {
+      bar.stop()
+    }
+  }
+}
+
+/** Names of the flags given explicitly on the command line (not filled in from defaults). */
+export function explicitFlags(metadata: {flags: Record<string, {setFromDefault?: boolean}>}, flags: Record<string, unknown>): Set<string> {
+  return new Set(Object.keys(flags).filter((name) => flags[name] !== undefined && !metadata.flags[name]?.setFromDefault))
+}

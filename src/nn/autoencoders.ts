@@ -1,0 +1,293 @@
+// The three recurrent autoencoders of auDeep (audeep-reference.md §4.3-4.5), written once on the engine's
+// rnn op so that they run on every backend. Tensors are time-major [T, B, F] inside; batches arrive as
+// stored, [B, T, F].
+
+import * as tf from '@tensorflow/tfjs'
+
+import {UserError} from '../cli/errors.js'
+import {Random} from '../random.js'
+import type {CellType} from './engine/index.js'
+import {applyLinear, type Linear, ParamStore} from './params.js'
+import {FeedPreviousDecoder, frameNoise, type RnnArchitecture, RnnStack, shiftRight, stateSize} from './rnn-stack.js'
+
+export type AutoencoderKind = 't-rae' | 'f-rae' | 'ft-rae'
+
+export interface FrequencyWindows {
+  width: number
+  overlap: number
+}
+
+export interface TimeAutoencoderConfig {
+  kind: 't-rae'
+  numFeatures: number
+  encoder: RnnArchitecture
+  decoder: RnnArchitecture
+  maskSilence: boolean
+}
+
+export interface FrequencyAutoencoderConfig {
+  kind: 'f-rae'
+  numFeatures: number
+  encoder: RnnArchitecture
+  decoder: RnnArchitecture
+  windows: FrequencyWindows
+}
+
+export interface FrequencyTimeAutoencoderConfig {
+  kind: 'ft-rae'
+  numFeatures: number
+  freqEncoder: RnnArchitecture
+  freqDecoder: RnnArchitecture
+  timeEncoder: RnnArchitecture
+  timeDecoder: RnnArchitecture
+  windows: FrequencyWindows
+}
+
+export type AutoencoderConfig = TimeAutoencoderConfig | FrequencyAutoencoderConfig | FrequencyTimeAutoencoderConfig
+
+/** Regularisation applied while training; generation uses NO_NOISE. */
+export interface TrainingNoise {
+  keepProb: number
+  /** t-rae/f-rae encoder noise, or ft-rae's [frequency, time] encoder noise. */
+  encoderNoise: number
+  timeEncoderNoise?: number
+  feedPreviousProb: number
+  timeFeedPreviousProb?: number
+}
+
+export const NO_NOISE: TrainingNoise = {keepProb: 1, encoderNoise: 0, timeEncoderNoise: 0, feedPreviousProb: 0, timeFeedPreviousProb: 0}
+
+export interface ForwardResult {
+  loss: tf.Scalar
+  /** [B, T, F] in the targets' (reversed) order. */
+  targets: tf.Tensor3D
+  reconstruction: tf.Tensor3D
+}
+
+export interface Autoencoder {
+  readonly config: AutoencoderConfig
+  readonly params: ParamStore
+  forward(batch: tf.Tensor3D, noise: TrainingNoise, random: Random): ForwardResult
+  /** The learned representation of a batch [B, T, F]: [B, D], or [B, T, S] for f-rae. */
+  represent(batch: tf.Tensor3D): tf.Tensor
+  /** Feature dimensions of the generated data set for inputs with T frames. */
+  representationLayout(frames: number): {dims: string[]; shape: number[]}
+}
+
+function rmse(targets: tf.Tensor, reconstruction: tf.Tensor): tf.Scalar {
+  return tf.sqrt(tf.mean(tf.squaredDifference(targets, reconstruction))) as tf.Scalar
+}
+
+function timeMajor(batch: tf.Tensor3D): tf.Tensor3D {
+  return tf.transpose(batch, [1, 0, 2])
+}
+
+// -----------------------------------------------------------------------------------------------------
+// t-rae
+
+class TimeAutoencoder implements Autoencoder {
+  readonly params: ParamStore
+  private readonly encoder: RnnStack
+  private readonly toRepresentation: Linear
+  private readonly standardDecoder?: RnnStack
+  private readonly feedPreviousDecoder?: FeedPreviousDecoder
+  private readonly toReconstruction: Linear
+
+  constructor(readonly config: TimeAutoencoderConfig, random: Random) {
+    const {numFeatures: F, encoder, decoder} = config
+    this.params = new ParamStore(random)
+    this.encoder = new RnnStack(this.params, 'encoder', encoder, F)
+    this.toRepresentation = this.params.linear('representation', stateSize(encoder), stateSize(decoder))
+    let decoderOutput: number
+    if (decoder.bidirectional) {
+      this.standardDecoder = new RnnStack(this.params, 'decoder', decoder, F)
+      decoderOutput = 2 * decoder.units
+    } else {
+      this.feedPreviousDecoder = new FeedPreviousDecoder(this.params, 'decoder', decoder, F)
+      decoderOutput = F
+    }
+    this.toReconstruction = this.params.linear('reconstruction', decoderOutput, F)
+  }
+
+  private encode(x: tf.Tensor3D, noise: TrainingNoise, random: Random): tf.Tensor2D {
+    const {finalState} = this.encoder.run(frameNoise(x, noise.encoderNoise, random), undefined, {keepProb: noise.keepProb, random})
+    return tf.tanh(applyLinear(this.toRepresentation, finalState)) as tf.Tensor2D
+  }
+
+  forward(batch: tf.Tensor3D, noise: TrainingNoise, random: Random): ForwardResult {
+    const x = timeMajor(batch)
+    const targets = tf.reverse(x, 0) as tf.Tensor3D
+    const representation = this.encode(x, noise, random)
+    const decoderInputs = shiftRight(targets)
+    const randomness = {keepProb: noise.keepProb, random}
+    // A bidirectional decoder is a StandardRNN: auDeep ignores feed-previous for it.
+    const decoded = this.standardDecoder
+      ? this.standardDecoder.run(decoderInputs, representation, randomness).output
+      : this.feedPreviousDecoder!.run(decoderInputs, representation, noise.feedPreviousProb, randomness)
+    let reconstruction = tf.tanh(applyLinear(this.toReconstruction, decoded)) as tf.Tensor3D
+    if (this.config.maskSilence) {
+      reconstruction = tf.where(tf.equal(targets, -1), tf.fill(targets.shape, -1), reconstruction) as tf.Tensor3D
+    }
+    return {loss: rmse(targets, reconstruction), targets: timeMajor(targets), reconstruction: timeMajor(reconstruction)}
+  }
+
+  represent(batch: tf.Tensor3D): tf.Tensor {
+    return this.encode(timeMajor(batch), NO_NOISE, new Random(0))
+  }
+
+  representationLayout(): {dims: string[]; shape: number[]} {
+    return {dims: ['generated'], shape: [stateSize(this.config.decoder)]}
+  }
+}
+
+// -----------------------------------------------------------------------------------------------------
+// Frequency windows shared by f-rae and ft-rae
+
+export function numWindows(numFeatures: number, windows: FrequencyWindows): number {
+  const step = windows.width - windows.overlap
+  if (step <= 0) throw new UserError(`--freq-window-overlap (${windows.overlap}) must be smaller than --freq-window-width (${windows.width})`)
+  if (windows.width > numFeatures) throw new UserError(`--freq-window-width (${windows.width}) exceeds the ${numFeatures} frequency bands of the input`)
+  return Math.floor((numFeatures - windows.width) / step) + 1
+}
+
+/** [N, F] frames -> [numWindows, N, width] window sequences along frequency. */
+function frequencyWindows(frames: tf.Tensor2D, windows: FrequencyWindows): tf.Tensor3D {
+  const count = numWindows(frames.shape[1], windows)
+  const step = windows.width - windows.overlap
+  const parts = Array.from({length: count}, (_, i) => frames.slice([0, i * step], [-1, windows.width]))
+  return tf.stack(parts, 0) as tf.Tensor3D
+}
+
+/** Decoder outputs [W, N, out] -> reconstruction [N, F] through tanh(linear). */
+function windowsToFrames(decoded: tf.Tensor3D, layer: Linear): tf.Tensor2D {
+  const [W, N, out] = decoded.shape
+  const flat = tf.transpose(decoded, [1, 0, 2]).reshape([N, W * out])
+  return tf.tanh(applyLinear(layer, flat)) as tf.Tensor2D
+}
+
+// -----------------------------------------------------------------------------------------------------
+// f-rae
+
+class FrequencyAutoencoder implements Autoencoder {
+  readonly params: ParamStore
+  private readonly encoder: RnnStack
+  private readonly toRepresentation: Linear
+  private readonly decoder: FeedPreviousDecoder
+  private readonly toReconstruction: Linear
+
+  constructor(readonly config: FrequencyAutoencoderConfig, random: Random) {
+    const {numFeatures: F, encoder, decoder, windows} = config
+    const W = numWindows(F, windows)
+    this.params = new ParamStore(random)
+    this.encoder = new RnnStack(this.params, 'encoder', encoder, windows.width)
+    this.toRepresentation = this.params.linear('representation', stateSize(encoder), stateSize(decoder))
+    this.decoder = new FeedPreviousDecoder(this.params, 'decoder', decoder, windows.width)
+    this.toReconstruction = this.params.linear('reconstruction', W * windows.width * (decoder.bidirectional ? 2 : 1), F)
+  }
+
+  private encode(frames: tf.Tensor2D, noise: TrainingNoise, random: Random): {windows: tf.Tensor3D; representation: tf.Tensor2D} {
+    const windows = frequencyWindows(frames, this.config.windows)
+    const {finalState} = this.encoder.run(frameNoise(windows, noise.encoderNoise, random), undefined, {keepProb: noise.keepProb, random})
+    return {windows, representation: tf.tanh(applyLinear(this.toRepresentation, finalState)) as tf.Tensor2D}
+  }
+
+  forward(batch: tf.Tensor3D, noise: TrainingNoise, random: Random): ForwardResult {
+    const [B, T, F] = batch.shape
+    const frames = batch.reshape([B * T, F]) as tf.Tensor2D
+    const targets = tf.reverse(frames, 1)
+    const {windows, representation} = this.encode(frames, noise, random)
+    const decoderInputs = shiftRight(tf.reverse(windows, 0) as tf.Tensor3D)
+    const decoded = this.decoder.run(decoderInputs, representation, noise.feedPreviousProb, {keepProb: noise.keepProb, random})
+    const reconstruction = windowsToFrames(decoded, this.toReconstruction)
+    return {loss: rmse(targets, reconstruction), targets: targets.reshape([B, T, F]), reconstruction: reconstruction.reshape([B, T, F])}
+  }
+
+  represent(batch: tf.Tensor3D): tf.Tensor {
+    const [B, T, F] = batch.shape
+    const {representation} = this.encode(batch.reshape([B * T, F]) as tf.Tensor2D, NO_NOISE, new Random(0))
+    return representation.reshape([B, T, -1])
+  }
+
+  representationLayout(frames: number): {dims: string[]; shape: number[]} {
+    // auDeep built these dimensions from the input's shape, which fails unless N == T and F == S (§4.8).
+    return {dims: ['generated_0', 'generated_1'], shape: [frames, stateSize(this.config.decoder)]}
+  }
+}
+
+// -----------------------------------------------------------------------------------------------------
+// ft-rae
+
+class FrequencyTimeAutoencoder implements Autoencoder {
+  readonly params: ParamStore
+  private readonly freqEncoder: RnnStack
+  private readonly timeEncoder: RnnStack
+  private readonly toRepresentation: Linear
+  private readonly timeDecoder: FeedPreviousDecoder
+  private readonly toFreqDecoderState: Linear
+  private readonly freqDecoder: FeedPreviousDecoder
+  private readonly toReconstruction: Linear
+
+  constructor(readonly config: FrequencyTimeAutoencoderConfig, random: Random) {
+    const {numFeatures: F, freqEncoder, freqDecoder, timeEncoder, timeDecoder, windows} = config
+    const W = numWindows(F, windows)
+    const fEncState = stateSize(freqEncoder)
+    this.params = new ParamStore(random)
+    this.freqEncoder = new RnnStack(this.params, 'f_encoder', freqEncoder, windows.width)
+    this.timeEncoder = new RnnStack(this.params, 't_encoder', timeEncoder, fEncState)
+    this.toRepresentation = this.params.linear('representation', stateSize(timeEncoder), stateSize(timeDecoder))
+    this.timeDecoder = new FeedPreviousDecoder(this.params, 't_decoder', timeDecoder, fEncState)
+    const timeDecoderOutput = fEncState * (timeDecoder.bidirectional ? 2 : 1)
+    this.toFreqDecoderState = this.params.linear('f_decoder_state', timeDecoderOutput, stateSize(freqDecoder))
+    this.freqDecoder = new FeedPreviousDecoder(this.params, 'f_decoder', freqDecoder, windows.width)
+    this.toReconstruction = this.params.linear('reconstruction', W * windows.width * (freqDecoder.bidirectional ? 2 : 1), F)
+  }
+
+  private encode(x: tf.Tensor3D, noise: TrainingNoise, random: Random): {freqStates: tf.Tensor3D; representation: tf.Tensor2D} {
+    const [T, B, F] = x.shape
+    const windows = frequencyWindows(x.reshape([T * B, F]) as tf.Tensor2D, this.config.windows)
+    const randomness = {keepProb: noise.keepProb, random}
+    const {finalState} = this.freqEncoder.run(frameNoise(windows, noise.encoderNoise, random), undefined, randomness)
+    const freqStates = finalState.reshape([T, B, -1]) as tf.Tensor3D
+    const timeFinal = this.timeEncoder.run(frameNoise(freqStates, noise.timeEncoderNoise ?? 0, random), undefined, randomness).finalState
+    return {freqStates, representation: tf.tanh(applyLinear(this.toRepresentation, timeFinal)) as tf.Tensor2D}
+  }
+
+  forward(batch: tf.Tensor3D, noise: TrainingNoise, random: Random): ForwardResult {
+    const x = timeMajor(batch)
+    const [T, B, F] = x.shape
+    const {freqStates, representation} = this.encode(x, noise, random)
+    const randomness = {keepProb: noise.keepProb, random}
+    // The time decoder reconstructs the frequency encoder's states; no loss is placed on that directly.
+    const timeInputs = shiftRight(tf.reverse(freqStates, 0) as tf.Tensor3D)
+    const timeDecoded = this.timeDecoder.run(timeInputs, representation, noise.timeFeedPreviousProb ?? 0, randomness)
+    const freqInitial = tf.tanh(applyLinear(this.toFreqDecoderState, timeDecoded)).reshape([T * B, -1]) as tf.Tensor2D
+    const targets = tf.reverse(x, [0, 2]) as tf.Tensor3D
+    const targetWindows = frequencyWindows(targets.reshape([T * B, F]) as tf.Tensor2D, this.config.windows)
+    const decoded = this.freqDecoder.run(shiftRight(targetWindows), freqInitial, noise.feedPreviousProb, randomness)
+    const reconstruction = windowsToFrames(decoded, this.toReconstruction).reshape([T, B, F]) as tf.Tensor3D
+    return {loss: rmse(targets, reconstruction), targets: timeMajor(targets), reconstruction: timeMajor(reconstruction)}
+  }
+
+  represent(batch: tf.Tensor3D): tf.Tensor {
+    return this.encode(timeMajor(batch), NO_NOISE, new Random(0)).representation
+  }
+
+  representationLayout(): {dims: string[]; shape: number[]} {
+    return {dims: ['generated'], shape: [stateSize(this.config.timeDecoder)]}
+  }
+}
+
+export function createAutoencoder(config: AutoencoderConfig, random: Random): Autoencoder {
+  switch (config.kind) {
+    case 't-rae':
+      return new TimeAutoencoder(config, random)
+    case 'f-rae':
+      return new FrequencyAutoencoder(config, random)
+    case 'ft-rae':
+      return new FrequencyTimeAutoencoder(config, random)
+  }
+}
+
+export function architecture(layers: number, units: number, bidirectional: boolean, cell: CellType): RnnArchitecture {
+  return {layers, units, bidirectional, cell}
+}

@@ -1,0 +1,58 @@
+// Turning spectrograms into learned features with a trained autoencoder. Input is read in blocks and the
+// output streamed to disk, so data sets larger than memory work; all metadata is carried over.
+
+import * as tf from '@tensorflow/tfjs'
+
+import {UserError} from '../cli/errors.js'
+import {createDataSetWriter, openDataSetReader, schemaFor} from '../data/netcdf.js'
+import {Random} from '../random.js'
+import {createAutoencoder} from './autoencoders.js'
+import {loadCheckpoint, restoreCheckpoint} from './checkpoint.js'
+
+export interface GenerateOptions {
+  /** The run's logs directory (auDeep's --model-dir). */
+  modelDir: string
+  /** Checkpoint step; the latest when omitted. */
+  step?: number
+  input: string
+  output: string
+  batchSize: number
+  onProgress?: (done: number, total: number) => void
+}
+
+export async function generateFeatures(options: GenerateOptions): Promise<{numInstances: number; dims: string[]; shape: number[]; step: number}> {
+  const checkpoint = loadCheckpoint(options.modelDir, options.step)
+  const {config} = checkpoint.manifest
+  const model = createAutoencoder(config, new Random(0))
+  const reader = await openDataSetReader(options.input)
+  try {
+    restoreCheckpoint(checkpoint, model.params.variables)
+    const meta = reader.meta
+    if (meta.featureShape.length !== 2 || meta.featureShape[1] !== config.numFeatures) {
+      throw new UserError(`${options.input}: features [${meta.featureShape.join(', ')}] do not fit the model, which expects [time, ${config.numFeatures}]`)
+    }
+    const frames = meta.featureShape[0]
+    const layout = model.representationLayout(frames)
+    const writer = await createDataSetWriter(options.output, schemaFor(meta.instances, {featureDims: layout.dims, featureShape: layout.shape, numFolds: meta.numFolds, labelMap: meta.labelMap}))
+    try {
+      const size = layout.shape.reduce((a, b) => a * b, 1)
+      for (let start = 0; start < reader.numInstances; start += options.batchSize) {
+        const count = Math.min(options.batchSize, reader.numInstances - start)
+        const block = reader.readFeatures(start, count)
+        const features = tf.tidy(() => model.represent(tf.tensor3d(block, [count, frames, config.numFeatures])))
+        const values = (await features.data()) as Float32Array
+        features.dispose()
+        for (let i = 0; i < count; i++) writer.append(meta.instances[start + i], values.subarray(i * size, (i + 1) * size))
+        options.onProgress?.(start + count, reader.numInstances)
+      }
+    } catch (error) {
+      writer.abort()
+      throw error
+    }
+    await writer.close()
+    return {numInstances: reader.numInstances, dims: layout.dims, shape: layout.shape, step: checkpoint.manifest.progress.step}
+  } finally {
+    reader.close()
+    model.params.dispose()
+  }
+}

@@ -1,0 +1,151 @@
+// auDeep's recurrent building blocks (audeep-reference.md §4.2) on top of the engine's fused rnn op:
+// a StandardRNN stack (uni- or bidirectional) and the FeedPreviousRNN decoder.
+
+import * as tf from '@tensorflow/tfjs'
+
+import {Random} from '../random.js'
+import {type CellType, rnn, rnnDropoutMasks, type RnnLayerParams, rnnStateSize, stateBlockOffset} from './engine/index.js'
+import {applyLinear, type Linear, type ParamStore} from './params.js'
+
+export interface RnnArchitecture {
+  layers: number
+  units: number
+  bidirectional: boolean
+  cell: CellType
+}
+
+export function directions(arch: RnnArchitecture): 1 | 2 {
+  return arch.bidirectional ? 2 : 1
+}
+
+/** units x layers x (2 for LSTM) x (2 if bidirectional), auDeep's flat state size. */
+export function stateSize(arch: RnnArchitecture): number {
+  return rnnStateSize(arch.cell, arch.units, arch.layers, directions(arch))
+}
+
+/** Per-call randomness: dropout keep probability and seeds drawn from the run's generator. */
+export interface StepRandomness {
+  keepProb: number
+  random: Random
+}
+
+/** Zeroes the whole feature vector of each (time, batch) element with probability p (encoder noise). */
+export function frameNoise(x: tf.Tensor3D, p: number, random: Random): tf.Tensor3D {
+  if (p <= 0) return x
+  const [T, B] = x.shape
+  const keep = new Float32Array(T * B)
+  for (let i = 0; i < keep.length; i++) keep[i] = random.next() <= p ? 0 : 1
+  return tf.mul(x, tf.tensor3d(keep, [T, B, 1])) as tf.Tensor3D
+}
+
+/** [0, x[0], ..., x[T-2]]: the sequence delayed by one step with a zero first frame. */
+export function shiftRight(x: tf.Tensor3D): tf.Tensor3D {
+  const [T, B, F] = x.shape
+  if (T <= 1) return tf.zerosLike(x)
+  return tf.concat([tf.zeros([1, B, F]), x.slice([0, 0, 0], [T - 1, B, F])], 0) as tf.Tensor3D
+}
+
+export class RnnStack {
+  /** [direction][layer] */
+  readonly params: RnnLayerParams[][]
+
+  constructor(
+    store: ParamStore,
+    readonly name: string,
+    readonly arch: RnnArchitecture,
+    readonly inputSize: number,
+  ) {
+    this.params = []
+    for (let d = 0; d < directions(arch); d++) {
+      const dir = d === 0 ? 'fw' : 'bw'
+      this.params.push(
+        Array.from({length: arch.layers}, (_, l) => store.rnnLayer(`${name}/${dir}/layer${l}`, arch.cell, l === 0 ? inputSize : arch.units, arch.units)),
+      )
+    }
+  }
+
+  /** StandardRNN: top-layer outputs [T, B, dirs*units] and final states [B, stateSize]. */
+  run(x: tf.Tensor3D, initialState: tf.Tensor2D | undefined, randomness: StepRandomness): {output: tf.Tensor3D; finalState: tf.Tensor2D} {
+    const args = {cell: this.arch.cell, x, layers: this.params}
+    const dropout = rnnDropoutMasks(args, randomness.keepProb, randomness.random.nextUint32())
+    return rnn({...args, initialState, dropout})
+  }
+
+}
+
+/** The flat state of one direction, cut out of a state in `arch`'s (possibly bidirectional) layout. */
+export function directionState(arch: RnnArchitecture, state: tf.Tensor2D, direction: number): tf.Tensor2D {
+  if (!arch.bidirectional) return state
+  const {cell, units, layers} = arch
+  const block = units * (cell === 'lstm' ? 2 : 1)
+  const parts = Array.from({length: layers}, (_, l) => state.slice([0, stateBlockOffset(cell, units, 2, l, direction)], [-1, block]))
+  return tf.concat(parts, 1) as tf.Tensor2D
+}
+
+/**
+ * auDeep's FeedPreviousRNN decoder. Per direction, the input at step 0 is zeros and at step t either the
+ * previous step's projected output tanh(W h[t-1] + b) (with probability feedPreviousProb per element)
+ * or inputSequence[t-1]; the output at every step is that projection. The backward direction runs on
+ * the time-reversed input and its outputs are reversed back. Output: [T, B, dirs*F].
+ */
+export class FeedPreviousDecoder {
+  readonly stacks: RnnStack[]
+  readonly projections: Linear[]
+
+  constructor(
+    store: ParamStore,
+    readonly name: string,
+    readonly arch: RnnArchitecture,
+    readonly numFeatures: number,
+  ) {
+    const uni = {...arch, bidirectional: false}
+    this.stacks = []
+    this.projections = []
+    for (let d = 0; d < directions(arch); d++) {
+      const dir = d === 0 ? 'fw' : 'bw'
+      this.stacks.push(new RnnStack(store, `${name}/${dir}`, uni, numFeatures))
+      this.projections.push(store.linear(`${name}/${dir}/projection`, arch.units, numFeatures))
+    }
+  }
+
+  run(inputSequence: tf.Tensor3D, initialState: tf.Tensor2D, feedPreviousProb: number, randomness: StepRandomness): tf.Tensor3D {
+    const outputs = this.stacks.map((stack, d) => {
+      const state = directionState(this.arch, initialState, d)
+      const input = d === 0 ? inputSequence : (tf.reverse(inputSequence, 0) as tf.Tensor3D)
+      const out = this.runDirection(stack, this.projections[d], input, state, feedPreviousProb, randomness)
+      return d === 0 ? out : (tf.reverse(out, 0) as tf.Tensor3D)
+    })
+    return outputs.length === 1 ? outputs[0] : (tf.concat(outputs, 2) as tf.Tensor3D)
+  }
+
+  private runDirection(stack: RnnStack, projection: Linear, input: tf.Tensor3D, state: tf.Tensor2D, p: number, randomness: StepRandomness): tf.Tensor3D {
+    if (p <= 0) {
+      // Pure teacher forcing: the whole sequence is known up front, so one fused call does it.
+      const {output} = stack.run(shiftRight(input), state, randomness)
+      return tf.tanh(applyLinear(projection, output)) as tf.Tensor3D
+    }
+    // With feed-previous the input of step t depends on the output of step t-1: run step by step.
+    const [T, B, F] = input.shape
+    const steps: tf.Tensor3D[] = []
+    let previous: tf.Tensor2D = tf.zeros([B, F])
+    let h = state
+    for (let t = 0; t < T; t++) {
+      let x: tf.Tensor2D
+      if (t === 0) {
+        x = tf.zeros([B, F])
+      } else {
+        const choose = new Float32Array(B)
+        for (let b = 0; b < B; b++) choose[b] = randomness.random.next() < p ? 1 : 0
+        const mask = tf.tensor2d(choose, [B, 1])
+        const teacher = input.slice([t - 1, 0, 0], [1, B, F]).reshape([B, F]) as tf.Tensor2D
+        x = tf.add(tf.mul(mask, previous), tf.mul(tf.sub(1, mask), teacher)) as tf.Tensor2D
+      }
+      const step = stack.run(x.reshape([1, B, F]) as tf.Tensor3D, h, randomness)
+      h = step.finalState
+      const projected = tf.tanh(applyLinear(projection, step.output)) as tf.Tensor3D
+      previous = projected.reshape([B, F]) as tf.Tensor2D
+      steps.push(projected)
+    }
+    return tf.concat(steps, 0) as tf.Tensor3D
+  }
+}
