@@ -206,7 +206,8 @@ export async function runTraining(kind: AutoencoderKind, flags: Flagged, explici
     })
     bar?.stop()
     if (result.interrupted) {
-      logger.warn(`stopped at step ${result.progress.step}; checkpoint ${result.checkpoint}. Resume with the same command plus --continue.`)
+      const remaining = result.targetEpoch - result.progress.epoch
+      logger.warn(`stopped at step ${result.progress.step} (epoch ${result.progress.epoch + 1}, batch ${result.progress.batchInEpoch}); checkpoint ${result.checkpoint}. To finish the ${result.targetEpoch} epochs, resume with --continue --num-epochs ${remaining}.`)
       process.exitCode = 130
       return
     }

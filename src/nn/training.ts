@@ -92,6 +92,8 @@ export interface TrainRunOptions {
 
 export interface TrainRunResult {
   interrupted: boolean
+  /** The epoch training was asked to reach. */
+  targetEpoch: number
   progress: TrainingProgress
   checkpoint: string
   finalLoss: number
@@ -179,9 +181,12 @@ export async function trainAutoencoder(options: TrainRunOptions): Promise<TrainR
     while (progress.epoch < lastEpoch) {
       const order = new Random(deriveSeed(seed, 1, progress.epoch)).permutation(N)
       for (let b = progress.batchInEpoch; b < numBatches; b++) {
+        // Let the event loop run (signal handlers, progress timers): awaiting tensor data alone only
+        // resolves microtasks, which would starve them for the whole training.
+        await new Promise((resolve) => setImmediate(resolve))
         if (options.shouldStop?.()) {
           lastCheckpoint = await save()
-          return {interrupted: true, progress, checkpoint: lastCheckpoint, finalLoss: lastLoss}
+          return {interrupted: true, targetEpoch: lastEpoch, progress, checkpoint: lastCheckpoint, finalLoss: lastLoss}
         }
         const indices = order.slice(b * B, Math.min(N, (b + 1) * B))
         const random = new Random(deriveSeed(seed, 2, progress.step))
@@ -209,7 +214,7 @@ export async function trainAutoencoder(options: TrainRunOptions): Promise<TrainR
       lastCheckpoint = await save()
       logger.debug(`epoch ${progress.epoch}/${lastEpoch}: loss ${lastLoss.toFixed(4)}, checkpoint ${lastCheckpoint}`)
     }
-    return {interrupted: false, progress, checkpoint: lastCheckpoint, finalLoss: lastLoss}
+    return {interrupted: false, targetEpoch: lastEpoch, progress, checkpoint: lastCheckpoint, finalLoss: lastLoss}
   } finally {
     events.close()
     adam.dispose()
