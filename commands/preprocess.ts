@@ -1,0 +1,114 @@
+import {Flags} from '@oclif/core'
+
+import {PARSERS, parseDataSet} from '../parsers/index.js'
+import {CHANNEL_FUSIONS, parseChannelFusion} from '../src/audio/channels.js'
+import {numberFlag} from '../src/cli/autoencoder-commands.js'
+import {AudeepCommand} from '../src/cli/command.js'
+import {UserError} from '../src/cli/errors.js'
+import {startProgress} from '../src/cli/progress.js'
+import {renderTable} from '../src/cli/table.js'
+import {preprocess, type PreprocessOptions} from '../src/preprocess/driver.js'
+import {pretend} from '../src/preprocess/pretend.js'
+import {renderSpectrogramPng} from '../src/plot/spectrogram.js'
+
+const optionalNumber = (name: string, text: string | undefined, range: {min: number; max: number; minExclusive?: boolean}): number | null =>
+  text === undefined ? null : numberFlag(name, text, range)
+
+export default class Preprocess extends AudeepCommand {
+  static override description = `Turn the audio files of a data set into spectrograms.
+
+Exactly auDeep's pipeline: optional fixed length (--center-fixed pads or cuts symmetrically), pre-emphasis, frames with their mean removed and a periodic Hann window, an FFT as long as the window, the power spectrum, optionally an HTK mel filterbank, dB relative to each file's maximum, clipping, optional chunking, and finally each chunk scaled to [-1, 1]. The data set is parsed by --parser (default: detected from the layout). Files are processed in parallel on all cores and streamed to the output.`
+
+  static override examples = [
+    '<%= config.bin %> preprocess --basedir ESC-10 --window-width 0.08 --window-overlap 0.04 --mel-spectrum 128 --fixed-length 5 --center-fixed --clip-below -60 --output spectrograms/esc-10.nc',
+    '<%= config.bin %> preprocess --basedir ESC-10 --window-width 0.08 --window-overlap 0.04 --mel-spectrum 128 --fixed-length 5 --clip-below -60 --pretend 3',
+    '<%= config.bin %> preprocess --basedir my-data --parser ./my-parser.js --sample-rate 16000 --mel-spectrum 64 --fixed-length 10 --skip-errors --output spectrograms.nc',
+  ]
+
+  static override flags = {
+    basedir: Flags.string({description: 'The data set base directory.', required: true, helpValue: 'DIR'}),
+    parser: Flags.string({
+      description: `Parser for the data set layout: ${PARSERS.map((p) => p.name).join(', ')}, an auDeep parser class name, or the path of a JavaScript parser module (docs/parsers.md).`,
+      default: 'meta',
+      helpValue: 'NAME|FILE',
+    }),
+    output: Flags.string({description: 'Where to write the spectrograms (parent directories are created).', default: './spectrograms.nc', helpValue: 'FILE'}),
+    'mel-spectrum': Flags.integer({description: 'Number of mel bands; without it the linear power spectrum is stored.', min: 1, helpValue: 'FILTERS'}),
+    'window-width': Flags.string({description: 'Window width in seconds.', default: '0.04'}),
+    'window-overlap': Flags.string({description: 'Window overlap in seconds.', default: '0.02'}),
+    'clip-above': Flags.string({description: 'Clip amplitudes above this level in dB (relative to the file\'s maximum, 0 dB).', helpValue: 'DB'}),
+    'clip-below': Flags.string({description: 'Clip amplitudes below this level in dB, e.g. -60.', helpValue: 'DB'}),
+    'chunk-length': Flags.string({description: 'Split spectrograms into chunks of this length in seconds (with --chunk-count).', dependsOn: ['chunk-count'], helpValue: 'SECONDS'}),
+    'chunk-count': Flags.integer({description: 'Number of chunks per file (with --chunk-length).', min: 1, dependsOn: ['chunk-length']}),
+    channels: Flags.string({description: 'How to combine stereo channels.', options: [...CHANNEL_FUSIONS], default: 'MEAN'}),
+    'fixed-length': Flags.string({description: 'Cut or zero-pad every file to this length in seconds.', helpValue: 'SECONDS'}),
+    'center-fixed': Flags.boolean({description: 'With --fixed-length, cut or pad equally at both ends instead of at the end.'}),
+    'sample-rate': Flags.integer({description: 'Resample every file to this rate first (new in audeep; off by default as in auDeep, which never resamples).', min: 1, helpValue: 'HZ'}),
+    'skip-errors': Flags.boolean({description: 'Leave out files that cannot be read or processed, and list them at the end, instead of stopping.'}),
+    workers: Flags.integer({description: 'Worker threads (default: one per core; 0 processes on the main thread).', min: 0}),
+    pretend: Flags.integer({description: 'Only process the file with this index: print its information table and write a plot of its spectrogram (no data set is written).', min: 0, helpValue: 'INDEX'}),
+    'pretend-plot': Flags.string({description: 'Where --pretend writes its plot.', default: './pretend.png', helpValue: 'FILE'}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Preprocess)
+    const options: PreprocessOptions = {
+      windowWidth: numberFlag('window-width', flags['window-width'], {min: 0, max: 3600, minExclusive: true}),
+      windowOverlap: numberFlag('window-overlap', flags['window-overlap'], {min: 0, max: 3600}),
+      melBands: flags['mel-spectrum'] ?? null,
+      fixedLength: optionalNumber('fixed-length', flags['fixed-length'], {min: 0, max: 1e7, minExclusive: true}),
+      centerFixed: flags['center-fixed'],
+      clipAbove: optionalNumber('clip-above', flags['clip-above'], {min: -1e4, max: 1e4}),
+      clipBelow: optionalNumber('clip-below', flags['clip-below'], {min: -1e4, max: 1e4}),
+      chunkLength: optionalNumber('chunk-length', flags['chunk-length'], {min: 0, max: 1e7, minExclusive: true}),
+      chunkCount: flags['chunk-count'] ?? null,
+      channels: parseChannelFusion(flags.channels),
+      sampleRate: flags['sample-rate'] ?? null,
+    }
+    if (flags['center-fixed'] && options.fixedLength === null) this.logger.warn('--center-fixed has no effect without --fixed-length')
+    const {dataSet} = await parseDataSet(flags.basedir, flags.parser)
+
+    if (flags.pretend !== undefined) {
+      const shown = await pretend(dataSet, flags.pretend, options)
+      for (const warning of shown.warnings) this.logger.warn(warning)
+      process.stdout.write(renderTable(`file ${flags.pretend} information`, shown.rows) + '\n')
+      await renderSpectrogramPng(
+        {
+          values: shown.decibels,
+          frames: shown.frames,
+          bands: shown.bands,
+          frameStepSeconds: shown.frameStep,
+          bandLabel: options.melBands ? 'mel band' : 'frequency bin',
+          clipBelow: options.clipBelow ?? undefined,
+          clipAbove: options.clipAbove ?? undefined,
+          title: shown.rows[0][1],
+        },
+        flags['pretend-plot'],
+      )
+      this.logger.info(`wrote the spectrogram plot to ${flags['pretend-plot']}`)
+      return
+    }
+
+    if (dataSet.instances.length === 0) throw new UserError(`${flags.basedir}: the data set has no audio files`)
+    const bar = startProgress('preprocessing', dataSet.instances.length)
+    let summary
+    try {
+      summary = await preprocess(dataSet, options, {
+        output: flags.output,
+        workers: flags.workers,
+        skipErrors: flags['skip-errors'],
+        logger: this.logger,
+        onProgress: (done) => bar.update(done),
+      })
+    } finally {
+      bar.stop()
+    }
+    for (const {path, reason} of summary.skipped) this.logger.warn(`skipped ${path}: ${reason}`)
+    const hours = summary.audioSeconds / 3600
+    this.logger.info(
+      `wrote ${summary.instances} instances of [${summary.featureShape.join(', ')}] (time, freq) from ${summary.files - summary.skipped.length} files ` +
+        `to ${flags.output} in ${summary.elapsedSeconds.toFixed(1)} s (${(summary.elapsedSeconds / Math.max(hours, 1e-9)).toFixed(1)} s per hour of audio)` +
+        (summary.skipped.length > 0 ? `; ${summary.skipped.length} file(s) skipped` : ''),
+    )
+  }
+}

@@ -1,0 +1,30 @@
+// Worker thread of the preprocessing pool: receives {index, path}, answers with the file's chunks
+// (their buffers transferred, not copied) or with the error.
+
+import {parentPort, workerData} from 'node:worker_threads'
+import {UserError} from '../cli/errors.js'
+import {processFile, type PreprocessOptions} from './process-file.js'
+
+export interface WorkerTask {
+  index: number
+  path: string
+}
+
+export type WorkerReply =
+  | {index: number; ok: true; result: Awaited<ReturnType<typeof processFile>>}
+  | {index: number; ok: false; message: string; userError: boolean; stack?: string}
+
+const options = (workerData as {options: PreprocessOptions}).options
+const port = parentPort!
+
+port.on('message', async (task: WorkerTask) => {
+  try {
+    const result = await processFile(task.path, options)
+    const reply: WorkerReply = {index: task.index, ok: true, result}
+    port.postMessage(reply, result.chunks.map((c) => c.buffer as ArrayBuffer))
+  } catch (error) {
+    const e = error instanceof Error ? error : new Error(String(error))
+    const reply: WorkerReply = {index: task.index, ok: false, message: e.message, userError: e instanceof UserError, stack: e.stack}
+    port.postMessage(reply)
+  }
+})
