@@ -11,6 +11,7 @@ import {generateFeatures} from '../nn/generate.js'
 import {trainAutoencoder, type TrainingInput} from '../nn/training.js'
 import {Random} from '../random.js'
 import {UserError} from './errors.js'
+import {interruptSignal} from './interrupt.js'
 import type {Logger} from './log.js'
 import {type Progress, startProgress} from './progress.js'
 
@@ -202,7 +203,8 @@ export async function runTraining(kind: AutoencoderKind, flags: Flagged, explici
         bar.update(firstStep, {epoch: '-', batch: '-', loss: '-'})
       },
       onBatch: (s) => bar?.update(s.step, {epoch: `${s.epoch}/${s.numEpochs}`, batch: `${s.batch}/${s.numBatches}`, loss: s.loss.toFixed(4)}),
-      shouldStop: () => stopRequested,
+      // Ctrl-C reaches us as SIGINT from a shell, or through the interrupt signal inside audeep's REPL.
+      shouldStop: () => stopRequested || interruptSignal().aborted,
     })
     bar?.stop()
     if (result.interrupted) {

@@ -48,7 +48,7 @@ function oneLine(message: string): string {
   const lines = message
     .split('\n')
     .map((l) => l.replace(/^\s*(›\s*)?(Error:\s*)?/, '').trim())
-    .filter((l) => l !== '' && !/^See more help with/.test(l) && l !== 'The following errors occurred:')
+    .filter((l) => l !== '' && !/^See more help with/.test(l) && !/^The following errors? occurred:$/.test(l))
   // Mutually exclusive flags are reported twice, once from each side.
   return [...new Set(lines)].join('; ')
 }

@@ -8,5 +8,8 @@ import {configureLogging} from './log.js'
 export async function runCli(argv: readonly string[], binUrl: string): Promise<void> {
   const {args, options} = extractGlobalOptions(argv)
   configureLogging(options)
-  await execute({args, dir: binUrl})
+  // Like auDeep, no command in a terminal opens the interactive shell; elsewhere (pipes, scripts) oclif
+  // prints its usual overview.
+  const interactive = args.length === 0 && process.stdin.isTTY === true && process.stdout.isTTY === true
+  await execute({args: interactive ? ['repl'] : args, dir: binUrl})
 }

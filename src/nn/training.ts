@@ -13,7 +13,7 @@ import type {Logger} from '../cli/log.js'
 import {DataSet} from '../data/dataset.js'
 import {readDataSet} from '../data/netcdf.js'
 import {EventFileWriter} from '../formats/tfevents.js'
-import {encodeGreyPng} from '../formats/png.js'
+import {encodePng} from '../plot/png.js'
 import {deriveSeed, Random} from '../random.js'
 import {Adam} from './adam.js'
 import {type Autoencoder, type AutoencoderConfig, createAutoencoder, type TrainingNoise} from './autoencoders.js'
@@ -124,7 +124,7 @@ function reconstructionImage(targets: Float32Array, reconstruction: Float32Array
   }
   put(targets, 0)
   put(reconstruction, bands)
-  return {png: encodeGreyPng(pixels, width, height), width, height}
+  return {png: encodePng(width, height, 1, pixels), width, height}
 }
 
 export async function trainAutoencoder(options: TrainRunOptions): Promise<TrainRunResult> {
