@@ -57,14 +57,14 @@ export function readScalarSeries(logDir: string, tags: readonly string[] = LOSS_
 }
 
 /**
- * Steps at which epochs ended, from the checkpoint files `model-<step>.index` written after each epoch
- * (auDeep's layout; `--checkpoints-to-keep` may have removed early ones).
+ * Steps at which epochs ended, from the checkpoints written after each epoch: audeep's `model-<step>/`
+ * directories or auDeep's `model-<step>.index` files (`--checkpoints-to-keep` may have removed early ones).
  */
 export function checkpointSteps(logDir: string): number[] {
   if (!existsSync(logDir)) return []
   return readdirSync(logDir)
-    .map((f) => /^model-(\d+)\.index$/.exec(f))
-    .filter((m): m is RegExpExecArray => m !== null)
+    .map((f) => /^model-(\d+)(\.index)?$/.exec(f))
+    .filter((m): m is RegExpExecArray => m !== null && (m[2] !== undefined || existsSync(join(logDir, m[0], 'checkpoint.json'))))
     .map((m) => Number(m[1]))
     .sort((a, b) => a - b)
 }
