@@ -11,6 +11,7 @@ import {generateFeatures} from '../nn/generate.js'
 import {trainAutoencoder, type TrainingInput} from '../nn/training.js'
 import {Random} from '../random.js'
 import {UserError} from './errors.js'
+import {numberFlag} from './flags.js'
 import {interruptSignal} from './interrupt.js'
 import type {Logger} from './log.js'
 import {type Progress, startProgress} from './progress.js'
@@ -69,16 +70,6 @@ export const frequencyTimeFlags = {
   't-encoder-noise': Flags.string({description: 'Input-frame dropout probability of the time encoder.', default: '0.0'}),
   'f-feed-previous-prob': Flags.string({description: 'Feed-previous probability of the frequency decoder.', default: '0.0'}),
   't-feed-previous-prob': Flags.string({description: 'Feed-previous probability of the time decoder.', default: '0.0'}),
-}
-
-/** Parses a probability or rate flag given as text (oclif has no float flag). */
-export function numberFlag(name: string, text: string, range: {min: number; max: number; minExclusive?: boolean}): number {
-  const value = Number(text)
-  const tooLow = range.minExclusive ? value <= range.min : value < range.min
-  if (text.trim() === '' || !Number.isFinite(value) || tooLow || value > range.max) {
-    throw new UserError(`--${name} must be a number in ${range.minExclusive ? '(' : '['}${range.min}, ${range.max}], got '${text}'`)
-  }
-  return value
 }
 
 type Flagged = Record<string, unknown>

@@ -3,6 +3,7 @@
 import {Flags} from '@oclif/core'
 
 import {parsePartition, type Partition} from '../data/dataset.js'
+import {UserError} from './errors.js'
 import {Random} from '../random.js'
 import type {Logger} from './log.js'
 
@@ -26,4 +27,14 @@ export function partitionsFlag(options: {description: string; exclusive?: string
 
 export function toPartitions(names: readonly string[] | undefined): Partition[] | null {
   return names === undefined ? null : names.map(parsePartition)
+}
+
+/** Parses a probability or rate flag given as text (oclif has no float flag). */
+export function numberFlag(name: string, text: string, range: {min: number; max: number; minExclusive?: boolean}): number {
+  const value = Number(text)
+  const tooLow = range.minExclusive ? value <= range.min : value < range.min
+  if (text.trim() === '' || !Number.isFinite(value) || tooLow || value > range.max) {
+    throw new UserError(`--${name} must be a number in ${range.minExclusive ? '(' : '['}${range.min}, ${range.max}], got '${text}'`)
+  }
+  return value
 }
