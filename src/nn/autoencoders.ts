@@ -110,7 +110,7 @@ class TimeAutoencoder implements Autoencoder {
   }
 
   private encode(x: tf.Tensor3D, noise: TrainingNoise, random: Random): tf.Tensor2D {
-    const {finalState} = this.encoder.run(frameNoise(x, noise.encoderNoise, random), undefined, {keepProb: noise.keepProb, random})
+    const {finalState} = this.encoder.run(frameNoise(x, noise.encoderNoise, random), undefined, {keepProb: noise.keepProb, random}, true)
     return tf.tanh(applyLinear(this.toRepresentation, finalState)) as tf.Tensor2D
   }
 
@@ -122,8 +122,8 @@ class TimeAutoencoder implements Autoencoder {
     const randomness = {keepProb: noise.keepProb, random}
     // A bidirectional decoder is a StandardRNN: auDeep ignores feed-previous for it.
     const decoded = this.standardDecoder
-      ? this.standardDecoder.run(decoderInputs, representation, randomness).output
-      : this.feedPreviousDecoder!.run(decoderInputs, representation, noise.feedPreviousProb, randomness)
+      ? this.standardDecoder.run(decoderInputs, representation, randomness, true).output
+      : this.feedPreviousDecoder!.run(decoderInputs, representation, noise.feedPreviousProb, randomness, true)
     let reconstruction = tf.tanh(applyLinear(this.toReconstruction, decoded)) as tf.Tensor3D
     if (this.config.maskSilence) {
       reconstruction = tf.where(tf.equal(targets, -1), tf.fill(targets.shape, -1), reconstruction) as tf.Tensor3D
@@ -187,7 +187,7 @@ class FrequencyAutoencoder implements Autoencoder {
 
   private encode(frames: tf.Tensor2D, noise: TrainingNoise, random: Random): {windows: tf.Tensor3D; representation: tf.Tensor2D} {
     const windows = frequencyWindows(frames, this.config.windows)
-    const {finalState} = this.encoder.run(frameNoise(windows, noise.encoderNoise, random), undefined, {keepProb: noise.keepProb, random})
+    const {finalState} = this.encoder.run(frameNoise(windows, noise.encoderNoise, random), undefined, {keepProb: noise.keepProb, random}, true)
     return {windows, representation: tf.tanh(applyLinear(this.toRepresentation, finalState)) as tf.Tensor2D}
   }
 
@@ -197,7 +197,7 @@ class FrequencyAutoencoder implements Autoencoder {
     const targets = tf.reverse(frames, 1)
     const {windows, representation} = this.encode(frames, noise, random)
     const decoderInputs = shiftRight(tf.reverse(windows, 0) as tf.Tensor3D)
-    const decoded = this.decoder.run(decoderInputs, representation, noise.feedPreviousProb, {keepProb: noise.keepProb, random})
+    const decoded = this.decoder.run(decoderInputs, representation, noise.feedPreviousProb, {keepProb: noise.keepProb, random}, true)
     const reconstruction = windowsToFrames(decoded, this.toReconstruction)
     return {loss: rmse(targets, reconstruction), targets: targets.reshape([B, T, F]), reconstruction: reconstruction.reshape([B, T, F])}
   }
@@ -246,7 +246,7 @@ class FrequencyTimeAutoencoder implements Autoencoder {
     const [T, B, F] = x.shape
     const windows = frequencyWindows(x.reshape([T * B, F]) as tf.Tensor2D, this.config.windows)
     const randomness = {keepProb: noise.keepProb, random}
-    const {finalState} = this.freqEncoder.run(frameNoise(windows, noise.encoderNoise, random), undefined, randomness)
+    const {finalState} = this.freqEncoder.run(frameNoise(windows, noise.encoderNoise, random), undefined, randomness, true)
     const freqStates = finalState.reshape([T, B, -1]) as tf.Tensor3D
     const timeFinal = this.timeEncoder.run(frameNoise(freqStates, noise.timeEncoderNoise ?? 0, random), undefined, randomness).finalState
     return {freqStates, representation: tf.tanh(applyLinear(this.toRepresentation, timeFinal)) as tf.Tensor2D}
@@ -263,7 +263,7 @@ class FrequencyTimeAutoencoder implements Autoencoder {
     const freqInitial = tf.tanh(applyLinear(this.toFreqDecoderState, timeDecoded)).reshape([T * B, -1]) as tf.Tensor2D
     const targets = tf.reverse(x, [0, 2]) as tf.Tensor3D
     const targetWindows = frequencyWindows(targets.reshape([T * B, F]) as tf.Tensor2D, this.config.windows)
-    const decoded = this.freqDecoder.run(shiftRight(targetWindows), freqInitial, noise.feedPreviousProb, randomness)
+    const decoded = this.freqDecoder.run(shiftRight(targetWindows), freqInitial, noise.feedPreviousProb, randomness, true)
     const reconstruction = windowsToFrames(decoded, this.toReconstruction).reshape([T, B, F]) as tf.Tensor3D
     return {loss: rmse(targets, reconstruction), targets: timeMajor(targets), reconstruction: timeMajor(reconstruction)}
   }

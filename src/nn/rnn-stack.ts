@@ -64,11 +64,14 @@ export class RnnStack {
     }
   }
 
-  /** StandardRNN: top-layer outputs [T, B, dirs*units] and final states [B, stateSize]. */
-  run(x: tf.Tensor3D, initialState: tf.Tensor2D | undefined, randomness: StepRandomness): {output: tf.Tensor3D; finalState: tf.Tensor2D} {
+  /**
+   * StandardRNN: top-layer outputs [T, B, dirs*units] and final states [B, stateSize]. `xIsData` says that
+   * no gradient flows into x (input frames, shifted targets), which saves the backward input product.
+   */
+  run(x: tf.Tensor3D, initialState: tf.Tensor2D | undefined, randomness: StepRandomness, xIsData = false): {output: tf.Tensor3D; finalState: tf.Tensor2D} {
     const args = {cell: this.arch.cell, x, layers: this.params}
     const dropout = rnnDropoutMasks(args, randomness.keepProb, randomness.random.nextUint32())
-    return rnn({...args, initialState, dropout})
+    return rnn({...args, initialState, dropout, inputGradient: !xIsData})
   }
 
 }
@@ -108,20 +111,20 @@ export class FeedPreviousDecoder {
     }
   }
 
-  run(inputSequence: tf.Tensor3D, initialState: tf.Tensor2D, feedPreviousProb: number, randomness: StepRandomness): tf.Tensor3D {
+  run(inputSequence: tf.Tensor3D, initialState: tf.Tensor2D, feedPreviousProb: number, randomness: StepRandomness, inputIsData = false): tf.Tensor3D {
     const outputs = this.stacks.map((stack, d) => {
       const state = directionState(this.arch, initialState, d)
       const input = d === 0 ? inputSequence : (tf.reverse(inputSequence, 0) as tf.Tensor3D)
-      const out = this.runDirection(stack, this.projections[d], input, state, feedPreviousProb, randomness)
+      const out = this.runDirection(stack, this.projections[d], input, state, feedPreviousProb, randomness, inputIsData)
       return d === 0 ? out : (tf.reverse(out, 0) as tf.Tensor3D)
     })
     return outputs.length === 1 ? outputs[0] : (tf.concat(outputs, 2) as tf.Tensor3D)
   }
 
-  private runDirection(stack: RnnStack, projection: Linear, input: tf.Tensor3D, state: tf.Tensor2D, p: number, randomness: StepRandomness): tf.Tensor3D {
+  private runDirection(stack: RnnStack, projection: Linear, input: tf.Tensor3D, state: tf.Tensor2D, p: number, randomness: StepRandomness, inputIsData: boolean): tf.Tensor3D {
     if (p <= 0) {
       // Pure teacher forcing: the whole sequence is known up front, so one fused call does it.
-      const {output} = stack.run(shiftRight(input), state, randomness)
+      const {output} = stack.run(shiftRight(input), state, randomness, inputIsData)
       return tf.tanh(applyLinear(projection, output)) as tf.Tensor3D
     }
     // With feed-previous the input of step t depends on the output of step t-1: run step by step.

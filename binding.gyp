@@ -1,0 +1,28 @@
+{
+  "targets": [
+    {
+      "target_name": "audeep_native",
+      "sources": [
+        "native/addon.cc",
+        "native/dispatch.cc",
+        "native/threadpool.cc",
+        "native/gemm.cc",
+        "native/rnn.cc",
+        "native/kernels_portable.cc",
+        "native/kernels_avx2.cc",
+        "native/kernels_avx512.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
+      "cflags_cc": ["-std=gnu++20", "-O3", "-ffp-contract=fast", "-fexceptions"],
+      "xcode_settings": {
+        "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
+        "CLANG_CXX_LANGUAGE_STANDARD": "c++20",
+        "OTHER_CPLUSPLUSFLAGS": ["-O3", "-ffp-contract=fast"]
+      },
+      "msvs_settings": { "VCCLCompilerTool": { "ExceptionHandling": 1, "AdditionalOptions": ["/std:c++20"] } }
+    }
+  ]
+}

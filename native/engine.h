@@ -1,0 +1,172 @@
+// Declarations shared by the native compute engine: instruction-set dispatch, sgemm, the thread pool
+// and the fused GRU/LSTM sequence kernels. Everything here is plain C++ (no N-API) so the kernels can
+// be reasoned about and tested independently of the binding in addon.cc.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+namespace audeep {
+
+// ---------------------------------------------------------------------------------------------
+// Per-ISA kernels. One table per instruction set; dispatch.cc picks one at load time (or on request)
+// and every caller goes through active_isa(), so the choice lives in exactly one place.
+// ---------------------------------------------------------------------------------------------
+struct IsaKernels {
+  const char* name;
+  int mr;  // rows of the register tile (rows of A per micro-kernel call)
+  int nr;  // columns of the register tile (width of a packed B panel)
+  // C[mr x nr] (+)= Ap[kc x mr] * Bp[kc x nr]; Ap and Bp are packed k-major panels.
+  void (*micro)(int kc, const float* Ap, const float* Bp, float* C, long ldc, bool accumulate);
+
+  // GRU forward, one batch row. g: [r|u] pre-activations from x (bias included) -> activated r,u.
+  // gh: h_prev @ W_h[:, r|u]. Also writes rh = r * h_prev.
+  void (*gru_fwd_ru)(int H, float* g, const float* gh, const float* hp, float* rh);
+  // gc: candidate pre-activation from x -> activated c; ghc: (r*h_prev) @ W_h[:, c].
+  // u: activated update gate. Writes h_new = u*h_prev + (1-u)*c.
+  void (*gru_fwd_c)(int H, float* gc, const float* ghc, const float* u, const float* hp, float* hn);
+  // BPTT part 1: from dh (grad of h_new) and the saved r,u,c: overwrites u with d(a_u), c with d(a_c);
+  // writes dhp = dh*u (direct path).
+  void (*gru_bwd_uc)(int H, float* g, const float* dh, const float* hp, float* dhp);
+  // BPTT part 2: drh = d(a_c) @ W_hc^T. Overwrites r with d(a_r) and adds drh*r to dhp.
+  void (*gru_bwd_r)(int H, float* g, const float* drh, const float* hp, float* dhp);
+  // LSTM forward, one batch row. g: [i|j|f|o] pre-activations from x -> activated gates; gh from h_prev.
+  void (*lstm_fwd)(int H, float* g, const float* gh, const float* cp, float* cn, float* hn, float forget_bias);
+  // LSTM BPTT, one row: g activated gates -> d(pre-activations); dc: in grad of c_new, out grad of c_prev.
+  void (*lstm_bwd)(int H, float* g, const float* cp, const float* cn, const float* dh, float* dc);
+  // Elementwise activations over n values (used as tfjs kernels; in and out may alias).
+  void (*tanh_n)(long n, const float* in, float* out);
+  void (*sigmoid_n)(long n, const float* in, float* out);
+};
+
+enum class Isa { Portable = 0, Avx2 = 1, Avx512 = 2 };
+
+const IsaKernels& active_isa();
+// Returns false if the CPU cannot run the requested path.
+bool set_isa(Isa isa);
+bool isa_supported(Isa isa);
+Isa best_isa();
+const char* isa_name(Isa isa);
+
+// Tables defined in kernels_*.cc (the x86 ones only exist on x86-64 builds).
+const IsaKernels& portable_kernels();
+#if defined(__x86_64__) || defined(_M_X64)
+const IsaKernels& avx2_kernels();
+const IsaKernels& avx512_kernels();
+#endif
+
+// ---------------------------------------------------------------------------------------------
+// Thread pool: fixed workers that sleep on a condition variable between jobs. parallel_for runs
+// tasks on the caller plus the workers; nested calls (from inside a task) run serially, so only the
+// outermost, large, independent work is spread across cores.
+// ---------------------------------------------------------------------------------------------
+int num_threads();
+void set_num_threads(int n);
+void parallel_for(int ntasks, const std::function<void(int)>& fn);
+
+// Flush-to-zero / denormals-are-zero for the lifetime of the guard (x86 MXCSR; no-op elsewhere).
+// Saturated sigmoid/tanh gates produce denormal gradients, and denormal operands made whole GEMMs
+// several times slower. The previous mode is restored because JavaScript needs IEEE denormals.
+struct DenormalGuard {
+  unsigned saved;
+  DenormalGuard();
+  ~DenormalGuard();
+};
+void flush_denormals_for_this_thread();
+
+// Set by abort(); long loops poll it once per time step and return early. Cleared at call start.
+extern std::atomic<bool> g_abort;
+
+// ---------------------------------------------------------------------------------------------
+// sgemm, row-major: C[M x N] = op(A)[M x K] * op(B)[K x N] (+ C when accumulate).
+// op(A)(i,k) = transA ? A[k*lda + i] : A[i*lda + k]; likewise for B.
+// ---------------------------------------------------------------------------------------------
+size_t packed_b_size(const IsaKernels& isa, int K, int N);
+void pack_b(const IsaKernels& isa, bool transB, int K, int N, const float* B, long ldb, float* dst);
+// C (+)= op(A) * Bp where Bp came from pack_b with the same K, N and ISA.
+void gemm_packed(const IsaKernels& isa, bool transA, int M, int N, int K, const float* A, long lda,
+                 const float* Bp, float* C, long ldc, bool accumulate, int nthreads);
+void sgemm(bool transA, bool transB, int M, int N, int K, const float* A, long lda, const float* B,
+           long ldb, float* C, long ldc, bool accumulate, int nthreads);
+
+// ---------------------------------------------------------------------------------------------
+// Fused recurrent stacks (see rnn.cc for the layouts).
+// ---------------------------------------------------------------------------------------------
+enum class Cell { Gru = 0, Lstm = 1 };
+
+struct RnnConfig {
+  Cell cell = Cell::Gru;
+  int T = 0, B = 0, I = 0, H = 0, L = 1, dirs = 1;
+  float forget_bias = 1.0f;
+  int gates() const { return cell == Cell::Gru ? 3 : 4; }
+  int in_size(int l) const { return l == 0 ? I : H; }
+  int state_per_dir() const { return cell == Cell::Lstm ? 2 * H : H; }
+  int state_size() const { return state_per_dir() * L * dirs; }
+};
+
+struct RnnForwardIo {
+  const float* x = nullptr;                 // [T, B, I], original time order
+  const float* init = nullptr;              // [B, state_size] auDeep flat layout, or null for zeros
+  std::vector<const float*> kernels;        // [dirs*L] each [(in_l + H) x gates*H]
+  std::vector<const float*> biases;         // [dirs*L] each [gates*H]
+  std::vector<const float*> in_masks;       // [dirs*L] each [T, B, in_l] or null
+  std::vector<const float*> out_masks;      // [dirs*L] each [T, B, H] or null
+  float* y = nullptr;                       // [T, B, dirs*H]
+  float* final_state = nullptr;             // [B, state_size]
+};
+
+struct RnnBackwardIo {
+  const float* dy = nullptr;                // [T, B, dirs*H] or null
+  const float* dfinal = nullptr;            // [B, state_size] or null
+  float* dx = nullptr;                      // [T, B, I] or null (not needed)
+  float* dinit = nullptr;                   // [B, state_size] or null
+  std::vector<float*> dkernels;             // [dirs*L]
+  std::vector<float*> dbiases;              // [dirs*L]
+};
+
+// Everything the backward pass needs, kept from the forward pass. Buffers only grow, so a workspace
+// reused for same-shaped batches never allocates after its first use.
+struct RnnWorkspace {
+  RnnConfig cfg;
+  bool has_saved = false;
+  struct Layer {
+    std::vector<float> W, bias;           // copies of the weights used in forward
+    std::vector<float> xin;               // [T, B, in] layer input after dropout, processing order
+    std::vector<float> mask_in;           // [T, B, in] combined dropout multiplier, processing order
+    bool has_mask = false;
+    std::vector<float> g;                 // [T, B, G*H] x-projection -> activated gates -> d(pre-act)
+    std::vector<float> s;                 // [(T+1), B, H] hidden states, processing order, s[0] = h0
+    std::vector<float> c;                 // [(T+1), B, H] LSTM cell states
+    std::vector<float> rh;                // [T, B, H] GRU r*h_prev
+    std::vector<float> p_ru, p_c;         // packed W_h blocks for forward GEMMs
+    std::vector<float> p_ru_t, p_c_t;     // packed transposed blocks for backward GEMMs
+  };
+  struct Dir {
+    std::vector<Layer> layers;
+    std::vector<float> mask_out;          // [T, B, H] top output dropout, processing order
+    bool has_mask_out = false;
+    std::vector<float> dout, dtmp;        // backward scratch [T, B, max(H, I)]
+  };
+  std::vector<Dir> dirs;
+  size_t accounted = 0;  // bytes reported to V8 as external memory (see addon.cc)
+  size_t capacity_bytes() const {
+    size_t n = 0;
+    for (const Dir& d : dirs) {
+      n += d.mask_out.capacity() + d.dout.capacity() + d.dtmp.capacity();
+      for (const Layer& l : d.layers)
+        n += l.W.capacity() + l.bias.capacity() + l.xin.capacity() + l.mask_in.capacity() + l.g.capacity() +
+             l.s.capacity() + l.c.capacity() + l.rh.capacity() + l.p_ru.capacity() + l.p_c.capacity() +
+             l.p_ru_t.capacity() + l.p_c_t.capacity();
+    }
+    return n * sizeof(float);
+  }
+};
+
+// Both return false if aborted.
+bool rnn_forward(RnnWorkspace& ws, const RnnConfig& cfg, const RnnForwardIo& io, bool save);
+bool rnn_backward(RnnWorkspace& ws, const RnnBackwardIo& io);
+
+}  // namespace audeep

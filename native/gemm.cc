@@ -1,0 +1,178 @@
+// Packed sgemm driver: B is packed into nr-wide k-major panels, A into mr-high k-major panels per
+// (KC x MC) block, and the ISA's register-tile micro-kernel does the arithmetic. Edges are padded with
+// zeros in the packed copies and computed into a scratch tile, so the micro-kernel has no edge cases.
+// Threading splits the output into disjoint row or column ranges: only large calls are split.
+#include <algorithm>
+#include <cstring>
+
+#include "engine.h"
+
+namespace audeep {
+
+namespace {
+constexpr int KC = 256;
+constexpr int MC_TILES = 12;  // rows of A packed per block = MC_TILES * mr
+
+inline long ceil_div(long a, long b) { return (a + b - 1) / b; }
+
+// thread_local scratch so steady-state calls never allocate.
+thread_local std::vector<float> t_apack;
+thread_local std::vector<float> t_bpack;
+
+void pack_a_block(const IsaKernels& isa, bool transA, int i0, int mc, int k0, int kc, const float* A, long lda,
+                  float* dst) {
+  const int mr = isa.mr;
+  for (int ib = 0; ib < mc; ib += mr) {
+    const int rows = std::min(mr, mc - ib);
+    float* d = dst + (long)(ib / mr) * kc * mr;
+    if (transA) {
+      for (int k = 0; k < kc; ++k) {
+        const float* src = A + (long)(k0 + k) * lda + (i0 + ib);
+        float* dk = d + (long)k * mr;
+        int r = 0;
+        for (; r < rows; ++r) dk[r] = src[r];
+        for (; r < mr; ++r) dk[r] = 0.0f;
+      }
+    } else {
+      for (int r = 0; r < rows; ++r) {
+        const float* src = A + (long)(i0 + ib + r) * lda + k0;
+        for (int k = 0; k < kc; ++k) d[(long)k * mr + r] = src[k];
+      }
+      for (int r = rows; r < mr; ++r)
+        for (int k = 0; k < kc; ++k) d[(long)k * mr + r] = 0.0f;
+    }
+  }
+}
+
+// Rows [m0, m1) x panels [p0, p1) of C, single-threaded.
+void gemm_range(const IsaKernels& isa, bool transA, int m0, int m1, int p0, int p1, int N, int K, const float* A,
+                long lda, const float* Bp, float* C, long ldc, bool accumulate) {
+  const int mr = isa.mr, nr = isa.nr;
+  const int mc_max = MC_TILES * mr;
+  const long kc_max = std::min(K, KC);
+  const size_t need = (size_t)mc_max * kc_max;
+  if (t_apack.size() < need) t_apack.resize(need);
+  float* ap = t_apack.data();
+  alignas(64) float tile[16 * 64];
+  for (int k0 = 0; k0 < K; k0 += KC) {
+    const int kc = std::min(KC, K - k0);
+    const bool acc = accumulate || k0 > 0;
+    for (int i0 = m0; i0 < m1; i0 += mc_max) {
+      const int mc = std::min(mc_max, m1 - i0);
+      pack_a_block(isa, transA, i0, mc, k0, kc, A, lda, ap);
+      for (int p = p0; p < p1; ++p) {
+        const float* bp = Bp + (long)p * K * nr + (long)k0 * nr;
+        const int j0 = p * nr;
+        const int cols = std::min(nr, N - j0);
+        for (int ib = 0; ib < mc; ib += mr) {
+          const int rows = std::min(mr, mc - ib);
+          float* c = C + (long)(i0 + ib) * ldc + j0;
+          const float* a = ap + (long)(ib / mr) * kc * mr;
+          if (rows == mr && cols == nr) {
+            isa.micro(kc, a, bp, c, ldc, acc);
+          } else {
+            if (acc)
+              for (int r = 0; r < rows; ++r) std::memcpy(tile + r * nr, c + r * ldc, cols * sizeof(float));
+            isa.micro(kc, a, bp, tile, nr, acc);
+            for (int r = 0; r < rows; ++r) std::memcpy(c + r * ldc, tile + r * nr, cols * sizeof(float));
+          }
+        }
+      }
+    }
+  }
+}
+}  // namespace
+
+size_t packed_b_size(const IsaKernels& isa, int K, int N) { return (size_t)ceil_div(N, isa.nr) * isa.nr * K; }
+
+static void pack_b_panels(const IsaKernels& isa, bool transB, int K, int N, const float* B, long ldb, float* dst,
+                          int p0, int p1) {
+  const int nr = isa.nr;
+  for (int p = p0; p < p1; ++p) {
+    const int j0 = p * nr;
+    const int cols = std::min(nr, N - j0);
+    float* d = dst + (long)p * K * nr;
+    if (!transB) {
+      for (int k = 0; k < K; ++k) {
+        const float* src = B + (long)k * ldb + j0;
+        float* dk = d + (long)k * nr;
+        std::memcpy(dk, src, cols * sizeof(float));
+        for (int j = cols; j < nr; ++j) dk[j] = 0.0f;
+      }
+    } else {
+      for (int j = 0; j < cols; ++j) {
+        const float* src = B + (long)(j0 + j) * ldb;
+        for (int k = 0; k < K; ++k) d[(long)k * nr + j] = src[k];
+      }
+      for (int j = cols; j < nr; ++j)
+        for (int k = 0; k < K; ++k) d[(long)k * nr + j] = 0.0f;
+    }
+  }
+}
+
+void pack_b(const IsaKernels& isa, bool transB, int K, int N, const float* B, long ldb, float* dst) {
+  const int panels = (int)ceil_div(N, isa.nr);
+  const int nt = (long)K * N >= (1L << 20) ? std::min(num_threads(), panels) : 1;
+  if (nt <= 1) {
+    pack_b_panels(isa, transB, K, N, B, ldb, dst, 0, panels);
+    return;
+  }
+  // Packing a K = T*B operand is pure memory traffic; two cores copy it faster than one.
+  const int per = (int)ceil_div(panels, nt);
+  parallel_for((int)ceil_div(panels, per), [&](int t) {
+    pack_b_panels(isa, transB, K, N, B, ldb, dst, t * per, std::min(panels, (t + 1) * per));
+  });
+}
+
+void gemm_packed(const IsaKernels& isa, bool transA, int M, int N, int K, const float* A, long lda,
+                 const float* Bp, float* C, long ldc, bool accumulate, int nthreads) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    if (!accumulate)
+      for (int i = 0; i < M; ++i) std::memset(C + (long)i * ldc, 0, N * sizeof(float));
+    return;
+  }
+  const int panels = (int)ceil_div(N, isa.nr);
+  const double flops = 2.0 * M * N * K;
+  // Measured: a 64x768x256 step GEMM (25 MFLOP) ran at 172 GFLOP/s on one core and 137 on two (fork-join
+  // wake-up and halved cache reuse); T*B-row GEMMs doubled. So only split clearly large products.
+  int nt = flops < 6e7 ? 1 : std::max(1, nthreads);
+  if (nt == 1) {
+    gemm_range(isa, transA, 0, M, 0, panels, N, K, A, lda, Bp, C, ldc, accumulate);
+    return;
+  }
+  const int mtiles = (int)ceil_div(M, isa.mr);
+  // Tasks come from a shared counter, so several per thread keep both cores busy when one of them is
+  // slowed down by another process (shared machines). But every row task streams all of packed B, so
+  // only small B (cache-resident) gets finer tasks; a T*B-deep B (weight gradients) keeps one per thread.
+  const bool small_b = (size_t)panels * isa.nr * K * sizeof(float) <= (2u << 20);
+  if (mtiles >= 4 * nt) {
+    // Split rows in whole register tiles.
+    const int per = std::max(4, (int)ceil_div(mtiles, small_b ? 4 * nt : nt));
+    const int tasks = (int)ceil_div(mtiles, per);
+    parallel_for(tasks, [&](int t) {
+      const int m0 = t * per * isa.mr;
+      const int m1 = std::min(M, (t + 1) * per * isa.mr);
+      gemm_range(isa, transA, m0, m1, 0, panels, N, K, A, lda, Bp, C, ldc, accumulate);
+    });
+  } else {
+    const int per = (int)ceil_div(panels, nt);
+    const int tasks = (int)ceil_div(panels, per);
+    parallel_for(tasks, [&](int t) {
+      const int p0 = t * per;
+      const int p1 = std::min(panels, p0 + per);
+      gemm_range(isa, transA, 0, M, p0, p1, N, K, A, lda, Bp, C, ldc, accumulate);
+    });
+  }
+}
+
+void sgemm(bool transA, bool transB, int M, int N, int K, const float* A, long lda, const float* B, long ldb,
+           float* C, long ldc, bool accumulate, int nthreads) {
+  const IsaKernels& isa = active_isa();
+  const size_t need = packed_b_size(isa, K, N);
+  if (t_bpack.size() < need) t_bpack.resize(need);
+  pack_b(isa, transB, K, N, B, ldb, t_bpack.data());
+  gemm_packed(isa, transA, M, N, K, A, lda, t_bpack.data(), C, ldc, accumulate, nthreads);
+}
+
+}  // namespace audeep

@@ -1,0 +1,444 @@
+// Fused GRU / LSTM stacks: one call runs every layer of one or two directions over the whole sequence
+// (forward, saving what BPTT needs), one call runs BPTT and the weight gradients.
+//
+// Layouts (row-major):
+//   x, y, masks, dx   [T, B, features], original time order (time-major, as in auDeep).
+//   kernel per layer  [(in + H), G*H]: rows 0..in-1 multiply the layer input, rows in.. multiply h_prev.
+//                     GRU G=3, columns [r | u | c] (TF1 GRUCell gates/kernel [r|u] ++ candidate/kernel).
+//                     LSTM G=4, columns [i | j | f | o] (TF1 LSTMCell kernel).
+//   state (init/final) [B, state_size], auDeep's flat layout: blocks per layer, [fw | bw] within a layer,
+//                     [c | h] within a direction for LSTM.
+// Internally every per-step buffer of a direction is kept in *processing* order (the backward direction
+// stores its step s, which reads x[T-1-s], at index s). That makes the T*B-row GEMMs (input projection,
+// weight gradients, input gradient) single contiguous calls for both directions.
+//
+// Work split: the time loop of a layer is independent across directions and across batch rows, so it
+// runs as (direction x batch chunk) tasks with no synchronisation inside the loop; the big T*B GEMMs
+// between loops use all threads. Per-step GEMMs are never split (measured slower and fragile under load).
+#include <algorithm>
+#include <cstring>
+
+#include "engine.h"
+
+namespace audeep {
+namespace {
+
+inline int tmap(int s, int T, bool rev) { return rev ? T - 1 - s : s; }
+
+struct Scratch {
+  std::vector<float> tmp, dh, dhp, dc;
+};
+thread_local Scratch t_scratch;
+
+inline void ensure(std::vector<float>& v, size_t n) {
+  if (v.size() < n) v.resize(n);
+}
+
+// Batch rows per task: enough tasks to occupy the threads, but never below 8 rows (GEMM efficiency).
+int chunks_per_dir(const RnnConfig& cfg) {
+  const int nth = num_threads();
+  int per_dir = std::max(1, (nth + cfg.dirs - 1) / cfg.dirs);
+  if (cfg.dirs >= nth) per_dir = 1;
+  return std::max(1, std::min(per_dir, (cfg.B + 7) / 8));
+}
+
+void chunk_rows(const RnnConfig& cfg, int nchunk, int ch, int& r0, int& r1) {
+  int per = (cfg.B + nchunk - 1) / nchunk;
+  per = (per + 7) / 8 * 8;
+  r0 = std::min(cfg.B, ch * per);
+  r1 = std::min(cfg.B, r0 + per);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Time loops for rows [r0, r1) of one layer of one direction.
+// ------------------------------------------------------------------------------------------------
+bool gru_forward_rows(const IsaKernels& isa, const RnnConfig& cfg, RnnWorkspace::Layer& Ly, int r0, int r1) {
+  const int T = cfg.T, B = cfg.B, H = cfg.H, GH = 3 * H, nb = r1 - r0;
+  Scratch& sc = t_scratch;
+  ensure(sc.tmp, (size_t)nb * 2 * H);
+  float* tmp = sc.tmp.data();
+  for (int s = 0; s < T; ++s) {
+    if (g_abort.load(std::memory_order_relaxed)) return false;
+    float* S = Ly.s.data();
+    const float* hp = S + ((long)s * B + r0) * H;
+    float* G = Ly.g.data() + ((long)s * B + r0) * GH;
+    float* RH = Ly.rh.data() + ((long)s * B + r0) * H;
+    float* hn = S + ((long)(s + 1) * B + r0) * H;
+    gemm_packed(isa, false, nb, 2 * H, H, hp, H, Ly.p_ru.data(), tmp, 2 * H, false, 1);
+    for (int r = 0; r < nb; ++r) isa.gru_fwd_ru(H, G + (long)r * GH, tmp + (long)r * 2 * H, hp + (long)r * H, RH + (long)r * H);
+    gemm_packed(isa, false, nb, H, H, RH, H, Ly.p_c.data(), tmp, H, false, 1);
+    for (int r = 0; r < nb; ++r) {
+      float* g = G + (long)r * GH;
+      isa.gru_fwd_c(H, g + 2 * H, tmp + (long)r * H, g + H, hp + (long)r * H, hn + (long)r * H);
+    }
+  }
+  return true;
+}
+
+bool lstm_forward_rows(const IsaKernels& isa, const RnnConfig& cfg, RnnWorkspace::Layer& Ly, int r0, int r1) {
+  const int T = cfg.T, B = cfg.B, H = cfg.H, GH = 4 * H, nb = r1 - r0;
+  Scratch& sc = t_scratch;
+  ensure(sc.tmp, (size_t)nb * GH);
+  float* tmp = sc.tmp.data();
+  for (int s = 0; s < T; ++s) {
+    if (g_abort.load(std::memory_order_relaxed)) return false;
+    const long cur = ((long)s * B + r0) * H, nxt = ((long)(s + 1) * B + r0) * H;
+    const float* hp = Ly.s.data() + cur;
+    float* G = Ly.g.data() + ((long)s * B + r0) * GH;
+    gemm_packed(isa, false, nb, GH, H, hp, H, Ly.p_ru.data(), tmp, GH, false, 1);
+    for (int r = 0; r < nb; ++r)
+      isa.lstm_fwd(H, G + (long)r * GH, tmp + (long)r * GH, Ly.c.data() + cur + (long)r * H,
+                   Ly.c.data() + nxt + (long)r * H, Ly.s.data() + nxt + (long)r * H, cfg.forget_bias);
+  }
+  return true;
+}
+
+// dout: [T, B, H] gradient w.r.t. this layer's output at each step (processing order).
+// dfin: this layer/direction's block of the final-state gradient ([B, state_size] base + offset) or null.
+bool gru_backward_rows(const IsaKernels& isa, const RnnConfig& cfg, RnnWorkspace::Layer& Ly, const float* dout,
+                       const float* dfin, long sstride, float* dinit, int r0, int r1) {
+  const int T = cfg.T, B = cfg.B, H = cfg.H, GH = 3 * H, nb = r1 - r0;
+  Scratch& sc = t_scratch;
+  ensure(sc.tmp, (size_t)nb * H);
+  ensure(sc.dh, (size_t)nb * H);
+  ensure(sc.dhp, (size_t)nb * H);
+  float *tmp = sc.tmp.data(), *dh = sc.dh.data(), *dhp = sc.dhp.data();
+  for (int r = 0; r < nb; ++r)
+    for (int k = 0; k < H; ++k) dh[(long)r * H + k] = dfin ? dfin[(long)(r0 + r) * sstride + k] : 0.0f;
+  for (int s = T - 1; s >= 0; --s) {
+    if (g_abort.load(std::memory_order_relaxed)) return false;
+    const float* d_o = dout + ((long)s * B + r0) * H;
+    for (long i = 0; i < (long)nb * H; ++i) dh[i] += d_o[i];
+    const float* hp = Ly.s.data() + ((long)s * B + r0) * H;
+    float* G = Ly.g.data() + ((long)s * B + r0) * GH;
+    for (int r = 0; r < nb; ++r) isa.gru_bwd_uc(H, G + (long)r * GH, dh + (long)r * H, hp + (long)r * H, dhp + (long)r * H);
+    gemm_packed(isa, false, nb, H, H, G + 2 * H, GH, Ly.p_c_t.data(), tmp, H, false, 1);
+    for (int r = 0; r < nb; ++r) isa.gru_bwd_r(H, G + (long)r * GH, tmp + (long)r * H, hp + (long)r * H, dhp + (long)r * H);
+    gemm_packed(isa, false, nb, H, 2 * H, G, GH, Ly.p_ru_t.data(), dhp, H, true, 1);
+    std::swap(dh, dhp);
+  }
+  if (dinit)
+    for (int r = 0; r < nb; ++r) std::memcpy(dinit + (long)(r0 + r) * sstride, dh + (long)r * H, H * sizeof(float));
+  return true;
+}
+
+bool lstm_backward_rows(const IsaKernels& isa, const RnnConfig& cfg, RnnWorkspace::Layer& Ly, const float* dout,
+                        const float* dfin, long sstride, float* dinit, int r0, int r1) {
+  const int T = cfg.T, B = cfg.B, H = cfg.H, GH = 4 * H, nb = r1 - r0;
+  Scratch& sc = t_scratch;
+  ensure(sc.dh, (size_t)nb * H);
+  ensure(sc.dhp, (size_t)nb * H);
+  ensure(sc.dc, (size_t)nb * H);
+  float *dh = sc.dh.data(), *dhp = sc.dhp.data(), *dc = sc.dc.data();
+  // Block layout [c | h]: dfin points at c, h follows at +H.
+  for (int r = 0; r < nb; ++r)
+    for (int k = 0; k < H; ++k) {
+      dc[(long)r * H + k] = dfin ? dfin[(long)(r0 + r) * sstride + k] : 0.0f;
+      dh[(long)r * H + k] = dfin ? dfin[(long)(r0 + r) * sstride + H + k] : 0.0f;
+    }
+  for (int s = T - 1; s >= 0; --s) {
+    if (g_abort.load(std::memory_order_relaxed)) return false;
+    const float* d_o = dout + ((long)s * B + r0) * H;
+    for (long i = 0; i < (long)nb * H; ++i) dh[i] += d_o[i];
+    const long cur = ((long)s * B + r0) * H, nxt = ((long)(s + 1) * B + r0) * H;
+    float* G = Ly.g.data() + ((long)s * B + r0) * GH;
+    for (int r = 0; r < nb; ++r)
+      isa.lstm_bwd(H, G + (long)r * GH, Ly.c.data() + cur + (long)r * H, Ly.c.data() + nxt + (long)r * H,
+                   dh + (long)r * H, dc + (long)r * H);
+    gemm_packed(isa, false, nb, H, GH, G, GH, Ly.p_ru_t.data(), dhp, H, false, 1);
+    std::swap(dh, dhp);
+  }
+  if (dinit)
+    for (int r = 0; r < nb; ++r) {
+      std::memcpy(dinit + (long)(r0 + r) * sstride, dc + (long)r * H, H * sizeof(float));
+      std::memcpy(dinit + (long)(r0 + r) * sstride + H, dh + (long)r * H, H * sizeof(float));
+    }
+  return true;
+}
+
+// Memory-bound per-step loops (dropout products, layout changes, bias broadcast) split into time
+// chunks across threads: single-threaded they cost about as much as a layer's recurrent GEMMs.
+template <class F>
+void par_steps(int T, F&& f) {
+  const int nt = std::max(1, std::min(4 * num_threads(), T));
+  const int per = (T + nt - 1) / nt;
+  parallel_for(nt, [&](int c) {
+    const int s1 = std::min(T, (c + 1) * per);
+    for (int s = c * per; s < s1; ++s) f(s);
+  });
+}
+
+}  // namespace
+
+bool rnn_forward(RnnWorkspace& ws, const RnnConfig& cfg, const RnnForwardIo& io, bool save) {
+  g_abort.store(false);
+  const IsaKernels& isa = active_isa();
+  const int nth = num_threads();
+  const int T = cfg.T, B = cfg.B, H = cfg.H, G = cfg.gates(), GH = G * H, L = cfg.L, D = cfg.dirs;
+  const bool lstm = cfg.cell == Cell::Lstm;
+  const long TB = (long)T * B;
+  const int sstride = cfg.state_size(), spd = cfg.state_per_dir();
+  ws.cfg = cfg;
+  ws.has_saved = false;
+  ws.dirs.resize(D);
+
+  for (int d = 0; d < D; ++d) {
+    RnnWorkspace::Dir& dir = ws.dirs[d];
+    dir.layers.resize(L);
+    const bool rev = d == 1;
+    for (int l = 0; l < L; ++l) {
+      RnnWorkspace::Layer& Ly = dir.layers[l];
+      const int in = cfg.in_size(l);
+      Ly.W.assign(io.kernels[d * L + l], io.kernels[d * L + l] + (long)(in + H) * GH);
+      Ly.bias.assign(io.biases[d * L + l], io.biases[d * L + l] + GH);
+      ensure(Ly.xin, TB * in);
+      ensure(Ly.g, TB * GH);
+      ensure(Ly.s, (TB + B) * H);
+      if (lstm) ensure(Ly.c, (TB + B) * H);
+      else ensure(Ly.rh, TB * H);
+      // Dropout between layer l-1 and l is the product of l-1's output mask and l's input mask.
+      const float* m_in = io.in_masks[d * L + l];
+      const float* m_prev = l > 0 ? io.out_masks[d * L + l - 1] : nullptr;
+      Ly.has_mask = m_in || m_prev;
+      if (Ly.has_mask) {
+        ensure(Ly.mask_in, TB * in);
+        par_steps(T, [&](int s) {
+          const long src = (long)tmap(s, T, rev) * B * in, dst = (long)s * B * in;
+          for (long i = 0; i < (long)B * in; ++i)
+            Ly.mask_in[dst + i] = (m_in ? m_in[src + i] : 1.0f) * (m_prev ? m_prev[src + i] : 1.0f);
+        });
+      }
+      // Initial state.
+      for (int b = 0; b < B; ++b) {
+        float* h0 = Ly.s.data() + (long)b * H;
+        float* c0 = lstm ? Ly.c.data() + (long)b * H : nullptr;
+        const float* blk = io.init ? io.init + (long)b * sstride + (long)(l * D + d) * spd : nullptr;
+        if (lstm) {
+          if (blk) { std::memcpy(c0, blk, H * sizeof(float)); std::memcpy(h0, blk + H, H * sizeof(float)); }
+          else { std::memset(c0, 0, H * sizeof(float)); std::memset(h0, 0, H * sizeof(float)); }
+        } else {
+          if (blk) std::memcpy(h0, blk, H * sizeof(float));
+          else std::memset(h0, 0, H * sizeof(float));
+        }
+      }
+    }
+    const float* m_out = io.out_masks[d * L + L - 1];
+    dir.has_mask_out = m_out != nullptr;
+    if (m_out) {
+      ensure(dir.mask_out, TB * H);
+      par_steps(T, [&](int s) {
+        std::memcpy(dir.mask_out.data() + (long)s * B * H, m_out + (long)tmap(s, T, d == 1) * B * H,
+                    (long)B * H * sizeof(float));
+      });
+    }
+  }
+
+  const int nchunk = chunks_per_dir(cfg);
+  for (int l = 0; l < L; ++l) {
+    const int in = cfg.in_size(l);
+    for (int d = 0; d < D; ++d) {
+      RnnWorkspace::Layer& Ly = ws.dirs[d].layers[l];
+      const bool rev = d == 1;
+      // Layer input in processing order, dropout applied.
+      par_steps(T, [&](int s) {
+        const float* src = l == 0 ? io.x + (long)tmap(s, T, rev) * B * in
+                                  : ws.dirs[d].layers[l - 1].s.data() + (long)(s + 1) * B * H;
+        float* dst = Ly.xin.data() + (long)s * B * in;
+        if (Ly.has_mask) {
+          const float* m = Ly.mask_in.data() + (long)s * B * in;
+          for (long i = 0; i < (long)B * in; ++i) dst[i] = src[i] * m[i];
+        } else {
+          std::memcpy(dst, src, (long)B * in * sizeof(float));
+        }
+        for (long r = (long)s * B; r < (long)(s + 1) * B; ++r)
+          std::memcpy(Ly.g.data() + r * GH, Ly.bias.data(), GH * sizeof(float));
+      });
+      sgemm(false, false, (int)TB, GH, in, Ly.xin.data(), in, Ly.W.data(), GH, Ly.g.data(), GH, true, nth);
+      const float* Wh = Ly.W.data() + (long)in * GH;
+      if (lstm) {
+        ensure(Ly.p_ru, packed_b_size(isa, H, GH));
+        pack_b(isa, false, H, GH, Wh, GH, Ly.p_ru.data());
+      } else {
+        ensure(Ly.p_ru, packed_b_size(isa, H, 2 * H));
+        ensure(Ly.p_c, packed_b_size(isa, H, H));
+        pack_b(isa, false, H, 2 * H, Wh, GH, Ly.p_ru.data());
+        pack_b(isa, false, H, H, Wh + 2 * H, GH, Ly.p_c.data());
+      }
+    }
+    std::atomic<bool> ok{true};
+    parallel_for(D * nchunk, [&](int task) {
+      const int d = task / nchunk;
+      int r0, r1;
+      chunk_rows(cfg, nchunk, task % nchunk, r0, r1);
+      if (r0 >= r1) return;
+      RnnWorkspace::Layer& Ly = ws.dirs[d].layers[l];
+      bool r = lstm ? lstm_forward_rows(isa, cfg, Ly, r0, r1) : gru_forward_rows(isa, cfg, Ly, r0, r1);
+      if (!r) ok.store(false);
+    });
+    if (!ok.load()) return false;
+  }
+
+  // Outputs: top layer states (with its output dropout) back in original time order, and final states.
+  for (int d = 0; d < D; ++d) {
+    const RnnWorkspace::Dir& dir = ws.dirs[d];
+    const RnnWorkspace::Layer& top = dir.layers[L - 1];
+    if (io.y) {
+      par_steps(T, [&](int s) {
+        const int t = tmap(s, T, d == 1);
+        for (int b = 0; b < B; ++b) {
+          const float* h = top.s.data() + ((long)(s + 1) * B + b) * H;
+          float* yo = io.y + ((long)t * B + b) * D * H + (long)d * H;
+          if (dir.has_mask_out) {
+            const float* m = dir.mask_out.data() + ((long)s * B + b) * H;
+            for (int k = 0; k < H; ++k) yo[k] = h[k] * m[k];
+          } else {
+            std::memcpy(yo, h, H * sizeof(float));
+          }
+        }
+      });
+    }
+    if (io.final_state)
+      for (int l = 0; l < L; ++l) {
+        const RnnWorkspace::Layer& Ly = dir.layers[l];
+        for (int b = 0; b < B; ++b) {
+          float* blk = io.final_state + (long)b * sstride + (long)(l * D + d) * spd;
+          const long off = ((long)T * B + b) * H;
+          if (lstm) {
+            std::memcpy(blk, Ly.c.data() + off, H * sizeof(float));
+            std::memcpy(blk + H, Ly.s.data() + off, H * sizeof(float));
+          } else {
+            std::memcpy(blk, Ly.s.data() + off, H * sizeof(float));
+          }
+        }
+      }
+  }
+  ws.has_saved = save;
+  return true;
+}
+
+bool rnn_backward(RnnWorkspace& ws, const RnnBackwardIo& io) {
+  g_abort.store(false);
+  const IsaKernels& isa = active_isa();
+  const int nth = num_threads();
+  const RnnConfig cfg = ws.cfg;
+  const int T = cfg.T, B = cfg.B, H = cfg.H, G = cfg.gates(), GH = G * H, L = cfg.L, D = cfg.dirs;
+  const bool lstm = cfg.cell == Cell::Lstm;
+  const long TB = (long)T * B;
+  const int sstride = cfg.state_size(), spd = cfg.state_per_dir();
+
+  for (int d = 0; d < D; ++d) {
+    RnnWorkspace::Dir& dir = ws.dirs[d];
+    ensure(dir.dout, TB * H);
+    ensure(dir.dtmp, TB * std::max(cfg.I, H));
+    par_steps(T, [&](int s) {
+      const int t = tmap(s, T, d == 1);
+      for (int b = 0; b < B; ++b) {
+        float* o = dir.dout.data() + ((long)s * B + b) * H;
+        if (!io.dy) {
+          std::memset(o, 0, H * sizeof(float));
+          continue;
+        }
+        const float* g = io.dy + ((long)t * B + b) * D * H + (long)d * H;
+        if (dir.has_mask_out) {
+          const float* m = dir.mask_out.data() + ((long)s * B + b) * H;
+          for (int k = 0; k < H; ++k) o[k] = g[k] * m[k];
+        } else {
+          std::memcpy(o, g, H * sizeof(float));
+        }
+      }
+    });
+  }
+
+  const int nchunk = chunks_per_dir(cfg);
+  for (int l = L - 1; l >= 0; --l) {
+    const int in = cfg.in_size(l);
+    for (int d = 0; d < D; ++d) {
+      RnnWorkspace::Layer& Ly = ws.dirs[d].layers[l];
+      const float* Wh = Ly.W.data() + (long)in * GH;
+      if (lstm) {
+        ensure(Ly.p_ru_t, packed_b_size(isa, GH, H));
+        pack_b(isa, true, GH, H, Wh, GH, Ly.p_ru_t.data());
+      } else {
+        ensure(Ly.p_ru_t, packed_b_size(isa, 2 * H, H));
+        ensure(Ly.p_c_t, packed_b_size(isa, H, H));
+        pack_b(isa, true, 2 * H, H, Wh, GH, Ly.p_ru_t.data());
+        pack_b(isa, true, H, H, Wh + 2 * H, GH, Ly.p_c_t.data());
+      }
+    }
+    std::atomic<bool> ok{true};
+    parallel_for(D * nchunk, [&](int task) {
+      const int d = task / nchunk;
+      int r0, r1;
+      chunk_rows(cfg, nchunk, task % nchunk, r0, r1);
+      if (r0 >= r1) return;
+      RnnWorkspace::Layer& Ly = ws.dirs[d].layers[l];
+      const long boff = (long)(l * D + d) * spd;
+      const float* dfin = io.dfinal ? io.dfinal + boff : nullptr;
+      float* dinit = io.dinit ? io.dinit + boff : nullptr;
+      const float* dout = ws.dirs[d].dout.data();
+      bool r = lstm ? lstm_backward_rows(isa, cfg, Ly, dout, dfin, sstride, dinit, r0, r1)
+                    : gru_backward_rows(isa, cfg, Ly, dout, dfin, sstride, dinit, r0, r1);
+      if (!r) ok.store(false);
+    });
+    if (!ok.load()) return false;
+
+    for (int d = 0; d < D; ++d) {
+      RnnWorkspace::Dir& dir = ws.dirs[d];
+      RnnWorkspace::Layer& Ly = dir.layers[l];
+      const float* dA = Ly.g.data();
+      float* dK = io.dkernels[d * L + l];
+      sgemm(true, false, in, GH, (int)TB, Ly.xin.data(), in, dA, GH, dK, GH, false, nth);
+      if (lstm) {
+        sgemm(true, false, H, GH, (int)TB, Ly.s.data(), H, dA, GH, dK + (long)in * GH, GH, false, nth);
+      } else {
+        sgemm(true, false, H, 2 * H, (int)TB, Ly.s.data(), H, dA, GH, dK + (long)in * GH, GH, false, nth);
+        sgemm(true, false, H, H, (int)TB, Ly.rh.data(), H, dA + 2 * H, GH, dK + (long)in * GH + 2 * H, GH, false,
+              nth);
+      }
+      float* db = io.dbiases[d * L + l];
+      {
+        // Column blocks per thread: each sums its columns over all T*B rows.
+        const int nt = num_threads();
+        const int per = ((GH + nt - 1) / nt + 15) / 16 * 16;
+        parallel_for((GH + per - 1) / per, [&](int c) {
+          const int k0 = c * per, k1 = std::min(GH, k0 + per);
+          std::memset(db + k0, 0, (k1 - k0) * sizeof(float));
+          for (long r = 0; r < TB; ++r) {
+            const float* a = dA + r * GH;
+            for (int k = k0; k < k1; ++k) db[k] += a[k];
+          }
+        });
+      }
+      if (l == 0 && !io.dx) continue;
+      float* dxin = dir.dtmp.data();
+      sgemm(false, true, (int)TB, in, GH, dA, GH, Ly.W.data(), GH, dxin, in, false, nth);
+      if (l > 0) {
+        // Becomes the output gradient of the layer below (same direction, processing order).
+        par_steps(T, [&](int s) {
+          const long i0 = (long)s * B * in, i1 = i0 + (long)B * in;
+          if (Ly.has_mask)
+            for (long i = i0; i < i1; ++i) dir.dout[i] = dxin[i] * Ly.mask_in[i];
+          else
+            std::memcpy(dir.dout.data() + i0, dxin + i0, (i1 - i0) * sizeof(float));
+        });
+      } else {
+        par_steps(T, [&](int s) {
+          const int t = tmap(s, T, d == 1);
+          float* dst = io.dx + (long)t * B * in;
+          const float* src = dxin + (long)s * B * in;
+          if (Ly.has_mask) {
+            const float* m = Ly.mask_in.data() + (long)s * B * in;
+            if (d == 0) for (long i = 0; i < (long)B * in; ++i) dst[i] = src[i] * m[i];
+            else for (long i = 0; i < (long)B * in; ++i) dst[i] += src[i] * m[i];
+          } else {
+            if (d == 0) std::memcpy(dst, src, (long)B * in * sizeof(float));
+            else for (long i = 0; i < (long)B * in; ++i) dst[i] += src[i];
+          }
+        });
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace audeep
