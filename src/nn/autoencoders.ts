@@ -62,6 +62,8 @@ export interface ForwardResult {
   /** [B, T, F] in the targets' (reversed) order. */
   targets: tf.Tensor3D
   reconstruction: tf.Tensor3D
+  /** The batch's representations (what `generate` writes), for TensorBoard summaries. */
+  representation: tf.Tensor
 }
 
 export interface Autoencoder {
@@ -128,7 +130,7 @@ class TimeAutoencoder implements Autoencoder {
     if (this.config.maskSilence) {
       reconstruction = tf.where(tf.equal(targets, -1), tf.fill(targets.shape, -1), reconstruction) as tf.Tensor3D
     }
-    return {loss: rmse(targets, reconstruction), targets: timeMajor(targets), reconstruction: timeMajor(reconstruction)}
+    return {loss: rmse(targets, reconstruction), targets: timeMajor(targets), reconstruction: timeMajor(reconstruction), representation}
   }
 
   represent(batch: tf.Tensor3D): tf.Tensor {
@@ -199,7 +201,7 @@ class FrequencyAutoencoder implements Autoencoder {
     const decoderInputs = shiftRight(tf.reverse(windows, 0) as tf.Tensor3D)
     const decoded = this.decoder.run(decoderInputs, representation, noise.feedPreviousProb, {keepProb: noise.keepProb, random}, true)
     const reconstruction = windowsToFrames(decoded, this.toReconstruction)
-    return {loss: rmse(targets, reconstruction), targets: targets.reshape([B, T, F]), reconstruction: reconstruction.reshape([B, T, F])}
+    return {loss: rmse(targets, reconstruction), targets: targets.reshape([B, T, F]), reconstruction: reconstruction.reshape([B, T, F]), representation}
   }
 
   represent(batch: tf.Tensor3D): tf.Tensor {
@@ -265,7 +267,7 @@ class FrequencyTimeAutoencoder implements Autoencoder {
     const targetWindows = frequencyWindows(targets.reshape([T * B, F]) as tf.Tensor2D, this.config.windows)
     const decoded = this.freqDecoder.run(shiftRight(targetWindows), freqInitial, noise.feedPreviousProb, randomness, true)
     const reconstruction = windowsToFrames(decoded, this.toReconstruction).reshape([T, B, F]) as tf.Tensor3D
-    return {loss: rmse(targets, reconstruction), targets: timeMajor(targets), reconstruction: timeMajor(reconstruction)}
+    return {loss: rmse(targets, reconstruction), targets: timeMajor(targets), reconstruction: timeMajor(reconstruction), representation}
   }
 
   represent(batch: tf.Tensor3D): tf.Tensor {

@@ -127,6 +127,15 @@ function reconstructionImage(targets: Float32Array, reconstruction: Float32Array
   return {png: encodePng(width, height, 1, pixels), width, height}
 }
 
+function meanAndStddev(values: Float32Array): {mean: number; stddev: number} {
+  let sum = 0
+  for (const v of values) sum += v
+  const mean = sum / values.length
+  let squares = 0
+  for (const v of values) squares += (v - mean) ** 2
+  return {mean, stddev: Math.sqrt(squares / values.length)}
+}
+
 export async function trainAutoencoder(options: TrainRunOptions): Promise<TrainRunResult> {
   const {logger} = options
   const logDir = join(options.runDir, 'logs')
@@ -191,15 +200,27 @@ export async function trainAutoencoder(options: TrainRunOptions): Promise<TrainR
         const indices = order.slice(b * B, Math.min(N, (b + 1) * B))
         const random = new Random(deriveSeed(seed, 2, progress.step))
         const batch = gatherBatch(input.features, rowSize, input.frames, input.numFeatures, indices)
-        const {value, grads} = tf.variableGrads(() => model.forward(batch, noise, random).loss, varList)
+        let representation: tf.Tensor | undefined
+        const {value, grads} = tf.variableGrads(() => {
+          const result = model.forward(batch, noise, random)
+          // Kept out of the gradient tape's clean-up for the TensorBoard summaries below.
+          representation = tf.keep(result.representation)
+          return result.loss
+        }, varList)
         const clipped: Record<string, tf.Tensor> = {}
         for (const [tfName, g] of Object.entries(grads)) clipped[nameOf.get(tfName)!] = tf.clipByValue(g, -GRADIENT_CLIP, GRADIENT_CLIP)
         adam.apply(variables, clipped)
         lastLoss = (await value.data())[0]
-        tf.dispose([value, batch, ...Object.values(grads), ...Object.values(clipped)])
+        const representationValues = (await representation!.data()) as Float32Array
+        tf.dispose([value, batch, representation!, ...Object.values(grads), ...Object.values(clipped)])
         if (!Number.isFinite(lastLoss)) throw new UserError(`training diverged at step ${progress.step} (loss ${lastLoss}); try a lower --learning-rate`)
+        // auDeep's summaries: the loss, and the representation's mean, standard deviation and histogram.
         events.addScalar('model/loss/value', lastLoss, progress.step)
         events.addScalar('model/learning_rate', hyper.learningRate, progress.step)
+        const {mean, stddev} = meanAndStddev(representationValues)
+        events.addScalar('model/representation/mean', mean, progress.step)
+        events.addScalar('model/representation/stddev_1', stddev, progress.step)
+        if (b === numBatches - 1) events.addHistogram('model/representation/histogram', representationValues, progress.step)
         progress = {...progress, step: progress.step + 1, batchInEpoch: b + 1}
         options.onBatch?.({epoch: progress.epoch + 1, numEpochs: lastEpoch, batch: b + 1, numBatches, step: progress.step, loss: lastLoss})
       }

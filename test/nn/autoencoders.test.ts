@@ -124,6 +124,8 @@ test('training writes TensorBoard events: loss per step and a reconstruction ima
   const events = [...readEvents(join(logs, files[0]))]
   const losses = events.flatMap((e) => e.scalars.filter((s) => s.tag === 'model/loss/value').map((s) => e.step))
   assert.deepEqual(losses, [0, 1, 2, 3, 4, 5, 6, 7])
+  const tags = new Set(events.flatMap((e) => [...e.scalars, ...e.histograms].map((v) => v.tag)))
+  for (const tag of ['model/learning_rate', 'model/representation/mean', 'model/representation/stddev_1', 'model/representation/histogram']) assert.ok(tags.has(tag), tag)
   const images = events.flatMap((e) => e.images.map((i) => ({step: e.step, ...i})))
   assert.equal(images.length, 2)
   assert.deepEqual([images[0].tag, images[0].height, images[0].width], ['model/reconstruction/targets_vs_reconstruction/image/0', 2 * BANDS, FRAMES])
