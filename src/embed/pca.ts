@@ -7,6 +7,7 @@
 
 import {pauseForInterrupt} from '../cli/interrupt.js'
 import {Random} from '../random.js'
+import {dot} from '../linalg.js'
 
 export interface PcaResult {
   /** Row-major [rows, k] projections (principal component scores). */
@@ -137,22 +138,6 @@ async function topEigen(s: Float64Array, m: number, k: number, seed: number): Pr
   return {values: ritz.values.subarray(0, k), vectors}
 }
 
-/** Dot product of two rows of one array; four accumulators let the CPU overlap the additions. */
-function rowDot(x: Float64Array, a: number, b: number, n: number): number {
-  let s0 = 0
-  let s1 = 0
-  let s2 = 0
-  let s3 = 0
-  let j = 0
-  for (; j + 3 < n; j += 4) {
-    s0 += x[a + j] * x[b + j]
-    s1 += x[a + j + 1] * x[b + j + 1]
-    s2 += x[a + j + 2] * x[b + j + 2]
-    s3 += x[a + j + 3] * x[b + j + 3]
-  }
-  for (; j < n; j++) s0 += x[a + j] * x[b + j]
-  return s0 + s1 + s2 + s3
-}
 
 /** Projects `rows` x `cols` data (row-major) onto its top `k` principal components. */
 export async function pca(data: Float32Array | Float64Array, rows: number, cols: number, k: number, seed = 0): Promise<PcaResult> {
@@ -177,8 +162,7 @@ export async function pca(data: Float32Array | Float64Array, rows: number, cols:
   if (useGram) {
     for (let a = 0; a < rows; a++) {
       for (let b = a; b < rows; b++) {
-        const dot = rowDot(centred, a * cols, b * cols, cols)
-        s[a * m + b] = s[b * m + a] = dot
+        s[a * m + b] = s[b * m + a] = dot(centred, a * cols, centred, b * cols, cols)
       }
       if (a % 64 === 63) await pauseForInterrupt()
     }

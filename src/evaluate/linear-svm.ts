@@ -5,6 +5,7 @@
 // weights, as LIBLINEAR does.
 
 import {Random} from '../random.js'
+import {dot} from '../linalg.js'
 
 export interface LinearSvmOptions {
   /** Penalty parameter C (auDeep's --complexity). */
@@ -253,21 +254,6 @@ export function trainBinarySvm(
   return {...fit, intercept: view.wb * bias}
 }
 
-function dot(a: Float64Array, ao: number, b: Float64Array, bo: number, d: number): number {
-  let s0 = 0
-  let s1 = 0
-  let s2 = 0
-  let s3 = 0
-  let j = 0
-  for (; j + 3 < d; j += 4) {
-    s0 += a[ao + j] * b[bo + j]
-    s1 += a[ao + j + 1] * b[bo + j + 1]
-    s2 += a[ao + j + 2] * b[bo + j + 2]
-    s3 += a[ao + j + 3] * b[bo + j + 3]
-  }
-  for (; j < d; j++) s0 += a[ao + j] * b[bo + j]
-  return s0 + s1 + (s2 + s3)
-}
 
 export interface LinearSvmModel {
   /** Sorted distinct training labels. */

@@ -4,18 +4,12 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { RnnDims } from './types.js';
 
 export type NativeIsa = 'avx512' | 'avx2' | 'portable';
 
 /** Shape description shared by rnnForward/rnnBackward. See docs in ./rnn.ts for layouts. */
-export interface NativeRnnConfig {
-  cell: 'gru' | 'lstm';
-  T: number;
-  B: number;
-  I: number;
-  H: number;
-  L: number;
-  dirs: 1 | 2;
+export interface NativeRnnConfig extends RnnDims {
   forgetBias?: number;
 }
 
