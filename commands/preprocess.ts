@@ -3,16 +3,31 @@ import {Flags} from '@oclif/core'
 import {PARSERS, parseDataSet} from '../parsers/index.js'
 import {CHANNEL_FUSIONS, parseChannelFusion} from '../src/audio/channels.js'
 import {AudeepCommand} from '../src/cli/command.js'
-import {numberFlag} from '../src/cli/flags.js'
+import {numberFlag, partitionsFlag, seedFlag, toPartitions} from '../src/cli/flags.js'
 import {UserError} from '../src/cli/errors.js'
 import {startProgress} from '../src/cli/progress.js'
+import {describeShard, resolveShard, shardFlags, shardOutputPath, shardRange} from '../src/cli/sharding.js'
 import {renderTable} from '../src/cli/table.js'
-import {preprocess, type PreprocessOptions} from '../src/preprocess/driver.js'
+import {preprocess, type SpectrogramPreprocessOptions} from '../src/preprocess/driver.js'
+import type {AugmentOptions} from '../src/preprocess/augment.js'
 import {pretend} from '../src/preprocess/pretend.js'
 import {renderSpectrogramPng} from '../src/plot/spectrogram.js'
+import {Random} from '../src/random.js'
 
 const optionalNumber = (name: string, text: string | undefined, range: {min: number; max: number; minExclusive?: boolean}): number | null =>
   text === undefined ? null : numberFlag(name, text, range)
+
+/** "20" or "10:30" (dB). */
+function snrRange(text: string | undefined): {min: number; max: number} | null {
+  if (text === undefined) return null
+  const parts = text.split(':')
+  if (parts.length > 2) throw new UserError(`--augment-noise-snr must be DB or MIN:MAX, got '${text}'`)
+  const [min, max] = parts.map((p) => numberFlag('augment-noise-snr', p, {min: -200, max: 200}))
+  if (max !== undefined && max < min) throw new UserError(`--augment-noise-snr ${text}: the minimum exceeds the maximum`)
+  return {min, max: max ?? min}
+}
+
+const AUGMENT = 'AUGMENTATION'
 
 export default class Preprocess extends AudeepCommand {
   static override description = `Turn the audio files of a data set into spectrograms.
@@ -48,11 +63,26 @@ Exactly auDeep's pipeline: optional fixed length (--center-fixed pads or cuts sy
     workers: Flags.integer({description: 'Worker threads (default: one per core; 0 processes on the main thread).', min: 0}),
     pretend: Flags.integer({description: 'Only process the file with this index: print its information table and write a plot of its spectrogram (no data set is written).', min: 0, helpValue: 'INDEX'}),
     'pretend-plot': Flags.string({description: 'Where --pretend writes its plot.', default: './pretend.png', helpValue: 'FILE'}),
+    'augment-copies': Flags.integer({
+      description: 'Add this many augmented copies of every file (default 1 when a perturbation flag is given, else none). Copy k of FILE is stored as FILE.aug<k> right after FILE, chunks numbered like the original; originals are unchanged. Each copy draws its perturbations from --seed, the file\'s position in the data set and k only, so runs, worker counts and shards agree.',
+      min: 1,
+      helpGroup: AUGMENT,
+    }),
+    'augment-noise-snr': Flags.string({description: 'Add white Gaussian noise at this signal-to-noise ratio in dB, or at one drawn uniformly from MIN:MAX.', helpValue: 'DB|MIN:MAX', helpGroup: AUGMENT}),
+    'augment-time-shift': Flags.string({description: 'Shift the (fixed-length) signal circularly by a random offset of up to this many seconds either way.', helpValue: 'SECONDS', helpGroup: AUGMENT}),
+    'augment-gain': Flags.string({description: 'Scale the signal by a random gain of up to this many dB either way, clipping samples to [-1, 1] (a uniform gain alone would be undone by the per-file dB normalisation; its effect is the clipping of loud parts).', helpValue: 'DB', helpGroup: AUGMENT}),
+    'augment-time-mask': Flags.integer({description: 'SpecAugment time masks: up to this many frames wide, filled with the spectrogram\'s minimum (clipping floor).', min: 1, helpValue: 'FRAMES', helpGroup: AUGMENT}),
+    'augment-time-masks': Flags.integer({description: 'Number of time masks per copy (default 1).', min: 1, dependsOn: ['augment-time-mask'], helpGroup: AUGMENT}),
+    'augment-freq-mask': Flags.integer({description: 'SpecAugment frequency masks: up to this many bands wide, filled with the spectrogram\'s minimum.', min: 1, helpValue: 'BANDS', helpGroup: AUGMENT}),
+    'augment-freq-masks': Flags.integer({description: 'Number of frequency masks per copy (default 1).', min: 1, dependsOn: ['augment-freq-mask'], helpGroup: AUGMENT}),
+    'augment-partitions': partitionsFlag({description: 'Only add copies of files in these partitions (e.g. train, so that evaluation data stays unaugmented); default: all files.'}),
+    seed: seedFlag,
+    ...shardFlags,
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Preprocess)
-    const options: PreprocessOptions = {
+    const options: SpectrogramPreprocessOptions = {
       windowWidth: numberFlag('window-width', flags['window-width'], {min: 0, max: 3600, minExclusive: true}),
       windowOverlap: numberFlag('window-overlap', flags['window-overlap'], {min: 0, max: 3600}),
       melBands: flags['mel-spectrum'] ?? null,
@@ -64,6 +94,7 @@ Exactly auDeep's pipeline: optional fixed length (--center-fixed pads or cuts sy
       chunkCount: flags['chunk-count'] ?? null,
       channels: parseChannelFusion(flags.channels),
       sampleRate: flags['sample-rate'] ?? null,
+      augment: this.augmentOptions(flags),
     }
     if (flags['center-fixed'] && options.fixedLength === null) this.logger.warn('--center-fixed has no effect without --fixed-length')
     const {dataSet} = await parseDataSet(flags.basedir, flags.parser)
@@ -90,11 +121,16 @@ Exactly auDeep's pipeline: optional fixed length (--center-fixed pads or cuts sy
     }
 
     if (dataSet.instances.length === 0) throw new UserError(`${flags.basedir}: the data set has no audio files`)
-    const bar = startProgress('preprocessing', dataSet.instances.length)
+    const shard = resolveShard({shardIndex: flags['shard-index'], numShards: flags['num-shards']}, process.env, (m) => this.logger.warn(m))
+    const fileRange = shardRange(dataSet.instances.length, shard)
+    const output = shardOutputPath(flags.output, shard)
+    if (shard !== null) this.logger.info(describeShard(shard, fileRange, dataSet.instances.length, 'files'))
+    const bar = startProgress('preprocessing', fileRange.end - fileRange.start)
     let summary
     try {
       summary = await preprocess(dataSet, options, {
-        output: flags.output,
+        output,
+        fileRange,
         workers: flags.workers,
         skipErrors: flags['skip-errors'],
         logger: this.logger,
@@ -107,8 +143,40 @@ Exactly auDeep's pipeline: optional fixed length (--center-fixed pads or cuts sy
     const hours = summary.audioSeconds / 3600
     this.logger.info(
       `wrote ${summary.instances} instances of [${summary.featureShape.join(', ')}] (time, freq) from ${summary.files - summary.skipped.length} files ` +
-        `to ${flags.output} in ${summary.elapsedSeconds.toFixed(1)} s (${(summary.elapsedSeconds / Math.max(hours, 1e-9)).toFixed(1)} s per hour of audio)` +
+        (summary.augmentedInstances > 0 ? `(${summary.augmentedInstances} of them augmented copies) ` : '') +
+        `to ${output} in ${summary.elapsedSeconds.toFixed(1)} s (${(summary.elapsedSeconds / Math.max(hours, 1e-9)).toFixed(1)} s per hour of audio)` +
         (summary.skipped.length > 0 ? `; ${summary.skipped.length} file(s) skipped` : ''),
     )
+  }
+
+  /** The augmentation the flags ask for, or null (then the output is exactly auDeep's). */
+  private augmentOptions(flags: Record<string, unknown>): AugmentOptions | null {
+    const noiseSnr = snrRange(flags['augment-noise-snr'] as string | undefined)
+    const timeShift = optionalNumber('augment-time-shift', flags['augment-time-shift'] as string | undefined, {min: 0, max: 3600})
+    const gainDb = optionalNumber('augment-gain', flags['augment-gain'] as string | undefined, {min: 0, max: 200})
+    const timeMask = flags['augment-time-mask'] as number | undefined
+    const freqMask = flags['augment-freq-mask'] as number | undefined
+    const perturbed = noiseSnr !== null || timeShift !== null || gainDb !== null || timeMask !== undefined || freqMask !== undefined
+    const copies = flags['augment-copies'] as number | undefined
+    const partitions = toPartitions(flags['augment-partitions'] as string[] | undefined)
+    if (!perturbed) {
+      if (copies !== undefined || partitions !== null) {
+        throw new UserError('--augment-copies and --augment-partitions need a perturbation: --augment-noise-snr, --augment-time-shift, --augment-gain, --augment-time-mask or --augment-freq-mask')
+      }
+      return null
+    }
+    if (flags.pretend !== undefined) this.logger.warn('--pretend shows the original file; augmentation flags are ignored')
+    const seed = (flags.seed as number | undefined) ?? Random.freshSeed()
+    this.logger.info(`augmentation seed: ${seed}${flags.seed === undefined ? ' (pass --seed to reproduce the copies)' : ''}`)
+    return {
+      seed,
+      copies: copies ?? 1,
+      noiseSnr,
+      timeShift,
+      gainDb,
+      timeMasks: timeMask === undefined ? null : {maxWidth: timeMask, count: (flags['augment-time-masks'] as number | undefined) ?? 1},
+      freqMasks: freqMask === undefined ? null : {maxWidth: freqMask, count: (flags['augment-freq-masks'] as number | undefined) ?? 1},
+      partitions,
+    }
   }
 }

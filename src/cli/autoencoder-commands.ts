@@ -12,6 +12,7 @@ import {trainAutoencoder, type TrainingInput} from '../nn/training.js'
 import {Random} from '../random.js'
 import {UserError} from './errors.js'
 import {numberFlag} from './flags.js'
+import {describeShard, resolveShard, shardFlags, shardOutputPath, shardRange} from './sharding.js'
 import {interruptSignal} from './interrupt.js'
 import type {Logger} from './log.js'
 import {type Progress, startProgress} from './progress.js'
@@ -220,6 +221,7 @@ export function generateFlags(defaultBatchSize: number) {
     steps: Flags.integer({description: 'Checkpoint step(s) to use (default: the latest).', multiple: true, min: 0}),
     'batch-size': Flags.integer({description: 'Instances per batch.', default: defaultBatchSize, min: 1}),
     backend: backendFlag,
+    ...shardFlags,
   }
 }
 
@@ -227,23 +229,36 @@ export async function runGeneration(flags: Flagged, logger: Logger): Promise<voi
   const outputs = flags.output as string[]
   const steps = (flags.steps as number[] | undefined) ?? [undefined]
   if (steps.length !== outputs.length) throw new UserError(`--steps names ${steps.length} checkpoint(s) but --output names ${outputs.length} file(s); give one output per step`)
+  const shard = resolveShard({shardIndex: flags['shard-index'] as number | undefined, numShards: flags['num-shards'] as number | undefined}, process.env, (m) => logger.warn(m))
+  let instanceRange: {start: number; end: number} | undefined
+  if (shard !== null) {
+    // Only the metadata is needed to cut the instance list; the features are read by generateFeatures.
+    const {openDataSetReader} = await import('../data/netcdf.js')
+    const reader = await openDataSetReader(String(flags.input))
+    const total = reader.numInstances
+    reader.close()
+    instanceRange = shardRange(total, shard)
+    logger.info(describeShard(shard, instanceRange, total, 'instances'))
+  }
   await activateBackend(String(flags.backend), logger)
   for (let i = 0; i < outputs.length; i++) {
     const bar = startProgress('generating', 1)
+    const output = shardOutputPath(outputs[i], shard)
     try {
       const result = await generateFeatures({
         modelDir: String(flags['model-dir']),
         step: steps[i],
         input: String(flags.input),
-        output: outputs[i],
+        output,
         batchSize: flags['batch-size'] as number,
+        instanceRange,
         onProgress: (done, total) => {
           bar.setTotal(total)
           bar.update(done)
         },
       })
       bar.stop()
-      logger.info(`wrote ${result.numInstances} instances of [${result.shape.join(', ')}] features (${result.dims.join(', ')}) from step ${result.step} to ${outputs[i]}`)
+      logger.info(`wrote ${result.numInstances} instances of [${result.shape.join(', ')}] features (${result.dims.join(', ')}) from step ${result.step} to ${output}`)
     } finally {
       bar.stop()
     }

@@ -3,7 +3,8 @@
 
 import {UserError} from '../cli/errors.js'
 import {Random} from '../random.js'
-import {compareStrings, DataSet, type DataSetMeta, type InstanceMeta, Partition, partitionName, Split} from './dataset.js'
+import {compareStrings, DataSet, DataSetMeta, type InstanceMeta, Partition, partitionName, Split} from './dataset.js'
+import type {DataSetReader} from './netcdf.js'
 
 /** A new data set holding the given instances, in the given order. */
 export function selectInstances(ds: DataSet, indices: readonly number[]): DataSet {
@@ -165,6 +166,121 @@ export function groupByFilename(ds: DataSetMeta): Map<string, number[]> {
     else groups.set(inst.filename, [i])
   })
   return groups
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// merge: concatenation along the instance axis (shards of one data set)
+
+/**
+ * Throws a UserError naming the first data set whose layout differs from the first one's: feature
+ * dimensions and shape, number of folds, label map. Instances themselves may be anything.
+ */
+export function checkConcatenable(sets: readonly {name: string; meta: DataSetMeta}[]): void {
+  if (sets.length === 0) throw new UserError('nothing to merge: no data sets given')
+  const {name: firstName, meta: first} = sets[0]
+  for (const {name, meta} of sets.slice(1)) {
+    if (meta.featureDims.join('\0') !== first.featureDims.join('\0')) {
+      throw new UserError(`${name}: feature dimensions (${meta.featureDims.join(', ')}) differ from ${firstName}'s (${first.featureDims.join(', ')})`)
+    }
+    if (meta.featureShape.join('x') !== first.featureShape.join('x')) {
+      throw new UserError(`${name}: feature shape [${meta.featureShape.join(', ')}] differs from ${firstName}'s [${first.featureShape.join(', ')}]`)
+    }
+    if (meta.numFolds !== first.numFolds) throw new UserError(`${name}: has ${meta.numFolds} cross-validation folds, ${firstName} has ${first.numFolds}`)
+    if (labelMapText(meta) !== labelMapText(first)) {
+      throw new UserError(`${name}: label map ${labelMapText(meta)} differs from ${firstName}'s ${labelMapText(first)}`)
+    }
+  }
+}
+
+/**
+ * Instances (filename and chunk number) that occur in more than one of the data sets: the sign of a shard
+ * given twice. Returns one description per repeated instance, at most `limit`.
+ */
+export function repeatedInstances(sets: readonly {name: string; meta: DataSetMeta}[], limit = 5): {count: number; examples: string[]} {
+  const owner = new Map<string, number>()
+  let count = 0
+  const examples: string[] = []
+  sets.forEach(({meta}, s) => {
+    const own = new Set<string>()
+    for (const inst of meta.instances) {
+      const key = `${inst.filename}\0${inst.chunkNr}`
+      if (own.has(key)) continue
+      own.add(key)
+      const previous = owner.get(key)
+      if (previous === undefined) {
+        owner.set(key, s)
+      } else {
+        count++
+        if (examples.length < limit) examples.push(`${inst.filename} chunk ${inst.chunkNr} (in ${sets[previous].name} and ${sets[s].name})`)
+      }
+    }
+  })
+  return {count, examples}
+}
+
+/** Concatenates in-memory data sets along the instance axis, in the given order. */
+export function concatInstances(sets: readonly {name: string; data: DataSet}[]): DataSet {
+  checkConcatenable(sets.map(({name, data}) => ({name, meta: data})))
+  const first = sets[0].data
+  const total = sets.reduce((n, s) => n + s.data.features.length, 0)
+  const features = new Float32Array(total)
+  let offset = 0
+  for (const {data} of sets) {
+    features.set(data.features, offset)
+    offset += data.features.length
+  }
+  return new DataSet({...metaOf(first), instances: sets.flatMap((s) => s.data.instances), features})
+}
+
+/** Feature bytes read per block while merging files, so that memory stays bounded. */
+const MERGE_BLOCK_BYTES = 32 * 1024 * 1024
+
+/**
+ * Streams data set files into one, instances in input order (what `audeep merge` does with shard files).
+ * The output gets the storage types auDeep would choose for all instances together, so merging the
+ * shards of a run gives the file a single-machine run writes.
+ */
+export async function mergeDataSetFiles(
+  inputs: readonly string[],
+  output: string,
+  options: {onProgress?: (done: number, total: number) => void; warn?: (message: string) => void} = {},
+): Promise<DataSetMeta> {
+  // Loaded here so that the in-memory operations do not pull in HDF5.
+  const {createDataSetWriter, openDataSetReader, schemaFor} = await import('./netcdf.js')
+  const readers: DataSetReader[] = []
+  try {
+    for (const path of inputs) readers.push(await openDataSetReader(path))
+    const sets = readers.map((r) => ({name: r.path, meta: r.meta}))
+    checkConcatenable(sets)
+    const repeated = repeatedInstances(sets)
+    if (repeated.count > 0) {
+      options.warn?.(`${repeated.count} instance(s) occur in more than one input, e.g. ${repeated.examples.join('; ')}; was a file given twice?`)
+    }
+    const first = readers[0].meta
+    const instances = readers.flatMap((r) => r.meta.instances)
+    const writer = await createDataSetWriter(output, schemaFor(instances, first))
+    try {
+      const size = Math.max(1, first.featureSize)
+      const rowsPerBlock = Math.max(1, Math.floor(MERGE_BLOCK_BYTES / (4 * size)))
+      let done = 0
+      for (const reader of readers) {
+        for (let start = 0; start < reader.numInstances; start += rowsPerBlock) {
+          const count = Math.min(rowsPerBlock, reader.numInstances - start)
+          const block = reader.readFeatures(start, count)
+          for (let i = 0; i < count; i++) writer.append(reader.meta.instances[start + i], block.subarray(i * first.featureSize, (i + 1) * first.featureSize))
+          done += count
+          options.onProgress?.(done, instances.length)
+        }
+      }
+    } catch (error) {
+      writer.abort()
+      throw error
+    }
+    await writer.close()
+    return new DataSetMeta({...metaOf(first), instances})
+  } finally {
+    for (const r of readers) r.close()
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -24,6 +24,17 @@ export interface SpectrogramOptions {
   scale?: boolean
 }
 
+/**
+ * Optional callbacks that may change intermediate results in place (augmentation). Without hooks the
+ * pipeline is exactly auDeep's.
+ */
+export interface SpectrogramHooks {
+  /** The fused, fixed-length mono signal, before pre-emphasis. */
+  signal?(signal: Float64Array, sampleRate: number): void
+  /** The dB spectrogram [frame, band] after clipping, before chunking and scaling; not called for silent input. */
+  decibels?(values: Float64Array, frames: number, bands: number): void
+}
+
 export interface AudioInput {
   sampleRate: number
   channels: readonly Pcm[]
@@ -199,12 +210,13 @@ export function scaleChunk(values: Float64Array, out: Float32Array): void {
  * silent input gives zeros and a warning; too few chunks is an error instead of empty instances).
  * Throws UserError for inputs the options cannot handle; callers add the file name (see inFile).
  */
-export function computeSpectrogram(audio: AudioInput, options: SpectrogramOptions): SpectrogramResult {
+export function computeSpectrogram(audio: AudioInput, options: SpectrogramOptions, hooks?: SpectrogramHooks): SpectrogramResult {
   validateSpectrogramOptions(options)
   const fs = audio.sampleRate
   const warnings: string[] = []
 
   const signal = fixedLengthSignal(audio.channels, options.channels ?? 'MEAN', options.fixedLength == null ? null : Math.trunc(options.fixedLength * fs), options.centerFixed ?? false)
+  hooks?.signal?.(signal, fs)
   preEmphasis(signal)
 
   const frame = framing(fs, signal.length, options)
@@ -246,6 +258,8 @@ export function computeSpectrogram(audio: AudioInput, options: SpectrogramOption
   if (silent) {
     warnings.push('the spectrogram is all zero (digital silence); storing zeros')
     spec.fill(0)
+  } else {
+    hooks?.decibels?.(spec, totalFrames, bands)
   }
 
   let framesPerChunk = totalFrames

@@ -10,11 +10,11 @@ import {UserError} from '../cli/errors.js'
 import {getLogger, type Logger} from '../cli/log.js'
 import type {InstanceMeta, LabelMap, Partition, Split} from '../data/dataset.js'
 import {createDataSetWriter, schemaFor, type DataSetWriter} from '../data/netcdf.js'
-import {validateSpectrogramOptions} from '../dsp/spectrogram.js'
-import {processFile, type FileResult, type PreprocessOptions} from './process-file.js'
+import {augmentedFilename} from './augment.js'
+import {chunksPerFile, processFile, validatePreprocessOptions, type FileResult, type PreprocessOptions} from './process-file.js'
 import type {WorkerReply, WorkerTask} from './worker.js'
 
-export type {PreprocessOptions} from './process-file.js'
+export type {MelAvgsPreprocessOptions, PreprocessOptions, SpectrogramPreprocessOptions} from './process-file.js'
 
 /** One audio file and the metadata its instances get (a parser's ParsedInstance fits). */
 export interface PreprocessItem {
@@ -44,12 +44,21 @@ export interface PreprocessRunOptions {
   logger?: Logger
   /** Leave out files that cannot be processed (bad input) instead of stopping; they are listed in the summary. */
   skipErrors?: boolean
+  /**
+   * Process only files [start, end) of the input (one shard of a sharded run). Their instances are exactly
+   * those a full run writes for these files, so the shard outputs concatenated in order equal a full run.
+   */
+  fileRange?: {start: number; end: number}
 }
 
 export interface PreprocessSummary {
   files: number
   instances: number
-  featureShape: [number, number]
+  /** [time, freq] for spectrograms, [bands] for mel averages. */
+  featureShape: number[]
+  featureDims: string[]
+  /** Augmented copies written (instances of copies, not counting originals). */
+  augmentedInstances: number
   sampleRate: number
   /** Total duration of the decoded audio in seconds (before fixed length). */
   audioSeconds: number
@@ -58,17 +67,25 @@ export interface PreprocessSummary {
   skipped: {path: string; reason: string}[]
 }
 
-/** How many instances each file yields. */
-function chunksPerFile(options: PreprocessOptions): number {
-  return options.chunkCount ?? 1
+/** Augmented copies the file gets: all files, or only those in the selected partitions. */
+function copiesFor(item: PreprocessItem, options: PreprocessOptions): number {
+  if (options.frontEnd === 'mel-avgs' || options.augment == null) return 0
+  const {partitions, copies} = options.augment
+  if (partitions == null) return copies
+  return item.partition !== null && partitions.includes(item.partition) ? copies : 0
 }
 
-function instanceMetas(input: PreprocessInput, chunks: number): InstanceMeta[] {
+/**
+ * The instances of each file, in the order they are written: chunks 0..c-1 of the original, then the same
+ * chunks of each augmented copy (filename suffixed `.aug<k>`, all other metadata the original's).
+ */
+function fileInstances(item: PreprocessItem, chunks: number, copies: number): InstanceMeta[] {
   const metas: InstanceMeta[] = []
-  for (const item of input.instances) {
+  for (let k = 0; k <= copies; k++) {
+    const filename = k === 0 ? item.filename : augmentedFilename(item.filename, k)
     for (let c = 0; c < chunks; c++) {
       metas.push({
-        filename: item.filename,
+        filename,
         chunkNr: c,
         labelNominal: item.labelNominal,
         labelNumeric: item.labelNumeric,
@@ -123,17 +140,28 @@ class WorkerPool {
  * (chunks of a file consecutively, chunk_nr 0, 1, ...). On any error the partial output is removed and
  * the error (a UserError naming the file for bad input) is rethrown.
  */
-export async function preprocess(input: PreprocessInput, options: PreprocessOptions, run: PreprocessRunOptions): Promise<PreprocessSummary> {
-  validateSpectrogramOptions(options)
-  if (options.sampleRate != null && !(Number.isInteger(options.sampleRate) && options.sampleRate > 0)) {
-    throw new UserError(`sample rate must be a positive integer, got ${options.sampleRate}`)
+export async function preprocess(fullInput: PreprocessInput, options: PreprocessOptions, run: PreprocessRunOptions): Promise<PreprocessSummary> {
+  validatePreprocessOptions(options)
+  const range = run.fileRange ?? {start: 0, end: fullInput.instances.length}
+  if (!(Number.isInteger(range.start) && Number.isInteger(range.end) && range.start >= 0 && range.start <= range.end && range.end <= fullInput.instances.length)) {
+    throw new Error(`file range [${range.start}, ${range.end}) is not within the ${fullInput.instances.length} files`)
+  }
+  if (range.start === range.end && fullInput.instances.length > 0) {
+    throw new UserError(`this shard has no files: the data set has only ${fullInput.instances.length} file(s); use fewer shards`)
+  }
+  const input: PreprocessInput = {...fullInput, instances: fullInput.instances.slice(range.start, range.end)}
+  if (options.frontEnd !== 'mel-avgs' && options.augment?.partitions != null && input.instances.some((i) => i.partition === null)) {
+    throw new UserError('augmenting only some partitions needs a data set with partition information for every file')
   }
   const logger = run.logger ?? getLogger('audeep.preprocess')
   const started = performance.now()
   const total = input.instances.length
   if (total === 0) throw new UserError('the data set has no audio files')
   const chunks = chunksPerFile(options)
-  const metas = instanceMetas(input, chunks)
+  const copies = input.instances.map((item) => copiesFor(item, options))
+  const perFile = input.instances.map((item, i) => fileInstances(item, chunks, copies[i]))
+  const metas = perFile.flat()
+  const tasks = copies.map((c, i) => ({fileIndex: range.start + i, copies: c}))
   const requested = run.workers ?? availableParallelism()
   const workerCount = Math.max(0, Math.min(requested, total))
   const window = Math.max(1, run.window ?? 4 * Math.max(1, workerCount))
@@ -141,8 +169,9 @@ export async function preprocess(input: PreprocessInput, options: PreprocessOpti
   let writer: DataSetWriter | null = null
   // Kept so that a failure elsewhere while the writer is being created can still remove its file.
   let writerCreation: Promise<DataSetWriter> | null = null
-  let first: {shape: [number, number]; sampleRate: number; filename: string} | null = null
+  let first: {shape: number[]; dims: string[]; sampleRate: number; filename: string} | null = null
   let audioSeconds = 0
+  let augmentedInstances = 0
   const seenWarnings = new Map<string, number>()
 
   const skipped: {path: string; reason: string}[] = []
@@ -169,12 +198,12 @@ export async function preprocess(input: PreprocessInput, options: PreprocessOpti
       if (seen === 0) logger.warn(`${item.filename}: ${warning}`)
       else logger.debug(`${item.filename}: ${warning}`)
     }
-    const shape: [number, number] = [result.timeSteps, result.freqBands]
+    const shape = result.featureShape
     if (first === null) {
-      first = {shape, sampleRate: result.sampleRate, filename: item.filename}
+      first = {shape, dims: result.featureDims, sampleRate: result.sampleRate, filename: item.filename}
       writerCreation = createDataSetWriter(
         run.output,
-        schemaFor(metas, {featureDims: ['time', 'freq'], featureShape: shape, numFolds: input.numFolds, labelMap: input.labelMap}),
+        schemaFor(metas, {featureDims: result.featureDims, featureShape: shape, numFolds: input.numFolds, labelMap: input.labelMap}),
       )
       writer = await writerCreation
     } else {
@@ -184,29 +213,37 @@ export async function preprocess(input: PreprocessInput, options: PreprocessOpti
             'resample with --sample-rate',
         )
       }
-      if (shape[0] !== first.shape[0] || shape[1] !== first.shape[1]) {
+      if (shape.join('x') !== first.shape.join('x')) {
         throw new UserError(
-          `${item.path}: spectrogram of ${shape[0]} x ${shape[1]} (time x freq) differs from ${first.shape[0]} x ${first.shape[1]} ` +
+          `${item.path}: spectrogram of ${shape.join(' x ')} (${result.featureDims.join(' x ')}) differs from ${first.shape.join(' x ')} ` +
             `of ${first.filename}; files of different length need --fixed-length`,
         )
       }
     }
     if (result.chunks.length !== chunks) throw new Error(`${item.path}: ${result.chunks.length} chunks, expected ${chunks}`)
-    for (let c = 0; c < chunks; c++) writer!.append(metas[index * chunks + c], result.chunks[c])
+    if (result.copies.length !== copies[index]) throw new Error(`${item.path}: ${result.copies.length} augmented copies, expected ${copies[index]}`)
+    const fileMetas = perFile[index]
+    const w = writer as DataSetWriter | null
+    for (let c = 0; c < chunks; c++) w!.append(fileMetas[c], result.chunks[c])
+    result.copies.forEach((copy, k) => {
+      if (copy.length !== chunks) throw new Error(`${item.path}: augmented copy ${k + 1} has ${copy.length} chunks, expected ${chunks}`)
+      for (let c = 0; c < chunks; c++) w!.append(fileMetas[(k + 1) * chunks + c], copy[c])
+    })
+    augmentedInstances += result.copies.length * chunks
     audioSeconds += result.duration
   }
 
   try {
     if (workerCount === 0) {
       for (let i = 0; i < total; i++) {
-        await write(i, await processFile(input.instances[i].path, options).catch((e: unknown) => {
+        await write(i, await processFile(input.instances[i].path, options, tasks[i]).catch((e: unknown) => {
           if (run.skipErrors && e instanceof UserError) return e
           throw e
         }))
         run.onProgress?.(i + 1, total)
       }
     } else {
-      await runPool(input, options, workerCount, window, write, run.onProgress, Boolean(run.skipErrors))
+      await runPool(input, tasks, options, workerCount, window, write, run.onProgress, Boolean(run.skipErrors))
     }
     if (writer === null) throw new UserError(`none of the ${total} audio files could be processed`)
     await (writer as DataSetWriter).close()
@@ -219,11 +256,13 @@ export async function preprocess(input: PreprocessInput, options: PreprocessOpti
   for (const [warning, count] of seenWarnings) {
     if (count > 1) logger.info(`${count} files: ${warning}`)
   }
-  const done = first as {shape: [number, number]; sampleRate: number} | null
+  const done = first as {shape: number[]; dims: string[]; sampleRate: number} | null
   return {
     files: total,
-    instances: metas.length,
+    instances: (writer as DataSetWriter | null)!.count,
     featureShape: done!.shape,
+    featureDims: done!.dims,
+    augmentedInstances,
     sampleRate: done!.sampleRate,
     audioSeconds,
     elapsedSeconds: (performance.now() - started) / 1000,
@@ -233,6 +272,7 @@ export async function preprocess(input: PreprocessInput, options: PreprocessOpti
 
 async function runPool(
   input: PreprocessInput,
+  tasks: readonly {fileIndex: number; copies: number}[],
   options: PreprocessOptions,
   workerCount: number,
   window: number,
@@ -280,7 +320,7 @@ async function runPool(
   const pump = (): void => {
     let worker: Worker | undefined
     while (nextDispatch < total && nextDispatch < nextWrite + window && (worker = pool.takeIdle()) !== undefined) {
-      const task: WorkerTask = {index: nextDispatch, path: input.instances[nextDispatch].path}
+      const task: WorkerTask = {index: nextDispatch, path: input.instances[nextDispatch].path, ...tasks[nextDispatch]}
       worker.postMessage(task)
       nextDispatch++
     }

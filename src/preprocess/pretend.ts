@@ -3,7 +3,7 @@
 
 import {UserError} from '../cli/errors.js'
 import {partitionName, Split, SPLIT_NAMES} from '../data/dataset.js'
-import {processFile, type PreprocessOptions} from './process-file.js'
+import {processFile, type SpectrogramPreprocessOptions} from './process-file.js'
 import type {PreprocessInput} from './driver.js'
 
 export interface PretendResult {
@@ -18,12 +18,12 @@ export interface PretendResult {
   warnings: string[]
 }
 
-export async function pretend(input: PreprocessInput, index: number, options: PreprocessOptions): Promise<PretendResult> {
+export async function pretend(input: PreprocessInput, index: number, options: SpectrogramPreprocessOptions): Promise<PretendResult> {
   if (!Number.isInteger(index) || index < 0 || index >= input.instances.length) {
     throw new UserError(`--pretend ${index} is out of range: the data set has ${input.instances.length} files (0..${input.instances.length - 1})`)
   }
   const item = input.instances[index]
-  const result = await processFile(item.path, {...options, scale: false})
+  const result = await processFile(item.path, {...options, augment: null, scale: false})
   const frames = result.timeSteps * result.chunks.length
   const decibels = new Float32Array(frames * result.freqBands)
   result.chunks.forEach((chunk, c) => decibels.set(chunk, c * chunk.length))

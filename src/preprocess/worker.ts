@@ -3,9 +3,10 @@
 
 import {parentPort, workerData} from 'node:worker_threads'
 import {UserError} from '../cli/errors.js'
-import {processFile, type PreprocessOptions} from './process-file.js'
+import {processFile, type FileTask, type PreprocessOptions} from './process-file.js'
 
-export interface WorkerTask {
+export interface WorkerTask extends FileTask {
+  /** Position in the driver's (shard's) file list, for ordering. */
   index: number
   path: string
 }
@@ -19,9 +20,10 @@ const port = parentPort!
 
 port.on('message', async (task: WorkerTask) => {
   try {
-    const result = await processFile(task.path, options)
+    const result = await processFile(task.path, options, task)
     const reply: WorkerReply = {index: task.index, ok: true, result}
-    port.postMessage(reply, result.chunks.map((c) => c.buffer as ArrayBuffer))
+    const buffers = [...result.chunks, ...result.copies.flat()].map((c) => c.buffer as ArrayBuffer)
+    port.postMessage(reply, [...new Set(buffers)])
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error))
     const reply: WorkerReply = {index: task.index, ok: false, message: e.message, userError: e instanceof UserError, stack: e.stack}
