@@ -14,7 +14,7 @@ audeep preprocess --basedir "$here/esc-10-subset" --window-width 0.08 --window-o
 
 echo "== 2/4 training a t-rae (2 x 256 GRU, bidirectional decoder), as in auDeep's tutorial"
 rm -rf "$out/run"
-audeep t-rae train --input "$out/spectrograms.nc" --run-name "$out/run" --num-epochs 40 --batch-size 20 \
+audeep t-rae train --input "$out/spectrograms.nc" --run-name "$out/run" --num-epochs 64 --batch-size 20 \
   --learning-rate 0.001 --keep-prob 0.8 --num-layers 2 --num-units 256 --bidirectional-decoder --seed 1
 
 echo "== 3/4 generating features"

@@ -30,7 +30,9 @@ export function startProgress(label: string, total: number, detail = ''): Progre
     etaBuffer: 50,
     fps: 5,
   })
-  bar.start(total, 0)
+  // Until the first update, show '-' rather than the raw {placeholders} of the detail template.
+  const blanks = Object.fromEntries([...detail.matchAll(/\{(\w+)\}/g)].map((m) => [m[1], '-']))
+  bar.start(total, 0, blanks)
   let stopped = false
   return {
     update(done, fields) {
