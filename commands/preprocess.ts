@@ -3,29 +3,18 @@ import {Flags} from '@oclif/core'
 import {PARSERS, parseDataSet} from '../parsers/index.js'
 import {CHANNEL_FUSIONS, parseChannelFusion} from '../src/audio/channels.js'
 import {AudeepCommand} from '../src/cli/command.js'
-import {numberFlag, partitionsFlag, seedFlag, toPartitions} from '../src/cli/flags.js'
+import {numberFlag, partitionsFlag, seedFlag} from '../src/cli/flags.js'
 import {UserError} from '../src/cli/errors.js'
 import {startProgress} from '../src/cli/progress.js'
 import {describeShard, resolveShard, shardFlags, shardOutputPath, shardRange} from '../src/cli/sharding.js'
 import {renderTable} from '../src/cli/table.js'
 import {preprocess, type SpectrogramPreprocessOptions} from '../src/preprocess/driver.js'
-import type {AugmentOptions} from '../src/preprocess/augment.js'
+import {augmentOptionsFromFlags} from '../src/preprocess/augment.js'
 import {pretend} from '../src/preprocess/pretend.js'
 import {renderSpectrogramPng} from '../src/plot/spectrogram.js'
-import {Random} from '../src/random.js'
 
 const optionalNumber = (name: string, text: string | undefined, range: {min: number; max: number; minExclusive?: boolean}): number | null =>
   text === undefined ? null : numberFlag(name, text, range)
-
-/** "20" or "10:30" (dB). */
-function snrRange(text: string | undefined): {min: number; max: number} | null {
-  if (text === undefined) return null
-  const parts = text.split(':')
-  if (parts.length > 2) throw new UserError(`--augment-noise-snr must be DB or MIN:MAX, got '${text}'`)
-  const [min, max] = parts.map((p) => numberFlag('augment-noise-snr', p, {min: -200, max: 200}))
-  if (max !== undefined && max < min) throw new UserError(`--augment-noise-snr ${text}: the minimum exceeds the maximum`)
-  return {min, max: max ?? min}
-}
 
 const AUGMENT = 'AUGMENTATION'
 
@@ -94,7 +83,7 @@ Exactly auDeep's pipeline: optional fixed length (--center-fixed pads or cuts sy
       chunkCount: flags['chunk-count'] ?? null,
       channels: parseChannelFusion(flags.channels),
       sampleRate: flags['sample-rate'] ?? null,
-      augment: this.augmentOptions(flags),
+      augment: augmentOptionsFromFlags(flags, this.logger),
     }
     if (flags['center-fixed'] && options.fixedLength === null) this.logger.warn('--center-fixed has no effect without --fixed-length')
     const {dataSet} = await parseDataSet(flags.basedir, flags.parser)
@@ -147,36 +136,5 @@ Exactly auDeep's pipeline: optional fixed length (--center-fixed pads or cuts sy
         `to ${output} in ${summary.elapsedSeconds.toFixed(1)} s (${(summary.elapsedSeconds / Math.max(hours, 1e-9)).toFixed(1)} s per hour of audio)` +
         (summary.skipped.length > 0 ? `; ${summary.skipped.length} file(s) skipped` : ''),
     )
-  }
-
-  /** The augmentation the flags ask for, or null (then the output is exactly auDeep's). */
-  private augmentOptions(flags: Record<string, unknown>): AugmentOptions | null {
-    const noiseSnr = snrRange(flags['augment-noise-snr'] as string | undefined)
-    const timeShift = optionalNumber('augment-time-shift', flags['augment-time-shift'] as string | undefined, {min: 0, max: 3600})
-    const gainDb = optionalNumber('augment-gain', flags['augment-gain'] as string | undefined, {min: 0, max: 200})
-    const timeMask = flags['augment-time-mask'] as number | undefined
-    const freqMask = flags['augment-freq-mask'] as number | undefined
-    const perturbed = noiseSnr !== null || timeShift !== null || gainDb !== null || timeMask !== undefined || freqMask !== undefined
-    const copies = flags['augment-copies'] as number | undefined
-    const partitions = toPartitions(flags['augment-partitions'] as string[] | undefined)
-    if (!perturbed) {
-      if (copies !== undefined || partitions !== null) {
-        throw new UserError('--augment-copies and --augment-partitions need a perturbation: --augment-noise-snr, --augment-time-shift, --augment-gain, --augment-time-mask or --augment-freq-mask')
-      }
-      return null
-    }
-    if (flags.pretend !== undefined) this.logger.warn('--pretend shows the original file; augmentation flags are ignored')
-    const seed = (flags.seed as number | undefined) ?? Random.freshSeed()
-    this.logger.info(`augmentation seed: ${seed}${flags.seed === undefined ? ' (pass --seed to reproduce the copies)' : ''}`)
-    return {
-      seed,
-      copies: copies ?? 1,
-      noiseSnr,
-      timeShift,
-      gainDb,
-      timeMasks: timeMask === undefined ? null : {maxWidth: timeMask, count: (flags['augment-time-masks'] as number | undefined) ?? 1},
-      freqMasks: freqMask === undefined ? null : {maxWidth: freqMask, count: (flags['augment-freq-masks'] as number | undefined) ?? 1},
-      partitions,
-    }
   }
 }
