@@ -10,6 +10,7 @@ import type {Random} from '../random.js'
 import type {Learner} from './learners.js'
 import {accuracy, addMatrices, confusionMatrix, mean, meanAndInterval, unweightedAverageRecall} from './metrics.js'
 import {fitStandardiser, standardise} from './standardise.js'
+import {pauseForInterrupt} from '../cli/interrupt.js'
 
 export interface PredictOptions {
   upsample: boolean
@@ -262,6 +263,8 @@ export async function crossValidate(ds: DataSet, learner: Learner, options: Eval
     if (options.repeat > 1) log?.info(`repeat ${r + 1} of ${options.repeat}`)
     const results: SplitResult[] = []
     for (let k = 0; k < ds.numFolds; k++) {
+      // A safe point for Ctrl-C in the interactive shell.
+      await pauseForInterrupt()
       log?.info(`processing cross validation fold ${k + 1}...`)
       const result = await evaluateSplit(ds, splits[k].train, splits[k].valid, learner, labels, {...options, random: options.random.fork()}, `cross-validation fold ${k + 1}`, k + 1)
       log?.info(`fold ${k + 1} accuracy is ${percent(result.accuracy)} (UAR ${percent(result.uar)})`)
@@ -304,6 +307,7 @@ export async function evaluatePartitions(
   const repeats: RepeatResult[] = []
   for (let r = 0; r < options.repeat; r++) {
     if (options.repeat > 1) options.logger?.info(`repeat ${r + 1} of ${options.repeat}`)
+    await pauseForInterrupt()
     const split = await evaluateSplit(ds, trainIdx, evalIdx, learner, labels, {...options, random: options.random.fork()}, what, null)
     options.logger?.info(`accuracy on ${partitionList(evalPartitions)}: ${percent(split.accuracy)} (UAR ${percent(split.uar)})`)
     repeats.push({splits: [split], accuracy: split.accuracy, uar: split.uar, accuracyInterval: null, uarInterval: null, confusion: split.confusion.map((row) => [...row])})

@@ -13,6 +13,7 @@ import {createDataSetWriter, schemaFor, type DataSetWriter} from '../data/netcdf
 import {augmentedFilename} from './augment.js'
 import {chunksPerFile, processFile, validatePreprocessOptions, type FileResult, type PreprocessOptions} from './process-file.js'
 import type {WorkerReply, WorkerTask} from './worker.js'
+import {checkInterrupted} from '../cli/interrupt.js'
 
 export type {MelAvgsPreprocessOptions, PreprocessOptions, SpectrogramPreprocessOptions} from './process-file.js'
 
@@ -236,6 +237,7 @@ export async function preprocess(fullInput: PreprocessInput, options: Preprocess
   try {
     if (workerCount === 0) {
       for (let i = 0; i < total; i++) {
+        checkInterrupted()
         await write(i, await processFile(input.instances[i].path, options, tasks[i]).catch((e: unknown) => {
           if (run.skipErrors && e instanceof UserError) return e
           throw e
@@ -332,6 +334,8 @@ async function runPool(
     writing = true
     try {
       while (!settled && ready.has(nextWrite)) {
+        // Ctrl-C in the interactive shell: stop here; the partial output is removed like on any error.
+        checkInterrupted()
         const result = ready.get(nextWrite)!
         ready.delete(nextWrite)
         await write(nextWrite, result)
