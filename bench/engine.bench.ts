@@ -2,187 +2,208 @@
 // 128 features, 2x256 GRU encoder, bidirectional 2x256 GRU decoder, RMSE, Adam, clipping to [-2, 2],
 // keep_prob 0.8) on the native engine and on plain tfjs wasm; inference throughput; sgemm GFLOP/s.
 // Prints a report; it asserts nothing (timings are machine- and load-dependent).
-import * as tf from '@tensorflow/tfjs';
-import os from 'node:os';
+import * as tf from '@tensorflow/tfjs'
+import os from 'node:os'
 import {
   type CellType,
-  loadNative, referenceRnn, rnn, rnnDropoutMasks, rnnStateSize, selectBackend,
-  type RnnArgs, type RnnLayerParams, type RnnResult,
-} from '../src/nn/engine/index.js';
+  loadNative,
+  referenceRnn,
+  rnn,
+  rnnDropoutMasks,
+  rnnStateSize,
+  selectBackend,
+  type RnnArgs,
+  type RnnLayerParams,
+  type RnnResult,
+} from '../src/nn/engine/index.js'
 
-const F = 128, UNITS = 256, LAYERS = 2, BATCH = 64;
+const F = 128,
+  UNITS = 256,
+  LAYERS = 2,
+  BATCH = 64
 
 interface TRae {
-  cell: CellType;
-  enc: RnnLayerParams[][];
-  dec: RnnLayerParams[][];
-  wRep: tf.Variable;
-  bRep: tf.Variable;
-  wOut: tf.Variable;
-  bOut: tf.Variable;
-  vars: tf.Variable[];
+  cell: CellType
+  enc: RnnLayerParams[][]
+  dec: RnnLayerParams[][]
+  wRep: tf.Variable
+  bRep: tf.Variable
+  wOut: tf.Variable
+  bOut: tf.Variable
+  vars: tf.Variable[]
 }
 
 function glorot(shape: number[], seed: number): tf.Variable {
-  const fanIn = shape.length === 1 ? shape[0] : shape[0], fanOut = shape.length === 1 ? 0 : shape[1];
-  const lim = Math.sqrt(6 / (fanIn + fanOut));
-  return tf.variable(tf.randomUniform(shape, -lim, lim, 'float32', seed));
+  const fanIn = shape.length === 1 ? shape[0] : shape[0],
+    fanOut = shape.length === 1 ? 0 : shape[1]
+  const lim = Math.sqrt(6 / (fanIn + fanOut))
+  return tf.variable(tf.randomUniform(shape, -lim, lim, 'float32', seed))
 }
 
 export function buildTRae(cell: CellType = 'gru'): TRae {
-  let seed = 1;
-  const G = cell === 'gru' ? 3 : 4;
+  let seed = 1
+  const G = cell === 'gru' ? 3 : 4
   const stack = (dirs: number): RnnLayerParams[][] =>
-    Array.from({ length: dirs }, () =>
-      Array.from({ length: LAYERS }, (_, l) => ({
+    Array.from({length: dirs}, () =>
+      Array.from({length: LAYERS}, (_, l) => ({
         kernel: glorot([(l === 0 ? F : UNITS) + UNITS, G * UNITS], seed++) as unknown as tf.Tensor2D,
         bias: tf.variable(
           cell === 'gru' ? tf.concat([tf.ones([2 * UNITS]), tf.zeros([UNITS])]) : tf.zeros([4 * UNITS]),
         ) as unknown as tf.Tensor1D,
       })),
-    );
-  const enc = stack(1), dec = stack(2);
-  const encState = rnnStateSize(cell, UNITS, LAYERS, 1), decState = rnnStateSize(cell, UNITS, LAYERS, 2);
-  const wRep = glorot([encState, decState], seed++), bRep = glorot([decState], seed++);
-  const wOut = glorot([2 * UNITS, F], seed++), bOut = glorot([F], seed++);
-  const vars = [...enc.flat(), ...dec.flat()].flatMap((p) => [p.kernel, p.bias] as unknown as tf.Variable[]);
-  vars.push(wRep, bRep, wOut, bOut);
-  return { cell, enc, dec, wRep, bRep, wOut, bOut, vars };
+    )
+  const enc = stack(1),
+    dec = stack(2)
+  const encState = rnnStateSize(cell, UNITS, LAYERS, 1),
+    decState = rnnStateSize(cell, UNITS, LAYERS, 2)
+  const wRep = glorot([encState, decState], seed++),
+    bRep = glorot([decState], seed++)
+  const wOut = glorot([2 * UNITS, F], seed++),
+    bOut = glorot([F], seed++)
+  const vars = [...enc.flat(), ...dec.flat()].flatMap((p) => [p.kernel, p.bias] as unknown as tf.Variable[])
+  vars.push(wRep, bRep, wOut, bOut)
+  return {cell, enc, dec, wRep, bRep, wOut, bOut, vars}
 }
 
-type RnnFn = (a: RnnArgs) => RnnResult;
+type RnnFn = (a: RnnArgs) => RnnResult
 
 /** Loss of one batch. x: [T, B, F] time-major. */
 function tRaeLoss(m: TRae, x: tf.Tensor3D, run: RnnFn, keepProb: number, seed: number): tf.Scalar {
-  const [T, B] = x.shape;
-  const targets = tf.reverse(x, 0);
-  const encArgs: RnnArgs = { cell: m.cell, x, layers: m.enc, inputGradient: false };
-  encArgs.dropout = rnnDropoutMasks(encArgs, keepProb, seed);
-  const enc = run(encArgs);
-  const rep = tf.tanh(tf.add(tf.matMul(enc.finalState, m.wRep), m.bRep)) as tf.Tensor2D;
-  const decInput = tf.concat([tf.zeros([1, B, F]), tf.slice(targets, [0, 0, 0], [T - 1, B, F])], 0) as tf.Tensor3D;
-  const decArgs: RnnArgs = { cell: m.cell, x: decInput, layers: m.dec, initialState: rep, inputGradient: false };
-  decArgs.dropout = rnnDropoutMasks(decArgs, keepProb, seed + 1);
-  const dec = run(decArgs);
-  const flat = tf.reshape(dec.output, [T * B, 2 * UNITS]);
-  const recon = tf.reshape(tf.tanh(tf.add(tf.matMul(flat, m.wOut), m.bOut)), [T, B, F]);
-  return tf.sqrt(tf.mean(tf.squaredDifference(targets, recon))) as tf.Scalar;
+  const [T, B] = x.shape
+  const targets = tf.reverse(x, 0)
+  const encArgs: RnnArgs = {cell: m.cell, x, layers: m.enc, inputGradient: false}
+  encArgs.dropout = rnnDropoutMasks(encArgs, keepProb, seed)
+  const enc = run(encArgs)
+  const rep = tf.tanh(tf.add(tf.matMul(enc.finalState, m.wRep), m.bRep)) as tf.Tensor2D
+  const decInput = tf.concat([tf.zeros([1, B, F]), tf.slice(targets, [0, 0, 0], [T - 1, B, F])], 0) as tf.Tensor3D
+  const decArgs: RnnArgs = {cell: m.cell, x: decInput, layers: m.dec, initialState: rep, inputGradient: false}
+  decArgs.dropout = rnnDropoutMasks(decArgs, keepProb, seed + 1)
+  const dec = run(decArgs)
+  const flat = tf.reshape(dec.output, [T * B, 2 * UNITS])
+  const recon = tf.reshape(tf.tanh(tf.add(tf.matMul(flat, m.wOut), m.bOut)), [T, B, F])
+  return tf.sqrt(tf.mean(tf.squaredDifference(targets, recon))) as tf.Scalar
 }
 
 export function trainStep(m: TRae, opt: tf.Optimizer, x: tf.Tensor3D, run: RnnFn, seed: number): number {
   return tf.tidy(() => {
-    const { value, grads } = tf.variableGrads(() => tRaeLoss(m, x, run, 0.8, seed), m.vars);
-    const clipped: tf.NamedTensorMap = {};
-    for (const k of Object.keys(grads)) clipped[k] = tf.clipByValue(grads[k], -2, 2);
-    opt.applyGradients(clipped);
-    return value.dataSync()[0];
-  });
+    const {value, grads} = tf.variableGrads(() => tRaeLoss(m, x, run, 0.8, seed), m.vars)
+    const clipped: tf.NamedTensorMap = {}
+    for (const k of Object.keys(grads)) clipped[k] = tf.clipByValue(grads[k], -2, 2)
+    opt.applyGradients(clipped)
+    return value.dataSync()[0]
+  })
 }
 
 /** GEMM FLOPs of one training batch (forward + 2x for backward), which is what the GFLOP/s figures use. */
 function trainFlops(T: number, B: number, cell: CellType = 'gru'): number {
-  const G = cell === 'gru' ? 3 : 4;
-  const layer = (inSize: number) => 2 * T * B * (inSize + UNITS) * G * UNITS;
-  const rnnFwd = (layer(F) + layer(UNITS)) * 3; // encoder (1 dir) + decoder (2 dirs)
-  const dense = 2 * T * B * 2 * UNITS * F + 2 * B * rnnStateSize(cell, UNITS, LAYERS, 1) * rnnStateSize(cell, UNITS, LAYERS, 2);
-  return 3 * (rnnFwd + dense);
+  const G = cell === 'gru' ? 3 : 4
+  const layer = (inSize: number) => 2 * T * B * (inSize + UNITS) * G * UNITS
+  const rnnFwd = (layer(F) + layer(UNITS)) * 3 // encoder (1 dir) + decoder (2 dirs)
+  const dense = 2 * T * B * 2 * UNITS * F + 2 * B * rnnStateSize(cell, UNITS, LAYERS, 1) * rnnStateSize(cell, UNITS, LAYERS, 2)
+  return 3 * (rnnFwd + dense)
 }
 
-const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
-const fmt = (v: number, d = 2) => v.toFixed(d);
+const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]
+const fmt = (v: number, d = 2) => v.toFixed(d)
 
 function timeIt(fn: () => void, reps: number): number[] {
-  const out: number[] = [];
+  const out: number[] = []
   for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    fn();
-    out.push((performance.now() - t0) / 1000);
+    const t0 = performance.now()
+    fn()
+    out.push((performance.now() - t0) / 1000)
   }
-  return out;
+  return out
 }
 
 export function frames(T: number, seed: number): tf.Tensor3D {
-  return tf.randomUniform([T, BATCH, F], -1, 1, 'float32', seed) as tf.Tensor3D;
+  return tf.randomUniform([T, BATCH, F], -1, 1, 'float32', seed) as tf.Tensor3D
 }
 
-async function benchTraining(): Promise<{ rows: string[]; after: string[]; native?: number }> {
-  const rows: string[] = [], after: string[] = [];
-  let native: number | undefined;
-  const addon = loadNative();
-  const T = 125;
-  const reps = Number(process.env.AUDEEP_BENCH_REPS ?? 7);
+async function benchTraining(): Promise<{rows: string[]; after: string[]; native?: number}> {
+  const rows: string[] = [],
+    after: string[] = []
+  let native: number | undefined
+  const addon = loadNative()
+  const T = 125
+  const reps = Number(process.env.AUDEEP_BENCH_REPS ?? 7)
   // Plain wasm first, on a fresh wasm heap (stock kernels, reference RNN ops): T=64 peaks at ~2.5 GB of
   // the 4 GiB wasm heap, the full length does not fit, so it is scaled to T=125 by the FLOP ratio.
-  const Tw = Number(process.env.AUDEEP_BENCH_WASM_T ?? 64);
-  await selectBackend('wasm');
-  const m = buildTRae();
-  const opt = tf.train.adam(0.001, 0.9, 0.999, 1e-8);
-  const x = frames(Tw, 43);
-  const t = timeIt(() => trainStep(m, opt, x, referenceRnn, 1), 1)[0];
-  const scaled = (t * trainFlops(125, BATCH)) / trainFlops(Tw, BATCH);
-  const wasmRow =
-    `| plain tfjs wasm (reference ops, stock kernels) | ${Tw} | ${fmt(t)} (~${fmt(scaled, 1)} scaled to T=125) | - | ${fmt(trainFlops(Tw, BATCH) / 1e9 / t, 1)} | 1 batch, no warm-up; T=125 not run (see note) |`;
-  tf.dispose([x, ...m.vars]);
-  opt.dispose();
+  const Tw = Number(process.env.AUDEEP_BENCH_WASM_T ?? 64)
+  await selectBackend('wasm')
+  const m = buildTRae()
+  const opt = tf.train.adam(0.001, 0.9, 0.999, 1e-8)
+  const x = frames(Tw, 43)
+  const t = timeIt(() => trainStep(m, opt, x, referenceRnn, 1), 1)[0]
+  const scaled = (t * trainFlops(125, BATCH)) / trainFlops(Tw, BATCH)
+  const wasmRow = `| plain tfjs wasm (reference ops, stock kernels) | ${Tw} | ${fmt(t)} (~${fmt(scaled, 1)} scaled to T=125) | - | ${fmt(trainFlops(Tw, BATCH) / 1e9 / t, 1)} | 1 batch, no warm-up; T=125 not run (see note) |`
+  tf.dispose([x, ...m.vars])
+  opt.dispose()
 
   if (addon) {
-    const info = await selectBackend('native');
-    const mn = buildTRae();
-    const optn = tf.train.adam(0.001, 0.9, 0.999, 1e-8);
-    const xn = frames(T, 42);
-    timeIt(() => trainStep(mn, optn, xn, rnn, 1), 2); // warm-up: workspaces, packing buffers, wasm heap growth
-    const times = timeIt(() => trainStep(mn, optn, xn, rnn, 1), reps);
-    native = median(times);
-    const gf = trainFlops(T, BATCH) / 1e9;
+    const info = await selectBackend('native')
+    const mn = buildTRae()
+    const optn = tf.train.adam(0.001, 0.9, 0.999, 1e-8)
+    const xn = frames(T, 42)
+    timeIt(() => trainStep(mn, optn, xn, rnn, 1), 2) // warm-up: workspaces, packing buffers, wasm heap growth
+    const times = timeIt(() => trainStep(mn, optn, xn, rnn, 1), reps)
+    native = median(times)
+    const gf = trainFlops(T, BATCH) / 1e9
     rows.push(
       `| native (${info.isa}, ${info.threads} threads) | ${T} | ${fmt(native)} | ${fmt(Math.min(...times))} | ${fmt(gf / native, 1)} | ${reps} batches after 2 warm-up |`,
-    );
+    )
     // Inference: the encoder + representation (what \`generate\` computes), and the whole autoencoder.
     const encOnly = () =>
       tf.tidy(() => {
-        const e = rnn({ cell: mn.cell, x: xn, layers: mn.enc });
-        tf.tanh(tf.add(tf.matMul(e.finalState, mn.wRep), mn.bRep)).dataSync();
-      });
+        const e = rnn({cell: mn.cell, x: xn, layers: mn.enc})
+        tf.tanh(tf.add(tf.matMul(e.finalState, mn.wRep), mn.bRep)).dataSync()
+      })
     const full = () => {
       tf.tidy(() => {
-        tRaeLoss(mn, xn, rnn, 1, 0).dataSync();
-      });
-    };
-    encOnly();
-    full();
-    const te = median(timeIt(encOnly, 5)), tfull = median(timeIt(full, 5));
-    after.push('Inference (native, no dropout, T=125, batch 64, median of 5):', '');
-    after.push('| what | s/batch | sequences/s |', '| --- | --- | --- |');
-    after.push(`| encoder + representation (what generate computes) | ${fmt(te, 3)} | ${fmt(BATCH / te, 0)} |`);
-    after.push(`| whole autoencoder forward + loss | ${fmt(tfull, 3)} | ${fmt(BATCH / tfull, 0)} |`, '');
-    tf.dispose([xn, ...mn.vars]);
-    optn.dispose();
+        tRaeLoss(mn, xn, rnn, 1, 0).dataSync()
+      })
+    }
+    encOnly()
+    full()
+    const te = median(timeIt(encOnly, 5)),
+      tfull = median(timeIt(full, 5))
+    after.push('Inference (native, no dropout, T=125, batch 64, median of 5):', '')
+    after.push('| what | s/batch | sequences/s |', '| --- | --- | --- |')
+    after.push(`| encoder + representation (what generate computes) | ${fmt(te, 3)} | ${fmt(BATCH / te, 0)} |`)
+    after.push(`| whole autoencoder forward + loss | ${fmt(tfull, 3)} | ${fmt(BATCH / tfull, 0)} |`, '')
+    tf.dispose([xn, ...mn.vars])
+    optn.dispose()
     if (process.env.AUDEEP_BENCH_LSTM !== '0') {
       // Same architecture with LSTM cells (auDeep's --cell LSTM), for reference.
-      const ml = buildTRae('lstm');
-      const optl = tf.train.adam(0.001, 0.9, 0.999, 1e-8);
-      const xl = frames(T, 44);
-      timeIt(() => trainStep(ml, optl, xl, rnn, 1), 1);
-      const tl = timeIt(() => trainStep(ml, optl, xl, rnn, 1), 3);
-      const gfl = trainFlops(T, BATCH, 'lstm') / 1e9;
-      rows.push(`| native, LSTM cells instead of GRU | ${T} | ${fmt(median(tl))} | ${fmt(Math.min(...tl))} | ${fmt(gfl / median(tl), 1)} | 3 batches after 1 warm-up |`);
-      tf.dispose([xl, ...ml.vars]);
-      optl.dispose();
+      const ml = buildTRae('lstm')
+      const optl = tf.train.adam(0.001, 0.9, 0.999, 1e-8)
+      const xl = frames(T, 44)
+      timeIt(() => trainStep(ml, optl, xl, rnn, 1), 1)
+      const tl = timeIt(() => trainStep(ml, optl, xl, rnn, 1), 3)
+      const gfl = trainFlops(T, BATCH, 'lstm') / 1e9
+      rows.push(
+        `| native, LSTM cells instead of GRU | ${T} | ${fmt(median(tl))} | ${fmt(Math.min(...tl))} | ${fmt(gfl / median(tl), 1)} | 3 batches after 1 warm-up |`,
+      )
+      tf.dispose([xl, ...ml.vars])
+      optl.dispose()
     }
   } else {
-    rows.push('| native | - | - | - | - | addon not built |');
+    rows.push('| native | - | - | - | - | addon not built |')
   }
 
-  rows.push(wasmRow);
+  rows.push(wasmRow)
   if (native !== undefined)
-    rows.push('', `Native is ${fmt(scaled / native, 1)}x faster than plain wasm (wasm measured at T=${Tw}, scaled to T=125 by FLOPs; ` +
-      'plain wasm cannot train the full-length model in reasonable time/memory).');
-  return { rows, after, native };
+    rows.push(
+      '',
+      `Native is ${fmt(scaled / native, 1)}x faster than plain wasm (wasm measured at T=${Tw}, scaled to T=125 by FLOPs; ` +
+        'plain wasm cannot train the full-length model in reasonable time/memory).',
+    )
+  return {rows, after, native}
 }
 
 function benchSgemm(lines: string[]): void {
-  const addon = loadNative();
-  if (!addon) return;
+  const addon = loadNative()
+  if (!addon) return
   const shapes: [string, boolean, boolean, number, number, number][] = [
     ['step h@W_h[r|u] (64x256 @ 256x512)', false, false, 64, 512, 256],
     ['step h@W_h (64x256 @ 256x768)', false, false, 64, 768, 256],
@@ -191,50 +212,59 @@ function benchSgemm(lines: string[]): void {
     ['weight grad (8000x256)^T @ 8000x768', true, false, 256, 768, 8000],
     ['input grad 8000x768 @ (256x768)^T', false, true, 8000, 256, 768],
     ['square 1024', false, false, 1024, 1024, 1024],
-  ];
-  const threadsAll = addon.numThreads();
-  lines.push('sgemm (native, GFLOP/s; 1 thread / all threads; the RNN calls per-step products on one thread):', '');
-  lines.push(`| shape | 1 thread | ${threadsAll} threads |`, '| --- | --- | --- |');
+  ]
+  const threadsAll = addon.numThreads()
+  lines.push('sgemm (native, GFLOP/s; 1 thread / all threads; the RNN calls per-step products on one thread):', '')
+  lines.push(`| shape | 1 thread | ${threadsAll} threads |`, '| --- | --- | --- |')
   for (const [name, ta, tb, M, N, K] of shapes) {
-    const A = new Float32Array(M * K).map((_, i) => ((i * 7) % 13) / 13 - 0.5);
-    const B = new Float32Array(K * N).map((_, i) => ((i * 5) % 11) / 11 - 0.5);
-    const C = new Float32Array(M * N);
-    const lda = ta ? M : K, ldb = tb ? K : N;
+    const A = new Float32Array(M * K).map((_, i) => ((i * 7) % 13) / 13 - 0.5)
+    const B = new Float32Array(K * N).map((_, i) => ((i * 5) % 11) / 11 - 0.5)
+    const C = new Float32Array(M * N)
+    const lda = ta ? M : K,
+      ldb = tb ? K : N
     const rate = (threads: number) => {
-      addon.setNumThreads(threads);
-      addon.sgemm(ta, tb, M, N, K, A, lda, B, ldb, C, N, false);
-      const t0 = performance.now();
-      let reps = 0;
+      addon.setNumThreads(threads)
+      addon.sgemm(ta, tb, M, N, K, A, lda, B, ldb, C, N, false)
+      const t0 = performance.now()
+      let reps = 0
       while (performance.now() - t0 < 400) {
-        addon.sgemm(ta, tb, M, N, K, A, lda, B, ldb, C, N, false);
-        reps++;
+        addon.sgemm(ta, tb, M, N, K, A, lda, B, ldb, C, N, false)
+        reps++
       }
-      return (2 * M * N * K * reps) / ((performance.now() - t0) / 1000) / 1e9;
-    };
-    lines.push(`| ${name} | ${fmt(rate(1), 0)} | ${fmt(rate(threadsAll), 0)} |`);
+      return (2 * M * N * K * reps) / ((performance.now() - t0) / 1000) / 1e9
+    }
+    lines.push(`| ${name} | ${fmt(rate(1), 0)} | ${fmt(rate(threadsAll), 0)} |`)
   }
-  addon.setNumThreads(threadsAll);
-  lines.push('');
+  addon.setNumThreads(threadsAll)
+  lines.push('')
 }
 
 export async function run(): Promise<void> {
-  const lines: string[] = [];
-  const addon = loadNative();
-  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  lines.push('## Compute engine benchmark', '');
-  lines.push(`Machine: ${cpu}, ${os.cpus().length} logical CPUs, ${fmt(os.totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}` +
-    (addon ? `, native ISA ${addon.isa()} (supported: ${addon.supportedIsas().join(', ')})` : ', native addon NOT built') +
-    `. Load average at start: ${os.loadavg().map((v) => fmt(v, 1)).join(' / ')} (1/5/15 min; above ~0.5 the timings are inflated by other processes).`, '');
-  lines.push('t-rae training batch (batch 64, 128 features, 2x256 GRU encoder, bidirectional 2x256 GRU decoder, keep 0.8, Adam):', '');
-  lines.push('| engine | T | median s/batch | best s/batch | GFLOP/s (median) | note |', '| --- | --- | --- | --- | --- | --- |');
-  const r = await benchTraining();
-  lines.push(...r.rows, '', ...r.after);
-  benchSgemm(lines);
+  const lines: string[] = []
+  const addon = loadNative()
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU'
+  lines.push('## Compute engine benchmark', '')
+  lines.push(
+    `Machine: ${cpu}, ${os.cpus().length} logical CPUs, ${fmt(os.totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}` +
+      (addon ? `, native ISA ${addon.isa()} (supported: ${addon.supportedIsas().join(', ')})` : ', native addon NOT built') +
+      `. Load average at start: ${os
+        .loadavg()
+        .map((v) => fmt(v, 1))
+        .join(' / ')} (1/5/15 min; above ~0.5 the timings are inflated by other processes).`,
+    '',
+  )
+  lines.push('t-rae training batch (batch 64, 128 features, 2x256 GRU encoder, bidirectional 2x256 GRU decoder, keep 0.8, Adam):', '')
+  lines.push('| engine | T | median s/batch | best s/batch | GFLOP/s (median) | note |', '| --- | --- | --- | --- | --- | --- |')
+  const r = await benchTraining()
+  lines.push(...r.rows, '', ...r.after)
+  benchSgemm(lines)
   if (r.native !== undefined)
-    lines.push(`Target <= 1.2 s median per batch on an idle machine (PyTorch 1.13 CPU: 2.40 s at its best thread setting, ` +
-      `2.86 s on one thread): ${r.native <= 1.2 ? 'met' : 'NOT met'} in this run (${fmt(r.native)} s).`);
-  console.log(lines.join('\n'));
+    lines.push(
+      `Target <= 1.2 s median per batch on an idle machine (PyTorch 1.13 CPU: 2.40 s at its best thread setting, ` +
+        `2.86 s on one thread): ${r.native <= 1.2 ? 'met' : 'NOT met'} in this run (${fmt(r.native)} s).`,
+    )
+  console.log(lines.join('\n'))
 }
 
 // Allow `node dist/bench/engine.bench.js` directly.
-if (import.meta.url === `file://${process.argv[1]}`) await run();
+if (import.meta.url === `file://${process.argv[1]}`) await run()

@@ -68,7 +68,12 @@ async function timeOurs(ds: DataSet, repeats: number): Promise<{best: number; me
   let accuracy = 0
   for (let r = 0; r < repeats; r++) {
     const start = process.hrtime.bigint()
-    const result = await crossValidate(ds, svmLearner({complexity: COMPLEXITY}), {repeat: 1, upsample: false, majorityVote: false, random: new Random(r + 1)})
+    const result = await crossValidate(ds, svmLearner({complexity: COMPLEXITY}), {
+      repeat: 1,
+      upsample: false,
+      majorityVote: false,
+      random: new Random(r + 1),
+    })
     times.push(Number(process.hrtime.bigint() - start) / 1e9)
     accuracy = result.accuracy
   }
@@ -89,7 +94,9 @@ function timeSklearn(dir: string, n: number, d: number, repeats: number): {best:
 export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'audeep-bench-evaluate-'))
   try {
-    console.log(`linear SVM (C = ${COMPLEXITY}), 5-fold cross-validation incl. standardisation, 10 classes; times in seconds (best / median)`)
+    console.log(
+      `linear SVM (C = ${COMPLEXITY}), 5-fold cross-validation incl. standardisation, 10 classes; times in seconds (best / median)`,
+    )
     for (const [n, repeats, separation] of [
       [400, 5, 0.1],
       [8000, 1, 0.05],
@@ -105,14 +112,21 @@ export async function run(): Promise<void> {
       const line = `${n} x ${d}: audeep ${ours.best.toFixed(3)} / ${ours.median.toFixed(3)} s (accuracy ${ours.accuracy.toFixed(4)})`
       if (typeof sk === 'string') console.log(`${line}; ${sk}`)
       else {
-        console.log(`${line}; scikit-learn ${sk.best.toFixed(3)} / ${sk.median.toFixed(3)} s (accuracy ${sk.accuracy.toFixed(4)}); ratio sklearn/audeep (best) ${(sk.best / ours.best).toFixed(2)}x`)
+        console.log(
+          `${line}; scikit-learn ${sk.best.toFixed(3)} / ${sk.median.toFixed(3)} s (accuracy ${sk.accuracy.toFixed(4)}); ratio sklearn/audeep (best) ${(sk.best / ours.best).toFixed(2)}x`,
+        )
       }
     }
 
     const engine = await selectMlpBackend('auto')
     const {ds} = dataSet(400, 1024, 0.1)
     const start = process.hrtime.bigint()
-    const result = await crossValidate(ds, mlpLearner(MLP_DEFAULTS), {repeat: 1, upsample: false, majorityVote: false, random: new Random(1)})
+    const result = await crossValidate(ds, mlpLearner(MLP_DEFAULTS), {
+      repeat: 1,
+      upsample: false,
+      majorityVote: false,
+      random: new Random(1),
+    })
     const seconds = Number(process.hrtime.bigint() - start) / 1e9
     console.log(
       `MLP (auDeep defaults: 2 x 150 units, 400 full-batch epochs), 5-fold CV on 400 x 1024: ${seconds.toFixed(2)} s (accuracy ${result.accuracy.toFixed(4)}) on ${engine.description}; no baseline (the original needs TensorFlow 1.x)`,

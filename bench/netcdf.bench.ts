@@ -42,7 +42,10 @@ export async function run(): Promise<void> {
   for (let rep = 0; rep < 5; rep++) {
     writes.push(
       await time(async () => {
-        const writer = await createDataSetWriter(ncPath, schemaFor(instances, {featureDims: ['time', 'freq'], featureShape: shape, numFolds: 5, labelMap: null}))
+        const writer = await createDataSetWriter(
+          ncPath,
+          schemaFor(instances, {featureDims: ['time', 'freq'], featureShape: shape, numFolds: 5, labelMap: null}),
+        )
         for (const inst of instances) writer.append(inst, row)
         await writer.close()
       }),
@@ -69,7 +72,11 @@ export async function run(): Promise<void> {
   const r = median(reads)
   const rr = median(rawReads)
   console.log(`data: ${n} x ${shape.join(' x ')} float32 = ${mb.toFixed(1)} MiB, median of 5`)
-  console.log(`streaming netCDF-4 write: ${w.toFixed(3)} s (${(mb / w).toFixed(0)} MiB/s); raw file write: ${rw.toFixed(3)} s; ratio ${(w / rw).toFixed(1)}x`)
-  console.log(`netCDF-4 read in 32-row blocks: ${r.toFixed(3)} s (${(mb / r).toFixed(0)} MiB/s); raw file read: ${rr.toFixed(3)} s; ratio ${(r / rr).toFixed(1)}x`)
+  console.log(
+    `streaming netCDF-4 write: ${w.toFixed(3)} s (${(mb / w).toFixed(0)} MiB/s); raw file write: ${rw.toFixed(3)} s; ratio ${(w / rw).toFixed(1)}x`,
+  )
+  console.log(
+    `netCDF-4 read in 32-row blocks: ${r.toFixed(3)} s (${(mb / r).toFixed(0)} MiB/s); raw file read: ${rr.toFixed(3)} s; ratio ${(r / rr).toFixed(1)}x`,
+  )
   rmSync(dir, {recursive: true, force: true})
 }

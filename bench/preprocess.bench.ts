@@ -51,8 +51,10 @@ export async function run(): Promise<void> {
     const s = summary.elapsedSeconds
     const hours = summary.audioSeconds / 3600
     console.log(`full ESC-10, tutorial options (${workers} workers): ${files} files, ${summary.audioSeconds.toFixed(0)} s of audio`)
-    console.log(`  ${s.toFixed(2)} s wall, ${(files / s).toFixed(0)} files/s, ${(s / hours).toFixed(1)} s per hour of audio, ` +
-      `${(summary.audioSeconds / s).toFixed(0)}x real time; ${mainCpu.toFixed(1)} s CPU over all threads`)
+    console.log(
+      `  ${s.toFixed(2)} s wall, ${(files / s).toFixed(0)} files/s, ${(s / hours).toFixed(1)} s per hour of audio, ` +
+        `${(summary.audioSeconds / s).toFixed(0)}x real time; ${mainCpu.toFixed(1)} s CPU over all threads`,
+    )
     console.log(`  original auDeep: ~${ORIGINAL_SECONDS} s -> ${(ORIGINAL_SECONDS / s).toFixed(1)}x faster (target >= 4x)`)
 
     // Single-thread breakdown on the first 40 files.
@@ -74,7 +76,9 @@ export async function run(): Promise<void> {
     const reps = 3000
     t = performance.now()
     for (let i = 0; i < reps; i++) fft.transform(out, x)
-    console.log(`real FFT of 3528 points (mixed radix 4*3*3*7*7 on 1764 complex): ${((1000 * (performance.now() - t)) / reps).toFixed(1)} us`)
+    console.log(
+      `real FFT of 3528 points (mixed radix 4*3*3*7*7 on 1764 complex): ${((1000 * (performance.now() - t)) / reps).toFixed(1)} us`,
+    )
   } finally {
     rmSync(dir, {recursive: true, force: true})
   }

@@ -14,7 +14,9 @@ const benches = readdirSync(here)
   .filter((f) => wanted.length === 0 || wanted.some((w) => f.startsWith(w)))
   .sort()
 
-console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`)
+console.log(
+  `machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
+)
 for (const file of benches) {
   console.log(`\n=== ${file.replace('.bench.js', '')} ===`)
   const module = (await import(pathToFileURL(`${here}/${file}`).href)) as {run: () => Promise<void>}

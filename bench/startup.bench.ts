@@ -29,7 +29,10 @@ function runOnce(args: string[], cwd: string): Timing {
   // CPU time from bash's `time` keyword: the child's user + system seconds (steadier than wall time on a
   // shared machine).
   const start = process.hrtime.bigint()
-  const result = spawnSync('bash', ['-c', 'TIMEFORMAT="%U %S"; { time "$@" >/dev/null 2>&1; } 2>&1', 'bash', ...args], {cwd, encoding: 'utf8'})
+  const result = spawnSync('bash', ['-c', 'TIMEFORMAT="%U %S"; { time "$@" >/dev/null 2>&1; } 2>&1', 'bash', ...args], {
+    cwd,
+    encoding: 'utf8',
+  })
   const wall = Number(process.hrtime.bigint() - start) / 1e9
   const [user, sys] = result.stdout.trim().split(/\s+/).map(Number)
   return {wall, cpu: user + sys}
@@ -74,6 +77,8 @@ export async function run(): Promise<void> {
   console.log(`median of ${RUNS} runs each`)
   console.log('command'.padEnd(52) + 'wall s'.padStart(8) + 'CPU s'.padStart(8) + '  wall / baseline')
   for (const [name, t] of rows) {
-    console.log(name.padEnd(52) + t.wall.toFixed(3).padStart(8) + t.cpu.toFixed(3).padStart(8) + `  ${(t.wall / baseline.wall).toFixed(1)}x`)
+    console.log(
+      name.padEnd(52) + t.wall.toFixed(3).padStart(8) + t.cpu.toFixed(3).padStart(8) + `  ${(t.wall / baseline.wall).toFixed(1)}x`,
+    )
   }
 }

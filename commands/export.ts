@@ -12,7 +12,7 @@ import {readDataSet} from '../src/data/netcdf.js'
 export default class Export extends AudeepCommand {
   static override description =
     'Export a data set to CSV or ARFF. Data sets with cross-validation folds are written as fold_N/ directories ' +
-    'holding each fold\'s validation split; data sets with partitions as train/, devel/ and test/ directories; ' +
+    "holding each fold's validation split; data sets with partitions as train/, devel/ and test/ directories; " +
     'both as <partition>/fold_N/. Features of any rank are flattened row-major into feature_0 ... columns. ' +
     'Unlike auDeep 0.9.6, ARFF is written as requested even without folds or partitions.'
 

@@ -15,7 +15,13 @@ Instances are written in the order of --input (the shards of a run in shard orde
   ]
 
   static override flags = {
-    input: Flags.string({description: 'The data sets to concatenate, in order (shards in shard order; zero-padded shard numbers make shell globs sort correctly).', required: true, multiple: true, helpValue: 'FILE'}),
+    input: Flags.string({
+      description:
+        'The data sets to concatenate, in order (shards in shard order; zero-padded shard numbers make shell globs sort correctly).',
+      required: true,
+      multiple: true,
+      helpValue: 'FILE',
+    }),
     output: Flags.string({description: 'Where to write the merged data set.', required: true, helpValue: 'FILE'}),
   }
 
@@ -34,6 +40,8 @@ Instances are written in the order of --input (the shards of a run in shard orde
     } finally {
       bar.stop()
     }
-    this.logger.info(`wrote ${merged.numInstances} instances of [${merged.featureShape.join(', ')}] (${merged.featureDims.join(', ')}) from ${flags.input.length} file(s) to ${flags.output}`)
+    this.logger.info(
+      `wrote ${merged.numInstances} instances of [${merged.featureShape.join(', ')}] (${merged.featureDims.join(', ')}) from ${flags.input.length} file(s) to ${flags.output}`,
+    )
   }
 }

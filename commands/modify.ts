@@ -20,10 +20,24 @@ Within each class, files (all chunks of a file together) are dealt round-robin t
   static override flags = {
     input: Flags.string({description: 'The data set to modify.', required: true, helpValue: 'FILE'}),
     output: Flags.string({description: 'Where to write the result.', required: true, helpValue: 'FILE'}),
-    'add-cv-setup': Flags.integer({description: 'Replace the cross-validation setup with this many folds (0 removes it).', min: 0, exclusive: ACTIONS.filter((a) => a !== 'add-cv-setup'), helpValue: 'FOLDS'}),
-    'remove-cv-setup': Flags.boolean({description: 'Remove the cross-validation setup.', exclusive: ACTIONS.filter((a) => a !== 'remove-cv-setup')}),
-    'add-partitioning': partitionsFlag({description: 'Assign the instances to these partitions (train, devel, test).', exclusive: ACTIONS.filter((a) => a !== 'add-partitioning')}),
-    'remove-partitioning': Flags.boolean({description: 'Remove the partition information.', exclusive: ACTIONS.filter((a) => a !== 'remove-partitioning')}),
+    'add-cv-setup': Flags.integer({
+      description: 'Replace the cross-validation setup with this many folds (0 removes it).',
+      min: 0,
+      exclusive: ACTIONS.filter((a) => a !== 'add-cv-setup'),
+      helpValue: 'FOLDS',
+    }),
+    'remove-cv-setup': Flags.boolean({
+      description: 'Remove the cross-validation setup.',
+      exclusive: ACTIONS.filter((a) => a !== 'remove-cv-setup'),
+    }),
+    'add-partitioning': partitionsFlag({
+      description: 'Assign the instances to these partitions (train, devel, test).',
+      exclusive: ACTIONS.filter((a) => a !== 'add-partitioning'),
+    }),
+    'remove-partitioning': Flags.boolean({
+      description: 'Remove the partition information.',
+      exclusive: ACTIONS.filter((a) => a !== 'remove-partitioning'),
+    }),
     seed: seedFlag,
   }
 

@@ -81,7 +81,7 @@ Started by running audeep without a command in a terminal. Offers line editing, 
     if (first === 'exit' || first === 'quit') return true
     if (first === undefined) {
       // Only global options: they would apply to nothing.
-      process.stderr.write('audeep: error: no command given (type \'help\' for the list of commands)\n')
+      process.stderr.write("audeep: error: no command given (type 'help' for the list of commands)\n")
       return false
     }
     let id: string
@@ -154,7 +154,9 @@ Started by running audeep without a command in a terminal. Offers line editing, 
 /** History lines, most recent first (readline's order); the file is oldest first, one entry a line. */
 function loadHistory(path: string): string[] {
   try {
-    const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() !== '')
+    const lines = readFileSync(path, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
     const recent = lines.slice(-HISTORY_SIZE)
     // Keep the file bounded: rewrite it when it has grown well past the limit.
     if (lines.length > 2 * HISTORY_SIZE) writeFileSync(path, recent.join('\n') + '\n')

@@ -83,7 +83,9 @@ class DCASELayoutParser implements Parser {
       const [relative, label] = fields
       const numeric = this.labelMap.get(label)
       if (numeric === undefined) {
-        throw new UserError(`${metaPath}, line ${number}: invalid label '${label}' for ${this.name} (expected one of ${[...this.labelMap.keys()].join(', ')})`)
+        throw new UserError(
+          `${metaPath}, line ${number}: invalid label '${label}' for ${this.name} (expected one of ${[...this.labelMap.keys()].join(', ')})`,
+        )
       }
       instances.push({
         path: path.join(root, relative),

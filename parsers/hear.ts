@@ -13,7 +13,16 @@ import path from 'node:path'
 import {UserError} from '../src/cli/errors.js'
 import {getLogger} from '../src/cli/log.js'
 import {Partition, type Split} from '../src/data/dataset.js'
-import {isFile, listDirectory, listSubdirectories, nonBlankLines, parseIntStrict, readTextFile, splitCsvLine, validInFold} from './common.js'
+import {
+  isFile,
+  listDirectory,
+  listSubdirectories,
+  nonBlankLines,
+  parseIntStrict,
+  readTextFile,
+  splitCsvLine,
+  validInFold,
+} from './common.js'
 import type {ParsedDataSet, ParsedInstance, Parser} from './types.js'
 
 const log = getLogger('parsers.hear')
@@ -76,7 +85,9 @@ export class HearParser implements Parser {
     const meta = (await readJson(metaPath)) as TaskMetadata
     if (meta === null || typeof meta !== 'object') throw new UserError(`${metaPath}: expected a JSON object`)
     if (meta.embedding_type !== undefined && meta.embedding_type !== 'scene') {
-      throw new UserError(`${metaPath}: embedding_type '${String(meta.embedding_type)}' is not supported; auDeep data sets hold one label per clip, so only scene tasks can be read`)
+      throw new UserError(
+        `${metaPath}: embedding_type '${String(meta.embedding_type)}' is not supported; auDeep data sets hold one label per clip, so only scene tasks can be read`,
+      )
     }
     const splits = meta.splits
     if (!Array.isArray(splits) || splits.length === 0 || !splits.every((s) => typeof s === 'string')) {
@@ -106,10 +117,13 @@ export class HearParser implements Parser {
       for (const name of names) {
         const list = (labels as Record<string, unknown>)[name]
         if (!Array.isArray(list) || list.length !== 1) {
-          throw new UserError(`${labelsPath}: '${name}' has ${Array.isArray(list) ? list.length : 'no list of'} labels; auDeep data sets need exactly one per clip`)
+          throw new UserError(
+            `${labelsPath}: '${name}' has ${Array.isArray(list) ? list.length : 'no list of'} labels; auDeep data sets need exactly one per clip`,
+          )
         }
         const label = labelString(list[0])
-        if (label === null) throw new UserError(`${labelsPath}: '${name}' has a label that is not a string or number (is this an event task?)`)
+        if (label === null)
+          throw new UserError(`${labelsPath}: '${name}' has a label that is not a string or number (is this an event task?)`)
         const numeric = labelMap.get(label)
         if (numeric === undefined) throw new UserError(`${labelsPath}: label '${label}' of '${name}' is not in labelvocabulary.csv`)
         if (!present.has(name)) throw new UserError(`${path.join(splitDir, name)}: audio file listed in ${split}.json is missing`)
@@ -117,7 +131,8 @@ export class HearParser implements Parser {
         instances.push({path: path.join(splitDir, name), filename: name, labelNominal: label, labelNumeric: numeric, cvFolds, partition})
       }
       const unlisted = [...present].filter((n) => !n.startsWith('.'))
-      if (unlisted.length > 0) log.warn(`${splitDir}: ${unlisted.length} file(s) not listed in ${split}.json are ignored (e.g. ${unlisted[0]})`)
+      if (unlisted.length > 0)
+        log.warn(`${splitDir}: ${unlisted.length} file(s) not listed in ${split}.json are ignored (e.g. ${unlisted[0]})`)
     }
     return {labelMap, numFolds, instances}
   }

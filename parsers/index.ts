@@ -22,7 +22,17 @@ import type {ParsedDataSet, ParsedInstance, Parser} from './types.js'
 import {UrbanSound8KParser} from './urbansound8k.js'
 
 export type {ParsedDataSet, ParsedInstance, Parser} from './types.js'
-export {CrossValidatedParser, DCASE2018Task4Parser, DCASEParser, ESCParser, HearParser, MetaParser, NoMetadataParser, PartitionedParser, UrbanSound8KParser}
+export {
+  CrossValidatedParser,
+  DCASE2018Task4Parser,
+  DCASEParser,
+  ESCParser,
+  HearParser,
+  MetaParser,
+  NoMetadataParser,
+  PartitionedParser,
+  UrbanSound8KParser,
+}
 
 const log = getLogger('parsers')
 
@@ -81,7 +91,10 @@ const REGISTRY: Readonly<Record<string, Registration>> = {
 }
 
 /** Built-in parser names with a one-line description each (for --help texts). */
-export const PARSERS: readonly {name: string; description: string}[] = Object.entries(REGISTRY).map(([name, r]) => ({name, description: r.description}))
+export const PARSERS: readonly {name: string; description: string}[] = Object.entries(REGISTRY).map(([name, r]) => ({
+  name,
+  description: r.description,
+}))
 
 function looksLikePath(spec: string): boolean {
   return spec.includes('/') || spec.includes('\\') || /\.(m?js|cjs)$/i.test(spec)
@@ -163,7 +176,7 @@ export async function resolveParser(spec: string): Promise<Parser> {
 }
 
 function describe(value: unknown): string {
-  return value === undefined ? 'undefined' : JSON.stringify(value) ?? String(value)
+  return value === undefined ? 'undefined' : (JSON.stringify(value) ?? String(value))
 }
 
 function normalizeLabelMap(raw: unknown, source: string): Map<string, number> | null {
@@ -217,12 +230,14 @@ export function validateParsedDataSet(raw: unknown, basedir: string, source: str
     const nominal = inst.labelNominal ?? null
     if (nominal !== null && typeof nominal !== 'string') throw new UserError(`${at}: labelNominal must be a string or null`)
     let numeric = inst.labelNumeric ?? null
-    if (numeric !== null && !Number.isSafeInteger(numeric)) throw new UserError(`${at}: labelNumeric must be an integer or null, got ${describe(numeric)}`)
+    if (numeric !== null && !Number.isSafeInteger(numeric))
+      throw new UserError(`${at}: labelNumeric must be an integer or null, got ${describe(numeric)}`)
     if (nominal !== null && labelMap !== null) {
       const mapped = labelMap.get(nominal)
       if (mapped === undefined) throw new UserError(`${at}: label '${nominal}' is not in the label map`)
       if (numeric === null) numeric = mapped
-      else if (numeric !== mapped) throw new UserError(`${at}: numeric label ${String(numeric)} contradicts the label map ('${nominal}' -> ${mapped})`)
+      else if (numeric !== mapped)
+        throw new UserError(`${at}: numeric label ${String(numeric)} contradicts the label map ('${nominal}' -> ${mapped})`)
     }
 
     const folds = inst.cvFolds ?? (numFolds === 0 ? [] : undefined)
@@ -230,7 +245,8 @@ export function validateParsedDataSet(raw: unknown, basedir: string, source: str
       throw new UserError(`${at}: cvFolds must be an array of ${String(numFolds)} entries (0 = train, 1 = valid), got ${describe(folds)}`)
     }
     for (const s of folds) {
-      if (s !== Split.TRAIN && s !== Split.VALID) throw new UserError(`${at}: cvFolds entries must be 0 (train) or 1 (valid), got ${describe(s)}`)
+      if (s !== Split.TRAIN && s !== Split.VALID)
+        throw new UserError(`${at}: cvFolds entries must be 0 (train) or 1 (valid), got ${describe(s)}`)
     }
     return {
       path: path.resolve(root, inst.path),
@@ -294,7 +310,8 @@ export async function parseDataSet(basedir: string, spec: string | Parser = 'met
     if (seen.has(inst.filename)) duplicates++
     seen.add(inst.filename)
   }
-  if (duplicates > 0) log.warn(`${duplicates} instance(s) share a filename with another instance; they will be hard to tell apart in the data set`)
+  if (duplicates > 0)
+    log.warn(`${duplicates} instance(s) share a filename with another instance; they will be hard to tell apart in the data set`)
   return {parser, dataSet}
 }
 

@@ -52,7 +52,9 @@ export class MetaParser implements Parser {
     if (accepted.length === 1) return accepted[0]
     const tried = this.candidates.map((p) => p.name).join(', ')
     if (accepted.length === 0) {
-      throw new UserError(`${root}: no parser recognises this layout (tried ${tried}); choose one with --parser, e.g. --parser no-metadata for plain audio folders`)
+      throw new UserError(
+        `${root}: no parser recognises this layout (tried ${tried}); choose one with --parser, e.g. --parser no-metadata for plain audio folders`,
+      )
     }
     throw new UserError(`${root}: the layout matches several parsers (${accepted.map((p) => p.name).join(', ')}); choose one with --parser`)
   }

@@ -49,7 +49,7 @@ const parser = {
 
     const rows = lines.slice(1).map((line, i) => {
       const fields = line.split(',')
-      const partitionName = partitionColumn >= 0 ? fields[partitionColumn] ?? '' : ''
+      const partitionName = partitionColumn >= 0 ? (fields[partitionColumn] ?? '') : ''
       if (partitionName !== '' && !(partitionName in PARTITIONS)) {
         throw new Error(`${csvPath}, line ${i + 2}: unknown partition '${partitionName}'`)
       }

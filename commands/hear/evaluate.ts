@@ -24,15 +24,43 @@ The protocol of hear-eval-kit's predictions runner: a shallow MLP (Linear, Batch
   ]
 
   static override flags = {
-    input: Flags.string({description: 'Data set with the features (needs --task).', exactlyOne: ['input', 'embeddings'], dependsOn: ['task'], helpValue: 'FILE'}),
+    input: Flags.string({
+      description: 'Data set with the features (needs --task).',
+      exactlyOne: ['input', 'embeddings'],
+      dependsOn: ['task'],
+      helpValue: 'FILE',
+    }),
     task: Flags.string({description: 'The HEAR task directory the --input features were made from.', helpValue: 'DIR'}),
-    pool: Flags.string({description: "With --input: how multi-dimensional features become a vector (as in 'hear export').", options: ['flatten', 'mean'], default: 'flatten'}),
-    embeddings: Flags.string({description: "An embedding directory written by 'hear export' (or by hear-eval-kit).", exactlyOne: ['input', 'embeddings'], helpValue: 'DIR'}),
-    grid: Flags.string({description: 'Hyper-parameter grid: default (up to 500 epochs), fast (10 or 50 epochs) or faster (small, 10 epochs), as in heareval.', options: [...GRID_NAMES], default: 'default'}),
+    pool: Flags.string({
+      description: "With --input: how multi-dimensional features become a vector (as in 'hear export').",
+      options: ['flatten', 'mean'],
+      default: 'flatten',
+    }),
+    embeddings: Flags.string({
+      description: "An embedding directory written by 'hear export' (or by hear-eval-kit).",
+      exactlyOne: ['input', 'embeddings'],
+      helpValue: 'DIR',
+    }),
+    grid: Flags.string({
+      description: 'Hyper-parameter grid: default (up to 500 epochs), fast (10 or 50 epochs) or faster (small, 10 epochs), as in heareval.',
+      options: [...GRID_NAMES],
+      default: 'default',
+    }),
     'grid-points': Flags.integer({description: 'Grid points tried on the first split.', default: 8, min: 1}),
-    seed: Flags.integer({description: "Seed of the grid shuffle and of every training run; 42 picks the grid points heareval's deterministic mode picks.", default: 42, min: 0, max: 2 ** 32 - 1}),
-    'extra-metrics': Flags.string({description: "Scores to report besides the task's own, comma-separated (top1_acc, chroma_acc, mAP, aucroc, d_prime); model selection still uses the task's primary score.", helpValue: 'NAMES'}),
-    standardise: Flags.boolean({description: "Standardise the embeddings with each split's training statistics first (not part of HEAR's protocol)."}),
+    seed: Flags.integer({
+      description: "Seed of the grid shuffle and of every training run; 42 picks the grid points heareval's deterministic mode picks.",
+      default: 42,
+      min: 0,
+      max: 2 ** 32 - 1,
+    }),
+    'extra-metrics': Flags.string({
+      description:
+        "Scores to report besides the task's own, comma-separated (top1_acc, chroma_acc, mAP, aucroc, d_prime); model selection still uses the task's primary score.",
+      helpValue: 'NAMES',
+    }),
+    standardise: Flags.boolean({
+      description: "Standardise the embeddings with each split's training statistics first (not part of HEAR's protocol).",
+    }),
     json: Flags.string({description: 'Also write the score JSON to this file.', helpValue: 'FILE'}),
     backend: backendFlag,
   }
@@ -50,8 +78,19 @@ The protocol of hear-eval-kit's predictions runner: a shallow MLP (Linear, Batch
       source = path.resolve(flags.embeddings!)
     }
     await selectMlpBackend(flags.backend as BackendChoice, this.logger)
-    const extraMetrics = flags['extra-metrics']?.split(',').map((m) => m.trim()).filter((m) => m !== '')
-    const result = await evaluateHear(emb, {grid: flags.grid as GridName, gridPoints: flags['grid-points'], seed: flags.seed, extraMetrics, standardise: flags.standardise, embeddingPath: source, logger: this.logger})
+    const extraMetrics = flags['extra-metrics']
+      ?.split(',')
+      .map((m) => m.trim())
+      .filter((m) => m !== '')
+    const result = await evaluateHear(emb, {
+      grid: flags.grid as GridName,
+      gridPoints: flags['grid-points'],
+      seed: flags.seed,
+      extraMetrics,
+      standardise: flags.standardise,
+      embeddingPath: source,
+      logger: this.logger,
+    })
     const text = pythonJsonIndent(result.scores)
     if (flags.json !== undefined) {
       try {
@@ -61,7 +100,9 @@ The protocol of hear-eval-kit's predictions runner: a shallow MLP (Linear, Batch
       }
     }
     const mean = result.testScores.reduce((a, s) => a + s.score, 0) / result.testScores.length
-    this.logger.info(`test ${result.primaryMetric}: ${mean.toFixed(4)}${result.testScores.length > 1 ? ` (mean over ${result.testScores.length} folds)` : ''}`)
+    this.logger.info(
+      `test ${result.primaryMetric}: ${mean.toFixed(4)}${result.testScores.length > 1 ? ` (mean over ${result.testScores.length} folds)` : ''}`,
+    )
     this.log(text)
   }
 }

@@ -18,10 +18,15 @@ The directory is what hear-eval-kit's predictions runner reads (python3 -m heare
 
   static override flags = {
     input: Flags.string({description: 'Data set with the features (e.g. from t-rae generate).', required: true, helpValue: 'FILE'}),
-    task: Flags.string({description: 'The HEAR task directory (hear-preprocess output) the features were made from.', required: true, helpValue: 'DIR'}),
+    task: Flags.string({
+      description: 'The HEAR task directory (hear-preprocess output) the features were made from.',
+      required: true,
+      helpValue: 'DIR',
+    }),
     output: Flags.string({description: "The task's embedding directory to write (created if needed).", required: true, helpValue: 'DIR'}),
     pool: Flags.string({
-      description: 'How multi-dimensional features become a vector: flatten them, or average over every axis but the last (e.g. the mean over time of a spectrogram).',
+      description:
+        'How multi-dimensional features become a vector: flatten them, or average over every axis but the last (e.g. the mean over time of a spectrogram).',
       options: ['flatten', 'mean'],
       default: 'flatten',
     }),
@@ -33,6 +38,8 @@ The directory is what hear-eval-kit's predictions runner reads (python3 -m heare
     const emb = await embeddingsFromDataSet(ds, flags.task, {pool: flags.pool as PoolMode, source: flags.input})
     await writeEmbeddingDirectory(flags.output, flags.task, emb)
     const rows = emb.splits.reduce((n, s) => n + s.rows, 0)
-    this.logger.info(`wrote ${rows} embeddings of dimension ${emb.splits[0].dim} in ${emb.splits.length} splits (${emb.splits.map((s) => s.name).join(', ')}) to ${path.resolve(flags.output)}`)
+    this.logger.info(
+      `wrote ${rows} embeddings of dimension ${emb.splits[0].dim} in ${emb.splits.length} splits (${emb.splits.map((s) => s.name).join(', ')}) to ${path.resolve(flags.output)}`,
+    )
   }
 }

@@ -17,7 +17,11 @@ Reads the TensorBoard event files in <run>/logs (tag 'model/loss/value', or 'los
   static override enableJsonFlag = true
 
   static override flags = {
-    'run-name': Flags.directory({description: 'The training run directory (the one given to train --run-name).', required: true, helpValue: 'DIR'}),
+    'run-name': Flags.directory({
+      description: 'The training run directory (the one given to train --run-name).',
+      required: true,
+      helpValue: 'DIR',
+    }),
     output: Flags.string({description: 'Where to write the PNG.', helpValue: 'FILE', defaultHelp: async () => '<run>/training-loss.png'}),
     'log-scale': Flags.boolean({description: 'Use a logarithmic loss axis.'}),
     'steps-per-epoch': Flags.integer({description: 'Mark an epoch every N steps instead of at the checkpoints.', min: 1, helpValue: 'N'}),
@@ -43,7 +47,14 @@ Reads the TensorBoard event files in <run>/logs (tag 'model/loss/value', or 'los
         checkpointSteps(logDir).map((s) => s - 1)
     const output = flags.output ?? join(runDir, 'training-loss.png')
     await renderLossCurvePng(
-      {steps: series.steps, losses: series.values, epochEnds, logScale: flags['log-scale'], title: `training loss of ${runDir}`, lossLabel: series.tag},
+      {
+        steps: series.steps,
+        losses: series.values,
+        epochEnds,
+        logScale: flags['log-scale'],
+        title: `training loss of ${runDir}`,
+        lossLabel: series.tag,
+      },
       output,
     )
     let min = Infinity

@@ -8,7 +8,9 @@ export default class SvmPredict extends AudeepCommand {
 
 Writes one line "<filename><TAB><label>" per file, sorted by filename, with labels from the training data's label map.`
 
-  static override examples = ['<%= config.bin %> svm predict --train-input train.nc --eval-input test.nc --complexity 0.001 --output predictions.tsv']
+  static override examples = [
+    '<%= config.bin %> svm predict --train-input train.nc --eval-input test.nc --complexity 0.001 --output predictions.tsv',
+  ]
 
   static override flags = {...predictFlags, ...svmFlags}
 

@@ -16,7 +16,9 @@ The encoder reads the spectrogram frame by frame; its final state, through a tan
   static override flags = {
     ...commonTrainFlags,
     ...recurrentFlags,
-    'mask-silence': Flags.boolean({description: 'Experimental (as in auDeep): force the reconstruction to -1 wherever the target is -1 before the loss.'}),
+    'mask-silence': Flags.boolean({
+      description: 'Experimental (as in auDeep): force the reconstruction to -1 wherever the target is -1 before the loss.',
+    }),
   }
 
   async run(): Promise<void> {

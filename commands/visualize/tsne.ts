@@ -21,7 +21,10 @@ Needs one feature vector per instance (e.g. the output of t-rae generate). Featu
   static override flags = {
     input: Flags.file({description: 'Data set with 1-D features.', required: true, helpValue: 'FILE'}),
     output: Flags.string({description: 'Where to write the PNG.', required: true, helpValue: 'FILE'}),
-    perplexity: positive({description: 'Effective number of neighbours t-SNE balances (must be below the number of instances).', default: 50}),
+    perplexity: positive({
+      description: 'Effective number of neighbours t-SNE balances (must be below the number of instances).',
+      default: 50,
+    }),
     'learning-rate': positive({description: 'Gradient step size of the optimisation.', default: 1000}),
     iterations: Flags.integer({description: 'Number of optimisation steps.', default: 1000, min: 1}),
     seed: seedFlag,

@@ -19,7 +19,11 @@ Needs one feature vector per instance (e.g. the output of t-rae generate). Featu
   static override flags = {
     input: Flags.file({description: 'Data set with 1-D features.', required: true, helpValue: 'FILE'}),
     output: Flags.string({description: 'Where to write the PNG.', required: true, helpValue: 'FILE'}),
-    neighbors: Flags.integer({description: 'Size of the local neighbourhood (must be below the number of instances).', default: 15, min: 2}),
+    neighbors: Flags.integer({
+      description: 'Size of the local neighbourhood (must be below the number of instances).',
+      default: 15,
+      min: 2,
+    }),
     'min-dist': Flags.custom<number>({parse: async (text) => parseNonNegative(text), helpValue: 'NUMBER'})({
       description: 'How tightly points may be packed in the map (0 = tight clusters).',
       default: 0.1,

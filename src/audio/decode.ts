@@ -74,8 +74,8 @@ export function decodeWav(bytes: Uint8Array): DecodedAudio {
         break
       case 3:
         read = littleEndian
-          ? (o) => (((view.getInt8(o + 2) << 16) | (view.getUint8(o + 1) << 8) | view.getUint8(o)) / 8388608)
-          : (o) => (((view.getInt8(o) << 16) | (view.getUint8(o + 1) << 8) | view.getUint8(o + 2)) / 8388608)
+          ? (o) => ((view.getInt8(o + 2) << 16) | (view.getUint8(o + 1) << 8) | view.getUint8(o)) / 8388608
+          : (o) => ((view.getInt8(o) << 16) | (view.getUint8(o + 1) << 8) | view.getUint8(o + 2)) / 8388608
         useFloat64 = true
         break
       case 4:
@@ -159,9 +159,7 @@ interface VorbisDecoder {
 let sharedVorbis: Promise<VorbisDecoder | null> | null = null
 
 function vorbisDecoder(): Promise<VorbisDecoder | null> {
-  sharedVorbis ??= import('@audio/decode-vorbis')
-    .then((m) => m.decoder() as Promise<VorbisDecoder>)
-    .catch(() => null)
+  sharedVorbis ??= import('@audio/decode-vorbis').then((m) => m.decoder() as Promise<VorbisDecoder>).catch(() => null)
   return sharedVorbis
 }
 

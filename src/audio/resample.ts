@@ -18,7 +18,12 @@ export function resampledLength(n: number, fromRate: number, toRate: number): nu
  * Resamples every channel from `fromRate` to `toRate`. The converter's output can be a sample short, so it
  * is zero-padded or trimmed to round(n * to / from). Identity when the rates are equal.
  */
-export async function resample(channels: readonly Pcm[], fromRate: number, toRate: number, quality: ResampleQuality = 'medium'): Promise<Pcm[]> {
+export async function resample(
+  channels: readonly Pcm[],
+  fromRate: number,
+  toRate: number,
+  quality: ResampleQuality = 'medium',
+): Promise<Pcm[]> {
   if (!(toRate > 0) || !Number.isFinite(toRate)) throw new UserError(`invalid target sample rate ${toRate}`)
   if (fromRate === toRate) return [...channels]
   // libsamplerate accepts ratios in [1/256, 256].

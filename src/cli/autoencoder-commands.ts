@@ -18,21 +18,39 @@ import type {Logger} from './log.js'
 import {type Progress, startProgress} from './progress.js'
 
 export const backendFlag = Flags.string({
-  description: 'Compute backend: auto picks the fastest available (native fused CPU kernels when the addon built, else wasm); tensorflow and gpu need @tensorflow/tfjs-node(-gpu) installed (see README).',
+  description:
+    'Compute backend: auto picks the fastest available (native fused CPU kernels when the addon built, else wasm); tensorflow and gpu need @tensorflow/tfjs-node(-gpu) installed (see README).',
   options: [...BACKEND_CHOICES],
   default: 'auto',
 })
 
 export const commonTrainFlags = {
-  input: Flags.string({description: 'Spectrogram data set(s) to train on; all must have the same feature shape.', required: true, multiple: true, helpValue: 'FILE'}),
-  'run-name': Flags.string({description: 'Directory of the run: checkpoints and TensorBoard logs go to <run-name>/logs.', default: './test-run', helpValue: 'DIR'}),
-  'num-epochs': Flags.integer({description: 'Number of passes over the (shuffled) training data; with --continue, the number of further epochs.', default: 10, min: 1}),
+  input: Flags.string({
+    description: 'Spectrogram data set(s) to train on; all must have the same feature shape.',
+    required: true,
+    multiple: true,
+    helpValue: 'FILE',
+  }),
+  'run-name': Flags.string({
+    description: 'Directory of the run: checkpoints and TensorBoard logs go to <run-name>/logs.',
+    default: './test-run',
+    helpValue: 'DIR',
+  }),
+  'num-epochs': Flags.integer({
+    description: 'Number of passes over the (shuffled) training data; with --continue, the number of further epochs.',
+    default: 10,
+    min: 1,
+  }),
   'batch-size': Flags.integer({description: 'Instances per training batch.', default: 64, min: 1}),
   'learning-rate': Flags.string({description: 'Adam learning rate.', default: '0.001'}),
   'checkpoints-to-keep': Flags.integer({description: 'Keep only the newest N checkpoints (default: all).', min: 1}),
   continue: Flags.boolean({description: 'Resume the run in --run-name from its latest checkpoint and train --num-epochs more.'}),
   tempdir: Flags.string({description: 'Accepted for compatibility with auDeep and ignored: no temporary files are needed.', hidden: true}),
-  seed: Flags.integer({description: 'Seed for weight initialisation, shuffling, dropout and noise; the same seed reproduces a run (default: fresh, logged).', min: 0, max: 2 ** 32 - 1}),
+  seed: Flags.integer({
+    description: 'Seed for weight initialisation, shuffling, dropout and noise; the same seed reproduces a run (default: fresh, logged).',
+    min: 0,
+    max: 2 ** 32 - 1,
+  }),
   backend: backendFlag,
 }
 
@@ -48,7 +66,10 @@ export const recurrentFlags = {
   'bidirectional-decoder': Flags.boolean({description: 'Use a bidirectional decoder.'}),
   'keep-prob': keepProbFlag,
   'encoder-noise': Flags.string({description: 'Probability of zeroing an input frame of the encoder.', default: '0.0'}),
-  'feed-previous-prob': Flags.string({description: 'Probability of feeding the decoder its own previous output instead of the true previous frame.', default: '0.0'}),
+  'feed-previous-prob': Flags.string({
+    description: 'Probability of feeding the decoder its own previous output instead of the true previous frame.',
+    default: '0.0',
+  }),
 }
 
 export const frequencyWindowFlags = {
@@ -120,7 +141,13 @@ export function configFrom(flags: Flagged, kind: AutoencoderKind, input: Trainin
       windows: {width: flags['freq-window-width'] as number, overlap: flags['freq-window-overlap'] as number},
     }
   }
-  return {kind, numFeatures: input.numFeatures, encoder: arch('bidirectional-encoder'), decoder: arch('bidirectional-decoder'), maskSilence: Boolean(flags['mask-silence'])}
+  return {
+    kind,
+    numFeatures: input.numFeatures,
+    encoder: arch('bidirectional-encoder'),
+    decoder: arch('bidirectional-decoder'),
+    maskSilence: Boolean(flags['mask-silence']),
+  }
 }
 
 /** Activates the requested backend and logs what was picked. */
@@ -149,7 +176,12 @@ const HYPER_PARAMETER_FLAGS: Record<keyof TrainingHyperParameters, string[]> = {
  * With --continue, training goes on with the run's own hyper-parameters; only flags given explicitly on
  * this command line override them (so resuming needs no repetition and cannot silently change them).
  */
-function resumedHyperParameters(fromFlags: TrainingHyperParameters, previous: TrainingHyperParameters | undefined, explicit: ReadonlySet<string>, logger: Logger): TrainingHyperParameters {
+function resumedHyperParameters(
+  fromFlags: TrainingHyperParameters,
+  previous: TrainingHyperParameters | undefined,
+  explicit: ReadonlySet<string>,
+  logger: Logger,
+): TrainingHyperParameters {
   if (!previous) return fromFlags
   const merged: TrainingHyperParameters = {...previous}
   for (const key of Object.keys(HYPER_PARAMETER_FLAGS) as (keyof TrainingHyperParameters)[]) {
@@ -194,14 +226,17 @@ export async function runTraining(kind: AutoencoderKind, flags: Flagged, explici
         bar = startProgress('training', totalSteps, 'epoch {epoch} batch {batch} loss {loss}')
         bar.update(firstStep, {epoch: '-', batch: '-', loss: '-'})
       },
-      onBatch: (s) => bar?.update(s.step, {epoch: `${s.epoch}/${s.numEpochs}`, batch: `${s.batch}/${s.numBatches}`, loss: s.loss.toFixed(4)}),
+      onBatch: (s) =>
+        bar?.update(s.step, {epoch: `${s.epoch}/${s.numEpochs}`, batch: `${s.batch}/${s.numBatches}`, loss: s.loss.toFixed(4)}),
       // Ctrl-C reaches us as SIGINT from a shell, or through the interrupt signal inside audeep's REPL.
       shouldStop: () => stopRequested || interruptSignal().aborted,
     })
     bar?.stop()
     if (result.interrupted) {
       const remaining = result.targetEpoch - result.progress.epoch
-      logger.warn(`stopped at step ${result.progress.step} (epoch ${result.progress.epoch + 1}, batch ${result.progress.batchInEpoch}); checkpoint ${result.checkpoint}. To finish the ${result.targetEpoch} epochs, resume with --continue --num-epochs ${remaining}.`)
+      logger.warn(
+        `stopped at step ${result.progress.step} (epoch ${result.progress.epoch + 1}, batch ${result.progress.batchInEpoch}); checkpoint ${result.checkpoint}. To finish the ${result.targetEpoch} epochs, resume with --continue --num-epochs ${remaining}.`,
+      )
       process.exitCode = 130
       return
     }
@@ -228,8 +263,15 @@ export function generateFlags(defaultBatchSize: number) {
 export async function runGeneration(flags: Flagged, logger: Logger): Promise<void> {
   const outputs = flags.output as string[]
   const steps = (flags.steps as number[] | undefined) ?? [undefined]
-  if (steps.length !== outputs.length) throw new UserError(`--steps names ${steps.length} checkpoint(s) but --output names ${outputs.length} file(s); give one output per step`)
-  const shard = resolveShard({shardIndex: flags['shard-index'] as number | undefined, numShards: flags['num-shards'] as number | undefined}, process.env, (m) => logger.warn(m))
+  if (steps.length !== outputs.length)
+    throw new UserError(
+      `--steps names ${steps.length} checkpoint(s) but --output names ${outputs.length} file(s); give one output per step`,
+    )
+  const shard = resolveShard(
+    {shardIndex: flags['shard-index'] as number | undefined, numShards: flags['num-shards'] as number | undefined},
+    process.env,
+    (m) => logger.warn(m),
+  )
   let instanceRange: {start: number; end: number} | undefined
   if (shard !== null) {
     // Only the metadata is needed to cut the instance list; the features are read by generateFeatures.
@@ -258,7 +300,9 @@ export async function runGeneration(flags: Flagged, logger: Logger): Promise<voi
         },
       })
       bar.stop()
-      logger.info(`wrote ${result.numInstances} instances of [${result.shape.join(', ')}] features (${result.dims.join(', ')}) from step ${result.step} to ${output}`)
+      logger.info(
+        `wrote ${result.numInstances} instances of [${result.shape.join(', ')}] features (${result.dims.join(', ')}) from step ${result.step} to ${output}`,
+      )
     } finally {
       bar.stop()
     }

@@ -10,7 +10,11 @@ export abstract class AudeepCommand extends Command {
   // every command's --help lists them.
   static override baseFlags = {
     verbose: Flags.boolean({char: 'v', description: 'Log debug messages and show stack traces of internal errors.', helpGroup: 'GLOBAL'}),
-    quiet: Flags.boolean({char: 'q', description: 'Only log warnings and errors (and, for evaluate, print just "accuracy,uar").', helpGroup: 'GLOBAL'}),
+    quiet: Flags.boolean({
+      char: 'q',
+      description: 'Only log warnings and errors (and, for evaluate, print just "accuracy,uar").',
+      helpGroup: 'GLOBAL',
+    }),
     'log-file': Flags.string({description: 'Also append all log messages to this file.', helpGroup: 'GLOBAL'}),
   }
 
@@ -30,7 +34,7 @@ export abstract class AudeepCommand extends Command {
     const first = oneLine(err.message ?? String(err))
     if (err instanceof UserError) {
       process.stderr.write(`audeep: error: ${first}\n`)
-    } else if (err instanceof Errors.CLIError || err.name?.endsWith('Error') && 'parse' in err) {
+    } else if (err instanceof Errors.CLIError || (err.name?.endsWith('Error') && 'parse' in err)) {
       process.stderr.write(`audeep: error: ${first} (see 'audeep ${this.id?.replaceAll(':', ' ') ?? ''} --help')\n`)
     } else if (err instanceof Errors.ExitError) {
       process.exitCode = err.oclif.exit

@@ -43,7 +43,8 @@ function envInteger(env: NodeJS.ProcessEnv, name: string): number | undefined {
   const text = env[name]
   if (text === undefined || text.trim() === '') return undefined
   const value = Number(text)
-  if (!Number.isSafeInteger(value) || value < 0) throw new UserError(`environment variable ${name} must be a non-negative integer, got '${text}'`)
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new UserError(`environment variable ${name} must be a non-negative integer, got '${text}'`)
   return value
 }
 
@@ -84,10 +85,13 @@ export function resolveShard(
       index = slurm.index
       source = 'SLURM_ARRAY_TASK_ID'
       if (count === undefined) {
-        if (slurm.count === undefined) throw new UserError('SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not; pass --num-shards')
+        if (slurm.count === undefined)
+          throw new UserError('SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not; pass --num-shards')
         count = slurm.count
       } else if (slurm.count !== undefined && slurm.count !== count) {
-        throw new UserError(`--num-shards ${count} contradicts SLURM_ARRAY_TASK_COUNT ${slurm.count}; pass --shard-index too, or --num-shards 1 to process everything`)
+        throw new UserError(
+          `--num-shards ${count} contradicts SLURM_ARRAY_TASK_COUNT ${slurm.count}; pass --shard-index too, or --num-shards 1 to process everything`,
+        )
       }
     } else if (completion !== undefined) {
       if (count === undefined) {
@@ -101,7 +105,8 @@ export function resolveShard(
     count = slurmShard(env)?.count
   }
   if (index === undefined && count === undefined) return null
-  if (index === undefined) throw new UserError(`--num-shards ${count} needs --shard-index (or SLURM_ARRAY_TASK_ID / JOB_COMPLETION_INDEX in the environment)`)
+  if (index === undefined)
+    throw new UserError(`--num-shards ${count} needs --shard-index (or SLURM_ARRAY_TASK_ID / JOB_COMPLETION_INDEX in the environment)`)
   if (count === undefined) throw new UserError(`--shard-index ${index} needs --num-shards`)
   if (!Number.isSafeInteger(count) || count < 1) throw new UserError(`the number of shards must be a positive integer, got ${count}`)
   if (!Number.isSafeInteger(index) || index < 0 || index >= count) {
@@ -125,7 +130,10 @@ export function shardRange(total: number, shard: Shard | null): {start: number; 
  */
 export function shardOutputPath(template: string, shard: Shard | null): string {
   if (shard === null) {
-    if (template.includes(SHARD_PLACEHOLDER)) throw new UserError(`output path ${template} contains ${SHARD_PLACEHOLDER} but no shard was selected (see --shard-index/--num-shards)`)
+    if (template.includes(SHARD_PLACEHOLDER))
+      throw new UserError(
+        `output path ${template} contains ${SHARD_PLACEHOLDER} but no shard was selected (see --shard-index/--num-shards)`,
+      )
     return template
   }
   const width = String(shard.count - 1).length

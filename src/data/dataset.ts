@@ -153,6 +153,12 @@ export class DataSet extends DataSetMeta {
   }
 
   private metaInit(): DataSetMetaInit {
-    return {featureDims: this.featureDims, featureShape: this.featureShape, numFolds: this.numFolds, labelMap: this.labelMap, instances: this.instances}
+    return {
+      featureDims: this.featureDims,
+      featureShape: this.featureShape,
+      numFolds: this.numFolds,
+      labelMap: this.labelMap,
+      instances: this.instances,
+    }
   }
 }

@@ -42,7 +42,9 @@ export async function exportDataSet(ds: DataSet, options: ExportOptions): Promis
     throw new UserError(`invalid export name '${options.name}': it must be a plain file name`)
   }
   if (ds.featureShape.length > 1) {
-    log.warn(`data set has ${ds.featureShape.length} feature dimensions [${ds.featureDims.join(', ')}]: features will be flattened row-major`)
+    log.warn(
+      `data set has ${ds.featureShape.length} feature dimensions [${ds.featureDims.join(', ')}]: features will be flattened row-major`,
+    )
   }
   const writer = new RowWriter(ds, format, options.labelsLast)
   const written: string[] = []
@@ -104,7 +106,9 @@ function warnOverlap(ds: DataSet, indices: number[], what: string): void {
     else if (count === 0) missing++
   }
   if (duplicated > 0) {
-    log.warn(`${what} has overlapping cross-validation folds: ${duplicated} instances are VALID in several folds and will be written once per fold`)
+    log.warn(
+      `${what} has overlapping cross-validation folds: ${duplicated} instances are VALID in several folds and will be written once per fold`,
+    )
   }
   if (missing > 0) {
     log.warn(`${what} has ${missing} instances that are VALID in no fold; they appear in no fold file`)

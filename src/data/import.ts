@@ -261,7 +261,9 @@ class FileBuilder {
     this.chunkNrIndex = columns.indexOf(this.attributes.chunkNr)
     this.numericIndex = columns.indexOf(this.attributes.labelNumeric)
     if (this.filenameIndex < 0) {
-      log.warn(`${path}: no filename column '${this.attributes.filename}'; using synthetic file names, so integrity checks cannot group chunks`)
+      log.warn(
+        `${path}: no filename column '${this.attributes.filename}'; using synthetic file names, so integrity checks cannot group chunks`,
+      )
     }
     const meta = new Set([this.filenameIndex, this.chunkNrIndex, this.nominalIndex, this.numericIndex])
     this.featureIndices = Int32Array.from(columns.keys()).filter((i) => !meta.has(i))
@@ -319,7 +321,9 @@ class FileBuilder {
       else {
         x = parseNumber(v)
         if (Number.isNaN(x) && !NAN_TEXT.test(v)) {
-          throw new UserError(`${where()}: value '${v.slice(0, 40)}' of feature column '${this.columns[this.featureIndices[k]]}' is not a number`)
+          throw new UserError(
+            `${where()}: value '${v.slice(0, 40)}' of feature column '${this.columns[this.featureIndices[k]]}' is not a number`,
+          )
         }
       }
       this.features[this.used++] = x
@@ -364,7 +368,8 @@ async function parseFile(source: SourceFile, attributes: Attributes): Promise<Pa
         builder.setColumns(fields)
         return
       }
-      if (fields.length !== width) throw new UserError(`${source.path}: line ${line}: ${fields.length} fields, expected ${width} as in the header`)
+      if (fields.length !== width)
+        throw new UserError(`${source.path}: line ${line}: ${fields.length} fields, expected ${width} as in the header`)
       builder.addRow(fields, line)
     })
     if (width < 0) throw new UserError(`${source.path}: empty CSV file (no header row)`)
@@ -383,7 +388,9 @@ async function parseFile(source: SourceFile, attributes: Attributes): Promise<Pa
       (values, line) => {
         const label = values[labelIndex]
         if (builder.declaredLabels.length > 0 && label !== null && label !== '' && !builder.declaredLabels.includes(label)) {
-          throw new UserError(`${source.path}: line ${line}: label '${label}' is not among the declared values of '${attributes.labelNominal}'`)
+          throw new UserError(
+            `${source.path}: line ${line}: label '${label}' is not among the declared values of '${attributes.labelNominal}'`,
+          )
         }
         builder.addRow(values, line)
       },
@@ -396,7 +403,9 @@ function checkArffTypes(path: string, declared: readonly ArffAttribute[], attrib
   const features = new Set(featureColumns)
   for (const a of declared) {
     if (features.has(a.name) && a.type.kind !== 'numeric') {
-      throw new UserError(`${path}: attribute '${a.name}' is ${a.type.kind}; features must be numeric (or name it with the --*-attribute flags)`)
+      throw new UserError(
+        `${path}: attribute '${a.name}' is ${a.type.kind}; features must be numeric (or name it with the --*-attribute flags)`,
+      )
     }
     if ((a.name === attributes.chunkNr || a.name === attributes.labelNumeric) && a.type.kind !== 'numeric') {
       throw new UserError(`${path}: attribute '${a.name}' must be numeric, is ${a.type.kind}`)
@@ -412,7 +421,10 @@ function combine(files: ParsedFile[], numFolds: number): DataSet {
   for (const f of files.slice(1)) {
     if (f.columns.length !== first.columns.length || f.columns.some((c, i) => c !== first.columns[i])) {
       const i = f.columns.findIndex((c, k) => c !== first.columns[k])
-      const detail = i < 0 || i >= first.columns.length ? `${f.columns.length} vs ${first.columns.length} columns` : `column ${i + 1} is '${f.columns[i]}' vs '${first.columns[i]}'`
+      const detail =
+        i < 0 || i >= first.columns.length
+          ? `${f.columns.length} vs ${first.columns.length} columns`
+          : `column ${i + 1} is '${f.columns[i]}' vs '${first.columns[i]}'`
       throw new UserError(`${f.source.path} and ${first.source.path} have different columns (${detail})`)
     }
   }
@@ -432,14 +444,15 @@ function combine(files: ParsedFile[], numFolds: number): DataSet {
     const rowBytes = featureCount * 4
     for (let r = 0; r < file.rows.length; r++) {
       const row = file.rows[r]
-      const labelNumeric = row.labelNumeric ?? (row.labelNominal !== null ? labelMap?.get(row.labelNominal) ?? null : null)
+      const labelNumeric = row.labelNumeric ?? (row.labelNominal !== null ? (labelMap?.get(row.labelNominal) ?? null) : null)
       const key = `${row.filename}\u0000${row.chunkNr}`
       const previous = byKey.get(key)
       if (previous !== undefined && origin[previous] !== file) {
         const prevFile = origin[previous]
         const inst = instances[previous]
         const sameFeatures = bytesEqual(bytes, previous * rowBytes, fileBytes, r * rowBytes, rowBytes)
-        const sameMeta = inst.labelNominal === row.labelNominal && inst.labelNumeric === labelNumeric && inst.partition === file.source.partition
+        const sameMeta =
+          inst.labelNominal === row.labelNominal && inst.labelNumeric === labelNumeric && inst.partition === file.source.partition
         if (file.source.fold === null || !sameFeatures || !sameMeta) {
           throw new UserError(
             `instance ${row.filename} chunk ${row.chunkNr} appears in both ${prevFile.source.path} and ${file.source.path}` +
@@ -468,7 +481,10 @@ function combine(files: ParsedFile[], numFolds: number): DataSet {
       bytes.set(fileBytes.subarray(r * rowBytes, (r + 1) * rowBytes), index * rowBytes)
     }
   }
-  if (merged > 0) log.warn(`${merged} rows repeat an instance of another fold (overlapping folds); merged them into single instances VALID in each of those folds`)
+  if (merged > 0)
+    log.warn(
+      `${merged} rows repeat an instance of another fold (overlapping folds); merged them into single instances VALID in each of those folds`,
+    )
   return new DataSet({
     featureDims: ['generated'],
     featureShape: [featureCount],
@@ -503,7 +519,9 @@ function buildLabelMap(files: ParsedFile[]): Map<string, number> | null {
         if (row.labelNominal === null || row.labelNumeric === null) continue
         const known = map.get(row.labelNominal)
         if (known !== undefined && known !== row.labelNumeric) {
-          throw new UserError(`${file.source.path}: nominal label '${row.labelNominal}' has numeric labels ${known} (${firstSeen.get(row.labelNominal)}) and ${row.labelNumeric}`)
+          throw new UserError(
+            `${file.source.path}: nominal label '${row.labelNominal}' has numeric labels ${known} (${firstSeen.get(row.labelNominal)}) and ${row.labelNumeric}`,
+          )
         }
         const other = inverse.get(row.labelNumeric)
         if (other !== undefined && other !== row.labelNominal) {

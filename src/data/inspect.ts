@@ -40,14 +40,21 @@ export function foldTables(ds: DataSetMeta): string[] {
   const tables: string[] = []
   for (let k = 0; k < ds.numFolds; k++) {
     const {train, valid} = foldSplit(ds, k)
-    const count = (indices: number[], label: string): number => indices.filter((i) => (ds.instances[i].labelNominal ?? 'None') === label).length
+    const count = (indices: number[], label: string): number =>
+      indices.filter((i) => (ds.instances[i].labelNominal ?? 'None') === label).length
     const rows = [['class', 'train', 'train %', 'valid', 'valid %']]
     for (const label of labels) {
       const t = count(train, label)
       const v = count(valid, label)
       rows.push([label, String(t), percent(t, train.length), String(v), percent(v, valid.length)])
     }
-    rows.push(['total', String(train.length), percent(train.length, train.length), String(valid.length), percent(valid.length, valid.length)])
+    rows.push([
+      'total',
+      String(train.length),
+      percent(train.length, train.length),
+      String(valid.length),
+      percent(valid.length, valid.length),
+    ])
     tables.push(renderTable(`fold ${k + 1}`, rows, ['left', 'right', 'right', 'right', 'right']))
   }
   return tables

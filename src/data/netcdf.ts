@@ -32,9 +32,12 @@ async function h5ready(): Promise<H5Module> {
 /** The most telling line of an HDF5 error stack, e.g. "truncated file: eof = 600000, ...". */
 function hdfReason(error: unknown): string {
   const text = String((error as Error)?.message ?? error)
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean)
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
   const detail = lines.filter((l) => /\(\):/.test(l)).pop()
-  return detail ? detail.replace(/^.*\(\):\s*/, '') : lines[0] ?? 'unknown error'
+  return detail ? detail.replace(/^.*\(\):\s*/, '') : (lines[0] ?? 'unknown error')
 }
 
 const REQUIRED_VARIABLES = ['filename', 'chunk_nr', 'cv_folds', 'partition', 'label_nominal', 'label_numeric', 'features']
@@ -66,7 +69,9 @@ function sniffFormat(path: string): NetcdfFormat {
   if (n >= 8 && magic.equals(Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'netcdf4'
   if (n >= 4 && magic.subarray(0, 3).toString('latin1') === 'CDF' && (magic[3] === 1 || magic[3] === 2)) return 'classic'
   if (n >= 4 && magic.subarray(0, 3).toString('latin1') === 'CDF' && magic[3] === 5) {
-    throw new UserError(`${path}: CDF-5 (64-bit data) netCDF files are not supported; convert with 'nccopy -k nc4 ${basename(path)} out.nc'`)
+    throw new UserError(
+      `${path}: CDF-5 (64-bit data) netCDF files are not supported; convert with 'nccopy -k nc4 ${basename(path)} out.nc'`,
+    )
   }
   throw new UserError(`${path}: not a netCDF file${n === 0 ? ' (the file is empty)' : ''}`)
 }
@@ -296,7 +301,8 @@ export async function openDataSetReader(path: string): Promise<DataSetReader> {
     const cvFolds = numFolds > 0 && numInstances > 0 ? toNumbers(column('cv_folds')) : []
     const partitions = toNumbers(column('partition'))
     const nominalVar = raw.variable('label_nominal')!
-    const nominal = nominalVar.kind === 'string' ? (column('label_nominal') as string[]) : toNumbers(column('label_nominal')).map(() => null)
+    const nominal =
+      nominalVar.kind === 'string' ? (column('label_nominal') as string[]) : toNumbers(column('label_nominal')).map(() => null)
     const numeric = toNumbers(column('label_numeric'))
 
     const instances: InstanceMeta[] = new Array(numInstances)
@@ -323,7 +329,8 @@ export async function openDataSetReader(path: string): Promise<DataSetReader> {
       numInstances,
       featureSize,
       readFeatures(start, count) {
-        if (start < 0 || count < 0 || start + count > numInstances) throw new RangeError(`instances [${start}, ${start + count}) out of range`)
+        if (start < 0 || count < 0 || start + count > numInstances)
+          throw new RangeError(`instances [${start}, ${start + count}) out of range`)
         return raw.readFeatureRows(start, count)
       },
       close: () => raw.close(),
@@ -465,7 +472,8 @@ export async function createDataSetWriter(path: string, schema: DataSetSchema): 
       ds.create_attribute('_Netcdf4Coordinates', new Int32Array(dimNames.map((d) => dimId.get(d)!)), [dimNames.length], '<i')
       return ds
     }
-    const typeOf = (t: string): [string, RawValues] => (t === 'int64' ? ['<q', new BigInt64Array(0)] : t === 'double' ? ['<d', new Float64Array(0)] : ['S', []])
+    const typeOf = (t: string): [string, RawValues] =>
+      t === 'int64' ? ['<q', new BigInt64Array(0)] : t === 'double' ? ['<d', new Float64Array(0)] : ['S', []]
     const vFilename = variable('filename', ['instance'], 'S', [], 1024)
     const vChunk = variable('chunk_nr', ['instance'], '<q', new BigInt64Array(0), 1024)
     const vFolds = variable('cv_folds', ['instance', 'fold'], ...typeOf(types.cvFolds), 1024)
@@ -524,21 +532,44 @@ export async function createDataSetWriter(path: string, schema: DataSetSchema): 
       vFolds.resize([total, numFolds])
       vFeatures.resize([total, ...featureShape])
       const rows = pending
-      writeStrings(vFilename, written, rows.map((r) => r.meta.filename))
-      vChunk.write_slice([[written, total]], BigInt64Array.from(rows, (r) => BigInt(r.meta.chunkNr)))
+      writeStrings(
+        vFilename,
+        written,
+        rows.map((r) => r.meta.filename),
+      )
+      vChunk.write_slice(
+        [[written, total]],
+        BigInt64Array.from(rows, (r) => BigInt(r.meta.chunkNr)),
+      )
       if (numFolds > 0) {
         const folds = rows.flatMap((r) => r.meta.cvFolds.map((s) => (s === null ? NaN : s)))
-        vFolds.write_slice([[written, total], [0, numFolds]], types.cvFolds === 'int64' ? BigInt64Array.from(folds, BigInt) : Float64Array.from(folds))
+        vFolds.write_slice(
+          [
+            [written, total],
+            [0, numFolds],
+          ],
+          types.cvFolds === 'int64' ? BigInt64Array.from(folds, BigInt) : Float64Array.from(folds),
+        )
       }
       const partitions = rows.map((r) => (r.meta.partition === null ? NaN : r.meta.partition))
-      vPartition.write_slice([[written, total]], types.partition === 'int64' ? BigInt64Array.from(partitions, BigInt) : Float64Array.from(partitions))
+      vPartition.write_slice(
+        [[written, total]],
+        types.partition === 'int64' ? BigInt64Array.from(partitions, BigInt) : Float64Array.from(partitions),
+      )
       if (types.labelNominal === 'string') {
-        writeStrings(vNominal, written, rows.map((r) => r.meta.labelNominal ?? ''))
+        writeStrings(
+          vNominal,
+          written,
+          rows.map((r) => r.meta.labelNominal ?? ''),
+        )
       } else {
         vNominal.write_slice([[written, total]], new Float64Array(n).fill(NaN))
       }
       const numeric = rows.map((r) => (r.meta.labelNumeric === null ? NaN : r.meta.labelNumeric))
-      vNumeric.write_slice([[written, total]], types.labelNumeric === 'int64' ? BigInt64Array.from(numeric, BigInt) : Float64Array.from(numeric))
+      vNumeric.write_slice(
+        [[written, total]],
+        types.labelNumeric === 'int64' ? BigInt64Array.from(numeric, BigInt) : Float64Array.from(numeric),
+      )
       const block = new Float32Array(n * featureSize)
       rows.forEach((r, i) => block.set(r.features, i * featureSize))
       vFeatures.write_slice([[written, total], ...featureShape.map((s) => [0, s] as [number, number])], block)
@@ -566,12 +597,17 @@ export async function createDataSetWriter(path: string, schema: DataSetSchema): 
       append(meta, features) {
         if (closed) throw new Error('writer is closed')
         if (features.length !== featureSize) {
-          throw new UserError(`${meta.filename}: invalid feature shape: ${features.length} values, expected ${featureShape.join(' x ')} = ${featureSize}`)
+          throw new UserError(
+            `${meta.filename}: invalid feature shape: ${features.length} values, expected ${featureShape.join(' x ')} = ${featureSize}`,
+          )
         }
         if (meta.cvFolds.length !== numFolds) throw new Error(`${meta.filename}: ${meta.cvFolds.length} fold entries, expected ${numFolds}`)
-        if (types.cvFolds === 'int64' && meta.cvFolds.some((s) => s === null)) throw new Error(`${meta.filename}: missing fold entry in an int64 cv_folds variable`)
-        if (types.partition === 'int64' && meta.partition === null) throw new Error(`${meta.filename}: missing partition in an int64 partition variable`)
-        if (types.labelNumeric === 'int64' && meta.labelNumeric === null) throw new Error(`${meta.filename}: missing numeric label in an int64 variable`)
+        if (types.cvFolds === 'int64' && meta.cvFolds.some((s) => s === null))
+          throw new Error(`${meta.filename}: missing fold entry in an int64 cv_folds variable`)
+        if (types.partition === 'int64' && meta.partition === null)
+          throw new Error(`${meta.filename}: missing partition in an int64 partition variable`)
+        if (types.labelNumeric === 'int64' && meta.labelNumeric === null)
+          throw new Error(`${meta.filename}: missing numeric label in an int64 variable`)
         // Copy: callers commonly reuse their buffers.
         pending.push({meta, features: Float32Array.from(features)})
         pendingBytes += features.byteLength

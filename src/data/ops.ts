@@ -73,11 +73,15 @@ export function fuseDataSets(sets: readonly {name: string; data: DataSet}[], dim
     const d = data.featureDims.indexOf(dimension)
     if (d < 0) throw new UserError(`${name}: has no feature dimension '${dimension}' (it has ${data.featureDims.join(', ')})`)
     if (data.featureDims.join() !== first.featureDims.join() || d !== axis) {
-      throw new UserError(`${name}: feature dimensions ${data.featureDims.join(', ')} differ from ${sets[0].name}'s ${first.featureDims.join(', ')}`)
+      throw new UserError(
+        `${name}: feature dimensions ${data.featureDims.join(', ')} differ from ${sets[0].name}'s ${first.featureDims.join(', ')}`,
+      )
     }
     const otherAxes = data.featureShape.filter((_, i) => i !== axis).join('x')
     if (otherAxes !== first.featureShape.filter((_, i) => i !== axis).join('x')) {
-      throw new UserError(`${name}: feature shape [${data.featureShape.join(', ')}] is incompatible with ${sets[0].name}'s [${first.featureShape.join(', ')}] outside '${dimension}'`)
+      throw new UserError(
+        `${name}: feature shape [${data.featureShape.join(', ')}] is incompatible with ${sets[0].name}'s [${first.featureShape.join(', ')}] outside '${dimension}'`,
+      )
     }
     if (data.numInstances !== first.numInstances) {
       throw new UserError(`${name}: has ${data.numInstances} instances, ${sets[0].name} has ${first.numInstances}`)
@@ -87,7 +91,9 @@ export function fuseDataSets(sets: readonly {name: string; data: DataSet}[], dim
     for (let i = 0; i < first.numInstances; i++) {
       const difference = sameMeta(first.instances[i], data.instances[i])
       if (difference !== null) {
-        throw new UserError(`${name}: instance ${i} differs from ${sets[0].name}'s (${difference}); data sets must hold the same instances in the same order`)
+        throw new UserError(
+          `${name}: instance ${i} differs from ${sets[0].name}'s (${difference}); data sets must hold the same instances in the same order`,
+        )
       }
     }
   }
@@ -128,10 +134,13 @@ export function fuseChunks(ds: DataSet, dimension: string): DataSet {
     members.sort((a, b) => ds.instances[a].chunkNr - ds.instances[b].chunkNr)
     if (chunkCount < 0) chunkCount = members.length
     if (members.length !== chunkCount) {
-      throw new UserError(`file ${name} has ${members.length} chunks, ${names[0]} has ${chunkCount}; all files need the same number of chunks (see 'audeep validate')`)
+      throw new UserError(
+        `file ${name} has ${members.length} chunks, ${names[0]} has ${chunkCount}; all files need the same number of chunks (see 'audeep validate')`,
+      )
     }
     members.forEach((m, k) => {
-      if (ds.instances[m].chunkNr !== k) throw new UserError(`file ${name} has chunk numbers that are not 0..${chunkCount - 1} (see 'audeep validate')`)
+      if (ds.instances[m].chunkNr !== k)
+        throw new UserError(`file ${name} has chunk numbers that are not 0..${chunkCount - 1} (see 'audeep validate')`)
     })
   }
   const outer = ds.featureShape.slice(0, axis).reduce((a, b) => a * b, 1)
@@ -153,7 +162,12 @@ export function fuseChunks(ds: DataSet, dimension: string): DataSet {
   return new DataSet({...metaOf(ds), featureShape: shape, instances, features})
 }
 
-function metaOf(ds: DataSetMeta): {featureDims: readonly string[]; featureShape: readonly number[]; numFolds: number; labelMap: DataSetMeta['labelMap']} {
+function metaOf(ds: DataSetMeta): {
+  featureDims: readonly string[]
+  featureShape: readonly number[]
+  numFolds: number
+  labelMap: DataSetMeta['labelMap']
+} {
   return {featureDims: ds.featureDims, featureShape: ds.featureShape, numFolds: ds.numFolds, labelMap: ds.labelMap}
 }
 
@@ -180,12 +194,17 @@ export function checkConcatenable(sets: readonly {name: string; meta: DataSetMet
   const {name: firstName, meta: first} = sets[0]
   for (const {name, meta} of sets.slice(1)) {
     if (meta.featureDims.join('\0') !== first.featureDims.join('\0')) {
-      throw new UserError(`${name}: feature dimensions (${meta.featureDims.join(', ')}) differ from ${firstName}'s (${first.featureDims.join(', ')})`)
+      throw new UserError(
+        `${name}: feature dimensions (${meta.featureDims.join(', ')}) differ from ${firstName}'s (${first.featureDims.join(', ')})`,
+      )
     }
     if (meta.featureShape.join('x') !== first.featureShape.join('x')) {
-      throw new UserError(`${name}: feature shape [${meta.featureShape.join(', ')}] differs from ${firstName}'s [${first.featureShape.join(', ')}]`)
+      throw new UserError(
+        `${name}: feature shape [${meta.featureShape.join(', ')}] differs from ${firstName}'s [${first.featureShape.join(', ')}]`,
+      )
     }
-    if (meta.numFolds !== first.numFolds) throw new UserError(`${name}: has ${meta.numFolds} cross-validation folds, ${firstName} has ${first.numFolds}`)
+    if (meta.numFolds !== first.numFolds)
+      throw new UserError(`${name}: has ${meta.numFolds} cross-validation folds, ${firstName} has ${first.numFolds}`)
     if (labelMapText(meta) !== labelMapText(first)) {
       throw new UserError(`${name}: label map ${labelMapText(meta)} differs from ${firstName}'s ${labelMapText(first)}`)
     }
@@ -254,7 +273,9 @@ export async function mergeDataSetFiles(
     checkConcatenable(sets)
     const repeated = repeatedInstances(sets)
     if (repeated.count > 0) {
-      options.warn?.(`${repeated.count} instance(s) occur in more than one input, e.g. ${repeated.examples.join('; ')}; was a file given twice?`)
+      options.warn?.(
+        `${repeated.count} instance(s) occur in more than one input, e.g. ${repeated.examples.join('; ')}; was a file given twice?`,
+      )
     }
     const first = readers[0].meta
     const instances = readers.flatMap((r) => r.meta.instances)
@@ -267,7 +288,8 @@ export async function mergeDataSetFiles(
         for (let start = 0; start < reader.numInstances; start += rowsPerBlock) {
           const count = Math.min(rowsPerBlock, reader.numInstances - start)
           const block = reader.readFeatures(start, count)
-          for (let i = 0; i < count; i++) writer.append(reader.meta.instances[start + i], block.subarray(i * first.featureSize, (i + 1) * first.featureSize))
+          for (let i = 0; i < count; i++)
+            writer.append(reader.meta.instances[start + i], block.subarray(i * first.featureSize, (i + 1) * first.featureSize))
           done += count
           options.onProgress?.(done, instances.length)
         }
@@ -348,7 +370,8 @@ function roundRobinSlots(ds: DataSetMeta, slots: number): Map<string, number> {
  * auDeep, the instance order of the result is shuffled (reproducibly with a seeded `random`).
  */
 export function withCvSetup(ds: DataSet, numFolds: number, random: Random): DataSet {
-  if (!Number.isInteger(numFolds) || numFolds < 0) throw new UserError(`the number of folds must be a non-negative integer, got ${numFolds}`)
+  if (!Number.isInteger(numFolds) || numFolds < 0)
+    throw new UserError(`the number of folds must be a non-negative integer, got ${numFolds}`)
   const slotOf = numFolds > 0 ? roundRobinSlots(ds, numFolds) : new Map<string, number>()
   const order = random.permutation(ds.numInstances)
   const instances = order.map((i) => {

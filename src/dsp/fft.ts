@@ -132,13 +132,16 @@ function pass2(st: Stage, x: Float64Array, y: Float64Array): void {
     for (let t = 0; t < s; t++) {
       const i0 = 2 * (t + s * q)
       const i1 = i0 + 2 * s * m
-      const ar = x[i0], ai = x[i0 + 1]
-      const br = x[i1], bi = x[i1 + 1]
+      const ar = x[i0],
+        ai = x[i0 + 1]
+      const br = x[i1],
+        bi = x[i1 + 1]
       const o0 = 2 * (t + s * 2 * q)
       const o1 = o0 + 2 * s
       y[o0] = ar + br
       y[o0 + 1] = ai + bi
-      const dr = ar - br, di = ai - bi
+      const dr = ar - br,
+        di = ai - bi
       y[o1] = dr * wr - di * wi
       y[o1 + 1] = dr * wi + di * wr
     }
@@ -151,22 +154,32 @@ function pass3(st: Stage, x: Float64Array, y: Float64Array): void {
   const {m, stride: s, twiddles: tw} = st
   const sm2 = 2 * s * m
   for (let q = 0; q < m; q++) {
-    const w1r = tw[4 * q], w1i = tw[4 * q + 1]
-    const w2r = tw[4 * q + 2], w2i = tw[4 * q + 3]
+    const w1r = tw[4 * q],
+      w1i = tw[4 * q + 1]
+    const w2r = tw[4 * q + 2],
+      w2i = tw[4 * q + 3]
     for (let t = 0; t < s; t++) {
       const i0 = 2 * (t + s * q)
-      const ar = x[i0], ai = x[i0 + 1]
-      const br = x[i0 + sm2], bi = x[i0 + sm2 + 1]
-      const cr = x[i0 + 2 * sm2], ci = x[i0 + 2 * sm2 + 1]
-      const sr = br + cr, si = bi + ci
-      const mr = ar - 0.5 * sr, mi = ai - 0.5 * si
+      const ar = x[i0],
+        ai = x[i0 + 1]
+      const br = x[i0 + sm2],
+        bi = x[i0 + sm2 + 1]
+      const cr = x[i0 + 2 * sm2],
+        ci = x[i0 + 2 * sm2 + 1]
+      const sr = br + cr,
+        si = bi + ci
+      const mr = ar - 0.5 * sr,
+        mi = ai - 0.5 * si
       // -i sin(60) (b - c)
-      const nr = SIN_60 * (bi - ci), ni = -SIN_60 * (br - cr)
+      const nr = SIN_60 * (bi - ci),
+        ni = -SIN_60 * (br - cr)
       const o0 = 2 * (t + s * 3 * q)
       y[o0] = ar + sr
       y[o0 + 1] = ai + si
-      const y1r = mr + nr, y1i = mi + ni
-      const y2r = mr - nr, y2i = mi - ni
+      const y1r = mr + nr,
+        y1i = mi + ni
+      const y2r = mr - nr,
+        y2i = mi - ni
       y[o0 + 2 * s] = y1r * w1r - y1i * w1i
       y[o0 + 2 * s + 1] = y1r * w1i + y1i * w1r
       y[o0 + 4 * s] = y2r * w2r - y2i * w2i
@@ -179,26 +192,40 @@ function pass4(st: Stage, x: Float64Array, y: Float64Array): void {
   const {m, stride: s, twiddles: tw} = st
   const sm2 = 2 * s * m
   for (let q = 0; q < m; q++) {
-    const w1r = tw[6 * q], w1i = tw[6 * q + 1]
-    const w2r = tw[6 * q + 2], w2i = tw[6 * q + 3]
-    const w3r = tw[6 * q + 4], w3i = tw[6 * q + 5]
+    const w1r = tw[6 * q],
+      w1i = tw[6 * q + 1]
+    const w2r = tw[6 * q + 2],
+      w2i = tw[6 * q + 3]
+    const w3r = tw[6 * q + 4],
+      w3i = tw[6 * q + 5]
     for (let t = 0; t < s; t++) {
       const i0 = 2 * (t + s * q)
-      const ar = x[i0], ai = x[i0 + 1]
-      const br = x[i0 + sm2], bi = x[i0 + sm2 + 1]
-      const cr = x[i0 + 2 * sm2], ci = x[i0 + 2 * sm2 + 1]
-      const dr = x[i0 + 3 * sm2], di = x[i0 + 3 * sm2 + 1]
-      const pr = ar + cr, pi = ai + ci
-      const mr = ar - cr, mi = ai - ci
-      const qr = br + dr, qi = bi + di
+      const ar = x[i0],
+        ai = x[i0 + 1]
+      const br = x[i0 + sm2],
+        bi = x[i0 + sm2 + 1]
+      const cr = x[i0 + 2 * sm2],
+        ci = x[i0 + 2 * sm2 + 1]
+      const dr = x[i0 + 3 * sm2],
+        di = x[i0 + 3 * sm2 + 1]
+      const pr = ar + cr,
+        pi = ai + ci
+      const mr = ar - cr,
+        mi = ai - ci
+      const qr = br + dr,
+        qi = bi + di
       // -i (b - d)
-      const nr = bi - di, ni = -(br - dr)
+      const nr = bi - di,
+        ni = -(br - dr)
       const o0 = 2 * (t + s * 4 * q)
       y[o0] = pr + qr
       y[o0 + 1] = pi + qi
-      const y1r = mr + nr, y1i = mi + ni
-      const y2r = pr - qr, y2i = pi - qi
-      const y3r = mr - nr, y3i = mi - ni
+      const y1r = mr + nr,
+        y1i = mi + ni
+      const y2r = pr - qr,
+        y2i = pi - qi
+      const y3r = mr - nr,
+        y3i = mi - ni
       y[o0 + 2 * s] = y1r * w1r - y1i * w1i
       y[o0 + 2 * s + 1] = y1r * w1i + y1i * w1r
       y[o0 + 4 * s] = y2r * w2r - y2i * w2i
@@ -209,8 +236,10 @@ function pass4(st: Stage, x: Float64Array, y: Float64Array): void {
   }
 }
 
-const C5_1 = Math.cos((2 * Math.PI) / 5), C5_2 = Math.cos((4 * Math.PI) / 5)
-const S5_1 = Math.sin((2 * Math.PI) / 5), S5_2 = Math.sin((4 * Math.PI) / 5)
+const C5_1 = Math.cos((2 * Math.PI) / 5),
+  C5_2 = Math.cos((4 * Math.PI) / 5)
+const S5_1 = Math.sin((2 * Math.PI) / 5),
+  S5_2 = Math.sin((4 * Math.PI) / 5)
 
 /** Radix 5 with the pair symmetry of passOdd written out (window lengths at 16 kHz are often 2^a 5^b). */
 function pass5(st: Stage, x: Float64Array, y: Float64Array): void {
@@ -218,27 +247,49 @@ function pass5(st: Stage, x: Float64Array, y: Float64Array): void {
   const sm2 = 2 * s * m
   for (let q = 0; q < m; q++) {
     const tq = 8 * q
-    const w1r = tw[tq], w1i = tw[tq + 1], w2r = tw[tq + 2], w2i = tw[tq + 3]
-    const w3r = tw[tq + 4], w3i = tw[tq + 5], w4r = tw[tq + 6], w4i = tw[tq + 7]
+    const w1r = tw[tq],
+      w1i = tw[tq + 1],
+      w2r = tw[tq + 2],
+      w2i = tw[tq + 3]
+    const w3r = tw[tq + 4],
+      w3i = tw[tq + 5],
+      w4r = tw[tq + 6],
+      w4i = tw[tq + 7]
     for (let t = 0; t < s; t++) {
       const i0 = 2 * (t + s * q)
-      const ar = x[i0], ai = x[i0 + 1]
-      const b1r = x[i0 + sm2], b1i = x[i0 + sm2 + 1]
-      const b2r = x[i0 + 2 * sm2], b2i = x[i0 + 2 * sm2 + 1]
-      const b3r = x[i0 + 3 * sm2], b3i = x[i0 + 3 * sm2 + 1]
-      const b4r = x[i0 + 4 * sm2], b4i = x[i0 + 4 * sm2 + 1]
-      const u1r = b1r + b4r, u1i = b1i + b4i, v1r = b1r - b4r, v1i = b1i - b4i
-      const u2r = b2r + b3r, u2i = b2i + b3i, v2r = b2r - b3r, v2i = b2i - b3i
-      const c1r = ar + C5_1 * u1r + C5_2 * u2r, c1i = ai + C5_1 * u1i + C5_2 * u2i
-      const s1r = S5_1 * v1r + S5_2 * v2r, s1i = S5_1 * v1i + S5_2 * v2i
-      const c2r = ar + C5_2 * u1r + C5_1 * u2r, c2i = ai + C5_2 * u1i + C5_1 * u2i
-      const s2r = S5_2 * v1r - S5_1 * v2r, s2i = S5_2 * v1i - S5_1 * v2i
+      const ar = x[i0],
+        ai = x[i0 + 1]
+      const b1r = x[i0 + sm2],
+        b1i = x[i0 + sm2 + 1]
+      const b2r = x[i0 + 2 * sm2],
+        b2i = x[i0 + 2 * sm2 + 1]
+      const b3r = x[i0 + 3 * sm2],
+        b3i = x[i0 + 3 * sm2 + 1]
+      const b4r = x[i0 + 4 * sm2],
+        b4i = x[i0 + 4 * sm2 + 1]
+      const u1r = b1r + b4r,
+        u1i = b1i + b4i,
+        v1r = b1r - b4r,
+        v1i = b1i - b4i
+      const u2r = b2r + b3r,
+        u2i = b2i + b3i,
+        v2r = b2r - b3r,
+        v2i = b2i - b3i
+      const c1r = ar + C5_1 * u1r + C5_2 * u2r,
+        c1i = ai + C5_1 * u1i + C5_2 * u2i
+      const s1r = S5_1 * v1r + S5_2 * v2r,
+        s1i = S5_1 * v1i + S5_2 * v2i
+      const c2r = ar + C5_2 * u1r + C5_1 * u2r,
+        c2i = ai + C5_2 * u1i + C5_1 * u2i
+      const s2r = S5_2 * v1r - S5_1 * v2r,
+        s2i = S5_2 * v1i - S5_1 * v2i
       const o0 = 2 * (t + s * 5 * q)
       const d = 2 * s
       y[o0] = ar + u1r + u2r
       y[o0 + 1] = ai + u1i + u2i
       // X_k = C_k - i S_k, X_{5-k} = C_k + i S_k
-      let zr = c1r + s1i, zi = c1i - s1r
+      let zr = c1r + s1i,
+        zi = c1i - s1r
       y[o0 + d] = zr * w1r - zi * w1i
       y[o0 + d + 1] = zr * w1i + zi * w1r
       zr = c2r + s2i
@@ -257,8 +308,12 @@ function pass5(st: Stage, x: Float64Array, y: Float64Array): void {
   }
 }
 
-const C7_1 = Math.cos((2 * Math.PI) / 7), C7_2 = Math.cos((4 * Math.PI) / 7), C7_3 = Math.cos((6 * Math.PI) / 7)
-const S7_1 = Math.sin((2 * Math.PI) / 7), S7_2 = Math.sin((4 * Math.PI) / 7), S7_3 = Math.sin((6 * Math.PI) / 7)
+const C7_1 = Math.cos((2 * Math.PI) / 7),
+  C7_2 = Math.cos((4 * Math.PI) / 7),
+  C7_3 = Math.cos((6 * Math.PI) / 7)
+const S7_1 = Math.sin((2 * Math.PI) / 7),
+  S7_2 = Math.sin((4 * Math.PI) / 7),
+  S7_3 = Math.sin((6 * Math.PI) / 7)
 
 /** Radix 7 written out: 44.1 kHz window lengths (1764, 3528) contain 7^2. */
 function pass7(st: Stage, x: Float64Array, y: Float64Array): void {
@@ -268,43 +323,83 @@ function pass7(st: Stage, x: Float64Array, y: Float64Array): void {
     const tq = 12 * q
     for (let t = 0; t < s; t++) {
       const i0 = 2 * (t + s * q)
-      const ar = x[i0], ai = x[i0 + 1]
-      const b1r = x[i0 + sm2], b1i = x[i0 + sm2 + 1]
-      const b2r = x[i0 + 2 * sm2], b2i = x[i0 + 2 * sm2 + 1]
-      const b3r = x[i0 + 3 * sm2], b3i = x[i0 + 3 * sm2 + 1]
-      const b4r = x[i0 + 4 * sm2], b4i = x[i0 + 4 * sm2 + 1]
-      const b5r = x[i0 + 5 * sm2], b5i = x[i0 + 5 * sm2 + 1]
-      const b6r = x[i0 + 6 * sm2], b6i = x[i0 + 6 * sm2 + 1]
-      const u1r = b1r + b6r, u1i = b1i + b6i, v1r = b1r - b6r, v1i = b1i - b6i
-      const u2r = b2r + b5r, u2i = b2i + b5i, v2r = b2r - b5r, v2i = b2i - b5i
-      const u3r = b3r + b4r, u3i = b3i + b4i, v3r = b3r - b4r, v3i = b3i - b4i
-      const c1r = ar + C7_1 * u1r + C7_2 * u2r + C7_3 * u3r, c1i = ai + C7_1 * u1i + C7_2 * u2i + C7_3 * u3i
-      const s1r = S7_1 * v1r + S7_2 * v2r + S7_3 * v3r, s1i = S7_1 * v1i + S7_2 * v2i + S7_3 * v3i
-      const c2r = ar + C7_2 * u1r + C7_3 * u2r + C7_1 * u3r, c2i = ai + C7_2 * u1i + C7_3 * u2i + C7_1 * u3i
-      const s2r = S7_2 * v1r - S7_3 * v2r - S7_1 * v3r, s2i = S7_2 * v1i - S7_3 * v2i - S7_1 * v3i
-      const c3r = ar + C7_3 * u1r + C7_1 * u2r + C7_2 * u3r, c3i = ai + C7_3 * u1i + C7_1 * u2i + C7_2 * u3i
-      const s3r = S7_3 * v1r - S7_1 * v2r + S7_2 * v3r, s3i = S7_3 * v1i - S7_1 * v2i + S7_2 * v3i
+      const ar = x[i0],
+        ai = x[i0 + 1]
+      const b1r = x[i0 + sm2],
+        b1i = x[i0 + sm2 + 1]
+      const b2r = x[i0 + 2 * sm2],
+        b2i = x[i0 + 2 * sm2 + 1]
+      const b3r = x[i0 + 3 * sm2],
+        b3i = x[i0 + 3 * sm2 + 1]
+      const b4r = x[i0 + 4 * sm2],
+        b4i = x[i0 + 4 * sm2 + 1]
+      const b5r = x[i0 + 5 * sm2],
+        b5i = x[i0 + 5 * sm2 + 1]
+      const b6r = x[i0 + 6 * sm2],
+        b6i = x[i0 + 6 * sm2 + 1]
+      const u1r = b1r + b6r,
+        u1i = b1i + b6i,
+        v1r = b1r - b6r,
+        v1i = b1i - b6i
+      const u2r = b2r + b5r,
+        u2i = b2i + b5i,
+        v2r = b2r - b5r,
+        v2i = b2i - b5i
+      const u3r = b3r + b4r,
+        u3i = b3i + b4i,
+        v3r = b3r - b4r,
+        v3i = b3i - b4i
+      const c1r = ar + C7_1 * u1r + C7_2 * u2r + C7_3 * u3r,
+        c1i = ai + C7_1 * u1i + C7_2 * u2i + C7_3 * u3i
+      const s1r = S7_1 * v1r + S7_2 * v2r + S7_3 * v3r,
+        s1i = S7_1 * v1i + S7_2 * v2i + S7_3 * v3i
+      const c2r = ar + C7_2 * u1r + C7_3 * u2r + C7_1 * u3r,
+        c2i = ai + C7_2 * u1i + C7_3 * u2i + C7_1 * u3i
+      const s2r = S7_2 * v1r - S7_3 * v2r - S7_1 * v3r,
+        s2i = S7_2 * v1i - S7_3 * v2i - S7_1 * v3i
+      const c3r = ar + C7_3 * u1r + C7_1 * u2r + C7_2 * u3r,
+        c3i = ai + C7_3 * u1i + C7_1 * u2i + C7_2 * u3i
+      const s3r = S7_3 * v1r - S7_1 * v2r + S7_2 * v3r,
+        s3i = S7_3 * v1i - S7_1 * v2i + S7_2 * v3i
       const o0 = 2 * (t + s * 7 * q)
       const d = 2 * s
       y[o0] = ar + u1r + u2r + u3r
       y[o0 + 1] = ai + u1i + u2i + u3i
       // X_k = C_k - i S_k, X_{7-k} = C_k + i S_k, each times its twiddle
-      let zr = c1r + s1i, zi = c1i - s1r, wr = tw[tq], wi = tw[tq + 1]
+      let zr = c1r + s1i,
+        zi = c1i - s1r,
+        wr = tw[tq],
+        wi = tw[tq + 1]
       y[o0 + d] = zr * wr - zi * wi
       y[o0 + d + 1] = zr * wi + zi * wr
-      zr = c2r + s2i; zi = c2i - s2r; wr = tw[tq + 2]; wi = tw[tq + 3]
+      zr = c2r + s2i
+      zi = c2i - s2r
+      wr = tw[tq + 2]
+      wi = tw[tq + 3]
       y[o0 + 2 * d] = zr * wr - zi * wi
       y[o0 + 2 * d + 1] = zr * wi + zi * wr
-      zr = c3r + s3i; zi = c3i - s3r; wr = tw[tq + 4]; wi = tw[tq + 5]
+      zr = c3r + s3i
+      zi = c3i - s3r
+      wr = tw[tq + 4]
+      wi = tw[tq + 5]
       y[o0 + 3 * d] = zr * wr - zi * wi
       y[o0 + 3 * d + 1] = zr * wi + zi * wr
-      zr = c3r - s3i; zi = c3i + s3r; wr = tw[tq + 6]; wi = tw[tq + 7]
+      zr = c3r - s3i
+      zi = c3i + s3r
+      wr = tw[tq + 6]
+      wi = tw[tq + 7]
       y[o0 + 4 * d] = zr * wr - zi * wi
       y[o0 + 4 * d + 1] = zr * wi + zi * wr
-      zr = c2r - s2i; zi = c2i + s2r; wr = tw[tq + 8]; wi = tw[tq + 9]
+      zr = c2r - s2i
+      zi = c2i + s2r
+      wr = tw[tq + 8]
+      wi = tw[tq + 9]
       y[o0 + 5 * d] = zr * wr - zi * wi
       y[o0 + 5 * d + 1] = zr * wi + zi * wr
-      zr = c1r - s1i; zi = c1i + s1r; wr = tw[tq + 10]; wi = tw[tq + 11]
+      zr = c1r - s1i
+      zi = c1i + s1r
+      wr = tw[tq + 10]
+      wi = tw[tq + 11]
       y[o0 + 6 * d] = zr * wr - zi * wi
       y[o0 + 6 * d + 1] = zr * wi + zi * wr
     }
@@ -327,13 +422,17 @@ function passOdd(st: Stage, x: Float64Array, y: Float64Array): void {
     const twq = 2 * q * (p - 1)
     for (let t = 0; t < s; t++) {
       const i0 = 2 * (t + s * q)
-      const a0r = x[i0], a0i = x[i0 + 1]
-      let totalR = a0r, totalI = a0i
+      const a0r = x[i0],
+        a0i = x[i0 + 1]
+      let totalR = a0r,
+        totalI = a0i
       for (let j = 1; j <= half; j++) {
         const ij = i0 + j * sm2
         const ik = i0 + (p - j) * sm2
-        const ur = x[ij], ui = x[ij + 1]
-        const vr = x[ik], vi = x[ik + 1]
+        const ur = x[ij],
+          ui = x[ij + 1]
+        const vr = x[ik],
+          vi = x[ik + 1]
         sumR[j] = ur + vr
         sumI[j] = ui + vi
         difR[j] = ur - vr
@@ -345,7 +444,10 @@ function passOdd(st: Stage, x: Float64Array, y: Float64Array): void {
       y[o0] = totalR
       y[o0 + 1] = totalI
       for (let k = 1; k <= half; k++) {
-        let cr = a0r, ci = a0i, sr = 0, si = 0
+        let cr = a0r,
+          ci = a0i,
+          sr = 0,
+          si = 0
         let idx = 0
         for (let j = 1; j <= half; j++) {
           idx += k
@@ -358,8 +460,10 @@ function passOdd(st: Stage, x: Float64Array, y: Float64Array): void {
           si += sn * difI[j]
         }
         // X_k = C - i S, X_{p-k} = C + i S with S = sum sin * (a_j - a_{p-j}).
-        const ykr = cr + si, yki = ci - sr
-        const ymr = cr - si, ymi = ci + sr
+        const ykr = cr + si,
+          yki = ci - sr
+        const ymr = cr - si,
+          ymi = ci + sr
         const wk = twq + 2 * (k - 1)
         const wm = twq + 2 * (p - k - 1)
         const ok = o0 + 2 * s * k

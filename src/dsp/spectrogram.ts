@@ -78,7 +78,10 @@ export function validateSpectrogramOptions(options: SpectrogramOptions): void {
   if (options.chunkCount != null && (!Number.isInteger(options.chunkCount) || options.chunkCount < 1)) {
     throw new UserError(`chunk count must be a positive integer, got ${options.chunkCount}`)
   }
-  for (const [name, value] of [['clip above', options.clipAbove], ['clip below', options.clipBelow]] as const) {
+  for (const [name, value] of [
+    ['clip above', options.clipAbove],
+    ['clip below', options.clipBelow],
+  ] as const) {
     if (value != null && !Number.isFinite(value)) throw new UserError(`${name} must be a finite number, got ${value}`)
   }
 }
@@ -215,7 +218,12 @@ export function computeSpectrogram(audio: AudioInput, options: SpectrogramOption
   const fs = audio.sampleRate
   const warnings: string[] = []
 
-  const signal = fixedLengthSignal(audio.channels, options.channels ?? 'MEAN', options.fixedLength == null ? null : Math.trunc(options.fixedLength * fs), options.centerFixed ?? false)
+  const signal = fixedLengthSignal(
+    audio.channels,
+    options.channels ?? 'MEAN',
+    options.fixedLength == null ? null : Math.trunc(options.fixedLength * fs),
+    options.centerFixed ?? false,
+  )
   hooks?.signal?.(signal, fs)
   preEmphasis(signal)
 

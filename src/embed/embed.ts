@@ -93,7 +93,12 @@ export async function tsne2d(data: Float64Array, rows: number, cols: number, opt
   }
   const {TSNE} = await import('@saehrimnir/druidjs')
   const iterations = opts.iterations ?? 1000
-  const tsne = new TSNE(await toMatrix(data, rows, cols) as never, {perplexity: opts.perplexity, epsilon: opts.learningRate, d: 2, seed: opts.seed})
+  const tsne = new TSNE((await toMatrix(data, rows, cols)) as never, {
+    perplexity: opts.perplexity,
+    epsilon: opts.learningRate,
+    d: 2,
+    seed: opts.seed,
+  })
   await drive(tsne.generator(iterations), iterations, opts.onProgress)
   const result = projection(tsne.projection as unknown as DruidMatrix, rows)
   assertFinite(result, 't-SNE')
@@ -102,14 +107,22 @@ export async function tsne2d(data: Float64Array, rows: number, cols: number, opt
 
 /** Row-major [rows, 2] UMAP embedding. */
 export async function umap2d(data: Float64Array, rows: number, cols: number, opts: UmapOptions): Promise<Float64Array> {
-  if (!Number.isInteger(opts.neighbors) || opts.neighbors < 2) throw new UserError(`--neighbors must be an integer of at least 2 (got ${opts.neighbors})`)
+  if (!Number.isInteger(opts.neighbors) || opts.neighbors < 2)
+    throw new UserError(`--neighbors must be an integer of at least 2 (got ${opts.neighbors})`)
   if (opts.neighbors >= rows) {
-    throw new UserError(`--neighbors ${opts.neighbors} must be less than the number of instances (${rows}); try --neighbors ${Math.max(2, rows - 1)}`)
+    throw new UserError(
+      `--neighbors ${opts.neighbors} must be less than the number of instances (${rows}); try --neighbors ${Math.max(2, rows - 1)}`,
+    )
   }
   if (!(opts.minDist >= 0)) throw new UserError(`--min-dist must be at least 0 (got ${opts.minDist})`)
   const {UMAP} = await import('@saehrimnir/druidjs')
   const epochs = opts.epochs ?? 350
-  const umap = new UMAP(await toMatrix(data, rows, cols) as never, {n_neighbors: opts.neighbors, min_dist: opts.minDist, d: 2, seed: opts.seed})
+  const umap = new UMAP((await toMatrix(data, rows, cols)) as never, {
+    n_neighbors: opts.neighbors,
+    min_dist: opts.minDist,
+    d: 2,
+    seed: opts.seed,
+  })
   await drive(umap.generator(epochs), epochs, opts.onProgress)
   const result = projection(umap.projection as unknown as DruidMatrix, rows)
   assertFinite(result, 'UMAP')

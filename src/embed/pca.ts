@@ -125,7 +125,8 @@ async function topEigen(s: Float64Array, m: number, k: number, seed: number): Pr
       small[i * c + j] = dot
     }
   }
-  for (let i = 0; i < c; i++) for (let j = i + 1; j < c; j++) small[i * c + j] = small[j * c + i] = (small[i * c + j] + small[j * c + i]) / 2
+  for (let i = 0; i < c; i++)
+    for (let j = i + 1; j < c; j++) small[i * c + j] = small[j * c + i] = (small[i * c + j] + small[j * c + i]) / 2
   const ritz = jacobiEigen(small, c)
   const vectors = new Float64Array(m * k)
   for (let r = 0; r < m; r++) {
@@ -137,7 +138,6 @@ async function topEigen(s: Float64Array, m: number, k: number, seed: number): Pr
   }
   return {values: ritz.values.subarray(0, k), vectors}
 }
-
 
 /** Projects `rows` x `cols` data (row-major) onto its top `k` principal components. */
 export async function pca(data: Float32Array | Float64Array, rows: number, cols: number, k: number, seed = 0): Promise<PcaResult> {

@@ -41,12 +41,16 @@ export async function visualizeEmbedding(opts: VisualizeOptions): Promise<Visual
   if (rows < 3) throw new UserError(`${opts.input}: ${rows} instance(s); an embedding needs at least 3`)
   for (let i = 0; i < ds.features.length; i++) {
     if (!Number.isFinite(ds.features[i])) {
-      throw new UserError(`${opts.input}: instance ${Math.floor(i / cols)} (${ds.instances[Math.floor(i / cols)].filename}) has a non-finite feature value`)
+      throw new UserError(
+        `${opts.input}: instance ${Math.floor(i / cols)} (${ds.instances[Math.floor(i / cols)].filename}) has a non-finite feature value`,
+      )
     }
   }
   const reduced = await reduceDimensions(ds.features, rows, cols, opts.seed)
   if (reduced.explainedVariance !== null) {
-    opts.logger.info(`PCA: ${cols} -> ${reduced.cols} dimensions, keeping ${(reduced.explainedVariance * 100).toFixed(1)} % of the variance`)
+    opts.logger.info(
+      `PCA: ${cols} -> ${reduced.cols} dimensions, keeping ${(reduced.explainedVariance * 100).toFixed(1)} % of the variance`,
+    )
   }
   let lastLogged = 0
   const onProgress = (done: number, total: number) => {
@@ -58,8 +62,20 @@ export async function visualizeEmbedding(opts: VisualizeOptions): Promise<Visual
   const m = opts.method
   const points =
     m.kind === 'tsne'
-      ? await tsne2d(reduced.data, rows, reduced.cols, {perplexity: m.perplexity, learningRate: m.learningRate, iterations: m.iterations, seed: opts.seed, onProgress})
-      : await umap2d(reduced.data, rows, reduced.cols, {neighbors: m.neighbors, minDist: m.minDist, epochs: m.epochs, seed: opts.seed, onProgress})
+      ? await tsne2d(reduced.data, rows, reduced.cols, {
+          perplexity: m.perplexity,
+          learningRate: m.learningRate,
+          iterations: m.iterations,
+          seed: opts.seed,
+          onProgress,
+        })
+      : await umap2d(reduced.data, rows, reduced.cols, {
+          neighbors: m.neighbors,
+          minDist: m.minDist,
+          epochs: m.epochs,
+          seed: opts.seed,
+          onProgress,
+        })
   const x = new Float64Array(rows)
   const y = new Float64Array(rows)
   for (let i = 0; i < rows; i++) {

@@ -101,7 +101,8 @@ export function classLabels(ds: DataSetMeta): ClassLabel[] {
   if (ds.labelMap !== null) return [...ds.labelMap].map(([nominal, numeric]) => ({nominal, numeric}))
   const seen = new Map<number, string>()
   for (const inst of ds.instances) {
-    if (inst.labelNumeric !== null && !seen.has(inst.labelNumeric)) seen.set(inst.labelNumeric, inst.labelNominal ?? String(inst.labelNumeric))
+    if (inst.labelNumeric !== null && !seen.has(inst.labelNumeric))
+      seen.set(inst.labelNumeric, inst.labelNominal ?? String(inst.labelNumeric))
   }
   return [...seen].map(([numeric, nominal]) => ({nominal, numeric})).sort((a, b) => compareStrings(a.nominal, b.nominal))
 }
@@ -113,7 +114,9 @@ function hasSeveralChunksPerFile(ds: DataSetMeta): boolean {
 
 function warnAboutChunks(ds: DataSetMeta, options: PredictOptions): void {
   if (!options.majorityVote && hasSeveralChunksPerFile(ds)) {
-    options.logger?.warn('files have several chunks and --majority-vote is not set: as in auDeep, the prediction for the last chunk of each file decides')
+    options.logger?.warn(
+      'files have several chunks and --majority-vote is not set: as in auDeep, the prediction for the last chunk of each file decides',
+    )
   }
 }
 
@@ -124,7 +127,11 @@ function warnAboutChunks(ds: DataSetMeta, options: PredictOptions): void {
  * Reduces per-instance predictions to one label per file. With `majorityVote` the most frequent label
  * wins, ties going to the smallest numeric label; otherwise the last instance of the file decides.
  */
-export function predictionsPerFile(instances: readonly InstanceMeta[], predictions: Int32Array, majorityVote: boolean): Map<string, number> {
+export function predictionsPerFile(
+  instances: readonly InstanceMeta[],
+  predictions: Int32Array,
+  majorityVote: boolean,
+): Map<string, number> {
   const result = new Map<string, number>()
   if (!majorityVote) {
     instances.forEach((inst, i) => result.set(inst.filename, predictions[i]))
@@ -169,7 +176,8 @@ export async function fitAndPredict(
   options: PredictOptions,
 ): Promise<{perFile: Map<string, number>; trainInstances: number}> {
   const d = train.featureSize
-  if (target.featureSize !== d) throw new UserError(`the evaluation data has ${target.featureSize} features per instance, the training data ${d}`)
+  if (target.featureSize !== d)
+    throw new UserError(`the evaluation data has ${target.featureSize} features per instance, the training data ${d}`)
   const fitSet = options.upsample ? upsample(train, null) : train
   const order = options.random.permutation(fitSet.numInstances)
   const scaler = fitStandardiser(fitSet.features, d, order)
@@ -210,7 +218,11 @@ async function evaluateSplit(
     evalFiles: files.length,
     accuracy: accuracy(truth, prediction),
     uar: unweightedAverageRecall(truth, prediction),
-    confusion: confusionMatrix(truth, prediction, labels.map((l) => l.numeric)),
+    confusion: confusionMatrix(
+      truth,
+      prediction,
+      labels.map((l) => l.numeric),
+    ),
   }
 }
 
@@ -222,7 +234,12 @@ function percent(x: number): string {
   return `${(100 * x).toFixed(2)}%`
 }
 
-function summarise(mode: EvaluationResult['mode'], labels: ClassLabel[], repeats: RepeatResult[], partitions: {train: Partition[]; eval: Partition[]} | null): EvaluationResult {
+function summarise(
+  mode: EvaluationResult['mode'],
+  labels: ClassLabel[],
+  repeats: RepeatResult[],
+  partitions: {train: Partition[]; eval: Partition[]} | null,
+): EvaluationResult {
   const confusion = emptyMatrix(labels.length)
   repeats.forEach((r) => addMatrices(confusion, r.confusion))
   const withInterval = mode === 'cross-validation'
@@ -266,7 +283,16 @@ export async function crossValidate(ds: DataSet, learner: Learner, options: Eval
       // A safe point for Ctrl-C in the interactive shell.
       await pauseForInterrupt()
       log?.info(`processing cross validation fold ${k + 1}...`)
-      const result = await evaluateSplit(ds, splits[k].train, splits[k].valid, learner, labels, {...options, random: options.random.fork()}, `cross-validation fold ${k + 1}`, k + 1)
+      const result = await evaluateSplit(
+        ds,
+        splits[k].train,
+        splits[k].valid,
+        learner,
+        labels,
+        {...options, random: options.random.fork()},
+        `cross-validation fold ${k + 1}`,
+        k + 1,
+      )
       log?.info(`fold ${k + 1} accuracy is ${percent(result.accuracy)} (UAR ${percent(result.uar)})`)
       results.push(result)
     }
@@ -296,7 +322,8 @@ export async function evaluatePartitions(
 ): Promise<EvaluationResult> {
   checkFeatureRank(ds)
   checkRepeat(options.repeat)
-  if (ds.instances.every((i) => i.partition === null)) throw new UserError("the data set has no partition information (add it with 'audeep modify --add-partitioning ...')")
+  if (ds.instances.every((i) => i.partition === null))
+    throw new UserError("the data set has no partition information (add it with 'audeep modify --add-partitioning ...')")
   const trainIdx = partitionIndices(ds, trainPartitions)
   const evalIdx = partitionIndices(ds, evalPartitions)
   if (trainIdx.length === 0) throw new UserError(`partition(s) ${partitionList(trainPartitions)} hold no instances to train on`)
@@ -310,7 +337,14 @@ export async function evaluatePartitions(
     await pauseForInterrupt()
     const split = await evaluateSplit(ds, trainIdx, evalIdx, learner, labels, {...options, random: options.random.fork()}, what, null)
     options.logger?.info(`accuracy on ${partitionList(evalPartitions)}: ${percent(split.accuracy)} (UAR ${percent(split.uar)})`)
-    repeats.push({splits: [split], accuracy: split.accuracy, uar: split.uar, accuracyInterval: null, uarInterval: null, confusion: split.confusion.map((row) => [...row])})
+    repeats.push({
+      splits: [split],
+      accuracy: split.accuracy,
+      uar: split.uar,
+      accuracyInterval: null,
+      uarInterval: null,
+      confusion: split.confusion.map((row) => [...row]),
+    })
   }
   return summarise('partitions', labels, repeats, {train: trainPartitions, eval: evalPartitions})
 }
@@ -349,7 +383,8 @@ export async function predictFiles(
 }
 
 function selectPartitions(ds: DataSet, partitions: Partition[], what: string): DataSet {
-  if (ds.instances.every((i) => i.partition === null)) throw new UserError(`the ${what} has no partition information, so partitions cannot be selected`)
+  if (ds.instances.every((i) => i.partition === null))
+    throw new UserError(`the ${what} has no partition information, so partitions cannot be selected`)
   const indices = partitionIndices(ds, partitions)
   if (indices.length === 0) throw new UserError(`the ${what} has no instances in partition(s) ${partitionList(partitions)}`)
   return selectInstances(ds, indices)

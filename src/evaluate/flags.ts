@@ -20,7 +20,8 @@ export function floatFlag(bounds: {min?: number; max?: number; exclusiveMin?: bo
     parse: async (text: string) => {
       const value = Number(text)
       if (text.trim() === '' || !Number.isFinite(value)) throw new UserError(`expected a number, got '${text}'`)
-      if (min !== undefined && (exclusiveMin ? value <= min : value < min)) throw new UserError(`expected a number ${exclusiveMin ? '>' : '>='} ${min}, got ${text}`)
+      if (min !== undefined && (exclusiveMin ? value <= min : value < min))
+        throw new UserError(`expected a number ${exclusiveMin ? '>' : '>='} ${min}, got ${text}`)
       if (max !== undefined && value > max) throw new UserError(`expected a number <= ${max}, got ${text}`)
       return value
     },
@@ -30,22 +31,35 @@ export function floatFlag(bounds: {min?: number; max?: number; exclusiveMin?: bo
 const positive = floatFlag({min: 0, exclusiveMin: true})
 
 const sharedFlags = {
-  upsample: Flags.boolean({description: 'Balance the classes of the training split by repeating instances (max_count // count times per class).'}),
+  upsample: Flags.boolean({
+    description: 'Balance the classes of the training split by repeating instances (max_count // count times per class).',
+  }),
   'majority-vote': Flags.boolean({
-    description: 'Label each file by a majority vote over its chunks (ties: smallest numeric label). Without it, as in auDeep, the last chunk of each file decides.',
+    description:
+      'Label each file by a majority vote over its chunks (ties: smallest numeric label). Without it, as in auDeep, the last chunk of each file decides.',
   }),
   seed: seedFlag,
 }
 
 export const evaluateFlags = {
-  input: Flags.string({description: 'The data set to evaluate (1-D features, e.g. from t-rae generate).', required: true, helpValue: 'FILE'}),
+  input: Flags.string({
+    description: 'The data set to evaluate (1-D features, e.g. from t-rae generate).',
+    required: true,
+    helpValue: 'FILE',
+  }),
   'cross-validate': Flags.boolean({description: 'Evaluate with the cross-validation folds of the data set.'}),
   'train-partitions': partitionsFlag({description: 'Train on these partitions (train, devel, test); needs --eval-partitions.'}),
   'eval-partitions': partitionsFlag({description: 'Evaluate on these partitions; needs --train-partitions.'}),
   repeat: Flags.integer({description: 'Repeat the evaluation this many times and average the results.', default: 1, min: 1}),
   ...sharedFlags,
-  json: Flags.string({description: 'Also write every figure (per fold and repeat, means, intervals, confusion matrices) to this JSON file.', helpValue: 'FILE'}),
-  plot: Flags.string({description: 'Also draw the confusion matrix (summed over folds and repeats) to this PNG file.', helpValue: 'FILE.png'}),
+  json: Flags.string({
+    description: 'Also write every figure (per fold and repeat, means, intervals, confusion matrices) to this JSON file.',
+    helpValue: 'FILE',
+  }),
+  plot: Flags.string({
+    description: 'Also draw the confusion matrix (summed over folds and repeats) to this PNG file.',
+    helpValue: 'FILE.png',
+  }),
 }
 
 export const predictFlags = {
@@ -54,7 +68,11 @@ export const predictFlags = {
   'eval-input': Flags.string({description: 'The data set to predict.', required: true, helpValue: 'FILE'}),
   'eval-partitions': partitionsFlag({description: 'Only predict these partitions of the evaluation data.'}),
   ...sharedFlags,
-  output: Flags.string({description: 'Where to write the predictions: "<filename>\\t<label>" per file, sorted by filename.', required: true, helpValue: 'FILE'}),
+  output: Flags.string({
+    description: 'Where to write the predictions: "<filename>\\t<label>" per file, sorted by filename.',
+    required: true,
+    helpValue: 'FILE',
+  }),
 }
 
 export const svmFlags = {
@@ -67,13 +85,27 @@ export function svmOptions(flags: {complexity: number}): LinearSvmOptions {
 
 export const mlpFlags = {
   'learning-rate': positive({description: 'Adam learning rate.', default: MLP_DEFAULTS.learningRate}),
-  'num-epochs': Flags.integer({description: 'Training epochs (one Adam step per epoch in full-batch training).', default: MLP_DEFAULTS.numEpochs, min: 1}),
+  'num-epochs': Flags.integer({
+    description: 'Training epochs (one Adam step per epoch in full-batch training).',
+    default: MLP_DEFAULTS.numEpochs,
+    min: 1,
+  }),
   'num-layers': Flags.integer({description: 'Number of hidden layers.', default: MLP_DEFAULTS.numLayers, min: 0}),
   'num-units': Flags.integer({description: 'Units per hidden layer.', default: MLP_DEFAULTS.numUnits, min: 1}),
-  'keep-prob': floatFlag({min: 0, exclusiveMin: true, max: 1})({description: 'Probability of keeping a hidden unit in dropout (1 = no dropout).', default: MLP_DEFAULTS.keepProb}),
-  'batch-size': Flags.integer({description: 'Train on minibatches of this size (default: the whole training split at once, as auDeep).', min: 1}),
-  shuffle: Flags.boolean({description: 'Draw a new minibatch order every epoch (no effect in full-batch training, where auDeep\'s --shuffle did nothing either).'}),
-  'relu-logits': Flags.boolean({description: 'Apply a ReLU to the output logits, as the original auDeep did (a defect; only for comparisons).'}),
+  'keep-prob': floatFlag({min: 0, exclusiveMin: true, max: 1})({
+    description: 'Probability of keeping a hidden unit in dropout (1 = no dropout).',
+    default: MLP_DEFAULTS.keepProb,
+  }),
+  'batch-size': Flags.integer({
+    description: 'Train on minibatches of this size (default: the whole training split at once, as auDeep).',
+    min: 1,
+  }),
+  shuffle: Flags.boolean({
+    description: "Draw a new minibatch order every epoch (no effect in full-batch training, where auDeep's --shuffle did nothing either).",
+  }),
+  'relu-logits': Flags.boolean({
+    description: 'Apply a ReLU to the output logits, as the original auDeep did (a defect; only for comparisons).',
+  }),
   backend: Flags.string({
     description: 'Compute backend: auto prefers the native kernels, then falls back to tfjs wasm.',
     options: [...BACKEND_CHOICES],

@@ -54,12 +54,15 @@ const TASK_GRIDS: Readonly<Record<string, Partial<HearGrid>>> = {
 export function hearGrid(name: GridName, taskName?: string, taskSpecific?: Readonly<Record<string, unknown>> | null): HearGrid {
   const grid: HearGrid = {...DEFAULT_GRID}
   if (name === 'fast') Object.assign(grid, {max_epochs: [10, 50], check_val_every_n_epoch: [3, 10]})
-  if (name === 'faster') Object.assign(grid, {hidden_layers: [0, 1], hidden_dim: [64, 128], patience: [1, 3], max_epochs: [10], check_val_every_n_epoch: [1]})
+  if (name === 'faster')
+    Object.assign(grid, {hidden_layers: [0, 1], hidden_dim: [64, 128], patience: [1, 3], max_epochs: [10], check_val_every_n_epoch: [1]})
   if (taskName !== undefined && taskName in TASK_GRIDS) Object.assign(grid, TASK_GRIDS[taskName])
   if (taskSpecific) {
     for (const [key, values] of Object.entries(taskSpecific)) {
-      if (!(key in grid)) throw new UserError(`task_metadata.json: evaluation_params.task_specific_param_grid sets unknown parameter '${key}'`)
-      if (!Array.isArray(values) || values.length === 0) throw new UserError(`task_metadata.json: task_specific_param_grid.${key} must be a non-empty list`)
+      if (!(key in grid))
+        throw new UserError(`task_metadata.json: evaluation_params.task_specific_param_grid sets unknown parameter '${key}'`)
+      if (!Array.isArray(values) || values.length === 0)
+        throw new UserError(`task_metadata.json: task_specific_param_grid.${key} must be a non-empty list`)
       ;(grid as Record<string, unknown[]>)[key] = values
     }
   }

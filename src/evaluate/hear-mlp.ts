@@ -172,7 +172,11 @@ function updateRunningStats(model: HearMlpModel, stats: BatchStats[], batch: num
 }
 
 /** Class probabilities and the mean loss of `n` rows, in evaluation mode, in chunks of `batch` rows. */
-export async function predictHearMlp(model: HearMlpModel, data: HearMatrix, batch = 4096): Promise<{probabilities: Float32Array; loss: number}> {
+export async function predictHearMlp(
+  model: HearMlpModel,
+  data: HearMatrix,
+  batch = 4096,
+): Promise<{probabilities: Float32Array; loss: number}> {
   const k = model.classes
   const probabilities = new Float32Array(data.n * k)
   let lossSum = 0

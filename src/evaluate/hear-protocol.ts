@@ -32,7 +32,8 @@ export interface DataSplit {
 export function dataSplits(meta: HearTaskMetadata): DataSplit[] {
   if (meta.splitMode === 'trainvaltest') {
     for (const s of ['train', 'valid', 'test']) {
-      if (!meta.splits.includes(s)) throw new UserError(`task_metadata.json: split_mode trainvaltest needs a '${s}' split (splits: ${meta.splits.join(', ')})`)
+      if (!meta.splits.includes(s))
+        throw new UserError(`task_metadata.json: split_mode trainvaltest needs a '${s}' split (splits: ${meta.splits.join(', ')})`)
     }
     return [{train: ['train'], valid: ['valid'], test: ['test']}]
   }
@@ -88,7 +89,8 @@ function buildTargets(emb: HearEmbeddings): Map<string, Labelled> {
       }
       for (const label of labels) {
         const idx = index.get(pyStr(label))
-        if (idx === undefined) throw new UserError(`split ${split.name}: label '${pyStr(label)}' of row ${row} is not in labelvocabulary.csv`)
+        if (idx === undefined)
+          throw new UserError(`split ${split.name}: label '${pyStr(label)}' of row ${row} is not in labelvocabulary.csv`)
         targets[row * k + idx] = 1
       }
     })
@@ -131,7 +133,8 @@ export async function evaluateHear(emb: HearEmbeddings, options: HearEvaluateOpt
   const meta = emb.metadata
   const metricNames = [...meta.evaluation, ...(options.extraMetrics ?? []).filter((m) => !meta.evaluation.includes(m))]
   for (const m of metricNames) {
-    if (!isHearSceneMetric(m)) throw new UserError(`metric '${m}' is not a scene score (supported: top1_acc, pitch_acc, chroma_acc, mAP, aucroc, d_prime)`)
+    if (!isHearSceneMetric(m))
+      throw new UserError(`metric '${m}' is not a scene score (supported: top1_acc, pitch_acc, chroma_acc, mAP, aucroc, d_prime)`)
   }
   const metrics = metricNames as HearMetricName[]
   const primary = metrics[0]
@@ -191,9 +194,14 @@ export async function evaluateHear(emb: HearEmbeddings, options: HearEvaluateOpt
   for (const [i, config] of points.entries()) {
     const label = `grid point ${i + 1} of ${points.length}`
     const result = await train(splits[0], config, label)
-    log?.info(`${label} (${configSummary(config)}): validation ${monitor.mode === 'max' ? primary : 'loss'} ${result.validationScore.toFixed(4)} at epoch ${result.epoch}`)
+    log?.info(
+      `${label} (${configSummary(config)}): validation ${monitor.mode === 'max' ? primary : 'loss'} ${result.validationScore.toFixed(4)} at epoch ${result.epoch}`,
+    )
     // heareval sorts the grid results by validation value (stable); the first best stays best.
-    const better = best === null || (monitor.mode === 'max' ? result.validationScore > best.validationScore : result.validationScore < best.validationScore) || Number.isNaN(best.validationScore)
+    const better =
+      best === null ||
+      (monitor.mode === 'max' ? result.validationScore > best.validationScore : result.validationScore < best.validationScore) ||
+      Number.isNaN(best.validationScore)
     if (better) {
       if (best !== null) disposeHearMlp(best.model)
       best = {...result, config}

@@ -35,7 +35,9 @@ export function svmLearner(options: LinearSvmOptions, logger?: Logger): Learner 
       const model = await trainLinearSvmParallel(x, problem.trainLabels.length, problem.d, problem.trainLabels, options, random)
       const stuck = model.fits.filter((f) => !f.converged).length
       if (stuck > 0) {
-        logger?.warn(`linear SVM: ${stuck} of ${model.fits.length} one-vs-rest problems did not converge in ${options.maxIterations ?? 1000} iterations (as LinearSVC would warn); the result may be less accurate`)
+        logger?.warn(
+          `linear SVM: ${stuck} of ${model.fits.length} one-vs-rest problems did not converge in ${options.maxIterations ?? 1000} iterations (as LinearSVC would warn); the result may be less accurate`,
+        )
       }
       logger?.debug(`linear SVM iterations per problem: ${model.fits.map((f) => f.iterations).join(', ')}`)
       return predictLinearSvm(model, problem.evalX as Float64Array, problem.evalN)
@@ -49,7 +51,15 @@ export function mlpLearner(options: MlpOptions, logger?: Logger): Learner {
     name: 'mlp',
     precision: 'float32',
     async fitPredict(problem, random) {
-      const model = await trainMlp(problem.trainX as Float32Array, problem.trainLabels.length, problem.d, problem.trainLabels, problem.classes, options, random)
+      const model = await trainMlp(
+        problem.trainX as Float32Array,
+        problem.trainLabels.length,
+        problem.d,
+        problem.trainLabels,
+        problem.classes,
+        options,
+        random,
+      )
       logger?.debug(`MLP final training loss: ${model.finalLoss.toFixed(4)}`)
       try {
         return await predictMlp(model, problem.evalX as Float32Array, problem.evalN)

@@ -101,7 +101,13 @@ class GramView implements DualView {
 }
 
 /** x x^T + bias^2 (the Gram matrix of the rows extended by the constant bias feature), n x n. */
-export function gramMatrix(x: Float64Array, n: number, d: number, bias: number, gram: Float64Array = new Float64Array(n * n)): Float64Array {
+export function gramMatrix(
+  x: Float64Array,
+  n: number,
+  d: number,
+  bias: number,
+  gram: Float64Array = new Float64Array(n * n),
+): Float64Array {
   const b2 = bias * bias
   // A 4 x 2 block of products at a time: each value loaded from memory serves two to four products.
   // The blocks reach up to column i + 3 (i is a multiple of 4, so that is an even count); the few
@@ -160,7 +166,14 @@ export function gramMatrix(x: Float64Array, n: number, d: number, bias: number, 
  * LIBLINEAR's dual coordinate descent for the squared hinge loss with shrinking. Fills `alpha` (length n)
  * for targets y (+1/-1).
  */
-function solveDual(view: DualView, n: number, y: Int8Array, options: LinearSvmOptions, random: Random, alpha: Float64Array): BinaryFitResult {
+function solveDual(
+  view: DualView,
+  n: number,
+  y: Int8Array,
+  options: LinearSvmOptions,
+  random: Random,
+  alpha: Float64Array,
+): BinaryFitResult {
   const C = options.complexity
   const eps = options.tolerance ?? 1e-4
   const maxIter = options.maxIterations ?? 1000
@@ -254,7 +267,6 @@ export function trainBinarySvm(
   return {...fit, intercept: view.wb * bias}
 }
 
-
 export interface LinearSvmModel {
   /** Sorted distinct training labels. */
   readonly classes: Int32Array
@@ -347,7 +359,14 @@ export function solveSvmProblems(
 }
 
 /** Fits a one-vs-rest linear SVM on `n` standardised rows of `x` (row-major n x d), in this thread. */
-export function trainLinearSvm(x: Float64Array, n: number, d: number, labels: Int32Array, options: LinearSvmOptions, random: Random): LinearSvmModel {
+export function trainLinearSvm(
+  x: Float64Array,
+  n: number,
+  d: number,
+  labels: Int32Array,
+  options: LinearSvmOptions,
+  random: Random,
+): LinearSvmModel {
   const plan = planSvmProblems(n, d, labels, random)
   const problems = plan.positives.length
   const weights = new Float64Array(problems * d)
@@ -372,7 +391,6 @@ export function decisionFunction(model: LinearSvmModel, x: Float64Array, n: numb
   }
   return out
 }
-
 
 /** Predicted labels: the sign for two classes, otherwise the first class with the largest decision value. */
 export function predictLinearSvm(model: LinearSvmModel, x: Float64Array, n: number): Int32Array {

@@ -60,12 +60,17 @@ export interface MlpModel {
   readonly finalLoss: number
 }
 
-function forward(model: Pick<MlpModel, 'weights' | 'biases' | 'reluLogits'>, x: tf.Tensor2D, dropout: {keepProb: number; random: Random} | null): tf.Tensor2D {
+function forward(
+  model: Pick<MlpModel, 'weights' | 'biases' | 'reluLogits'>,
+  x: tf.Tensor2D,
+  dropout: {keepProb: number; random: Random} | null,
+): tf.Tensor2D {
   let h: tf.Tensor2D = x
   const last = model.weights.length - 1
   for (let l = 0; l < last; l++) {
     h = tf.relu(tf.add(tf.matMul(h, model.weights[l]), model.biases[l]))
-    if (dropout !== null && dropout.keepProb < 1) h = tf.dropout(h, 1 - dropout.keepProb, undefined, dropout.random.nextUint32()) as tf.Tensor2D
+    if (dropout !== null && dropout.keepProb < 1)
+      h = tf.dropout(h, 1 - dropout.keepProb, undefined, dropout.random.nextUint32()) as tf.Tensor2D
   }
   const logits = tf.add(tf.matMul(h, model.weights[last]), model.biases[last]) as tf.Tensor2D
   return model.reluLogits ? tf.relu(logits) : logits

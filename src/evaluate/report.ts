@@ -35,12 +35,18 @@ export function summaryText(result: EvaluationResult): string {
   const repeats = result.repeats.length
   if (result.mode === 'cross-validation') {
     const folds = result.repeats[0].splits.length
-    const table = new Table({style: {head: [], border: [], compact: true}, head: ['fold', 'accuracy', 'UAR'], colAligns: ['left', 'right', 'right']})
+    const table = new Table({
+      style: {head: [], border: [], compact: true},
+      head: ['fold', 'accuracy', 'UAR'],
+      colAligns: ['left', 'right', 'right'],
+    })
     result.repeats.forEach((rep, r) => {
       rep.splits.forEach((s) => table.push([repeats > 1 ? `${r + 1}.${s.fold}` : String(s.fold), percent(s.accuracy), percent(s.uar)]))
     })
     lines.push(table.toString())
-    lines.push(`cross-validation over ${folds} folds${repeats > 1 ? `, ${repeats} repeats` : ''} (+/- is 2 x the population std over folds${repeats > 1 ? ', averaged over repeats' : ''}):`)
+    lines.push(
+      `cross-validation over ${folds} folds${repeats > 1 ? `, ${repeats} repeats` : ''} (+/- is 2 x the population std over folds${repeats > 1 ? ', averaged over repeats' : ''}):`,
+    )
     lines.push(`accuracy: ${percent(result.accuracy)} (+/- ${percent(result.accuracyInterval!)})`)
     lines.push(`UAR:      ${percent(result.uar)} (+/- ${percent(result.uarInterval!)})`)
   } else {
@@ -50,7 +56,9 @@ export function summaryText(result: EvaluationResult): string {
     lines.push(`accuracy: ${percent(result.accuracy)}`)
     lines.push(`UAR:      ${percent(result.uar)}`)
   }
-  lines.push(`confusion matrix (rows: true class, columns: predicted class; summed over ${result.mode === 'cross-validation' ? 'folds' : 'evaluations'}${repeats > 1 ? ' and repeats' : ''}):`)
+  lines.push(
+    `confusion matrix (rows: true class, columns: predicted class; summed over ${result.mode === 'cross-validation' ? 'folds' : 'evaluations'}${repeats > 1 ? ' and repeats' : ''}):`,
+  )
   lines.push(confusionTable(result.labels, result.confusion))
   return lines.join('\n')
 }

@@ -6,7 +6,14 @@ import {availableParallelism} from 'node:os'
 import {Worker} from 'node:worker_threads'
 
 import type {Random} from '../random.js'
-import {type BinaryFitResult, gramMatrix, type LinearSvmModel, type LinearSvmOptions, planSvmProblems, solveSvmProblems} from './linear-svm.js'
+import {
+  type BinaryFitResult,
+  gramMatrix,
+  type LinearSvmModel,
+  type LinearSvmOptions,
+  planSvmProblems,
+  solveSvmProblems,
+} from './linear-svm.js'
 import type {SvmWorkerTask} from './svm-worker.js'
 
 /** Multiply-adds per pass over all problems above which a second thread pays off (measured: bench/evaluate). */
@@ -47,9 +54,29 @@ export async function trainLinearSvmParallel(
   sharedLabels.set(labels.subarray(0, n))
   const weights = shared((b) => new Float64Array(b), problems * d * 8)
   const intercepts = shared((b) => new Float64Array(b), problems * 8)
-  const gram = plan.useGram ? gramMatrix(sharedX, n, d, bias, shared((b) => new Float64Array(b), n * n * 8)) : null
+  const gram = plan.useGram
+    ? gramMatrix(
+        sharedX,
+        n,
+        d,
+        bias,
+        shared((b) => new Float64Array(b), n * n * 8),
+      )
+    : null
   const split = Math.ceil(problems / 2)
-  const task: SvmWorkerTask = {x: sharedX, n, d, labels: sharedLabels, options, plan, gram, first: split, last: problems, weights, intercepts}
+  const task: SvmWorkerTask = {
+    x: sharedX,
+    n,
+    d,
+    labels: sharedLabels,
+    options,
+    plan,
+    gram,
+    first: split,
+    last: problems,
+    weights,
+    intercepts,
+  }
   const worker = new Worker(new URL('./svm-worker.js', import.meta.url), {workerData: task})
   const workerFits = new Promise<BinaryFitResult[]>((resolve, reject) => {
     worker.once('message', resolve)

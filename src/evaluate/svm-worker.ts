@@ -19,5 +19,17 @@ export interface SvmWorkerTask {
 }
 
 const task = workerData as SvmWorkerTask
-const fits = solveSvmProblems(task.x, task.n, task.d, task.labels, task.options, task.plan, task.gram, task.first, task.last, task.weights, task.intercepts)
+const fits = solveSvmProblems(
+  task.x,
+  task.n,
+  task.d,
+  task.labels,
+  task.options,
+  task.plan,
+  task.gram,
+  task.first,
+  task.last,
+  task.weights,
+  task.intercepts,
+)
 parentPort!.postMessage(fits)

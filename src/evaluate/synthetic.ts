@@ -16,7 +16,14 @@ export interface SyntheticClasses {
  * with standard normal coordinates scaled by `separation`, plus unit normal noise per instance. The last
  * `constantColumns` columns are constant (-1), as in auDeep exports.
  */
-export function gaussianClasses(options: {n: number; d: number; classes: number; separation: number; seed: number; constantColumns?: number}): SyntheticClasses {
+export function gaussianClasses(options: {
+  n: number
+  d: number
+  classes: number
+  separation: number
+  seed: number
+  constantColumns?: number
+}): SyntheticClasses {
   const {n, d, classes, separation} = options
   const random = new Random(options.seed)
   const constant = options.constantColumns ?? 0

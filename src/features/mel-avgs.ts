@@ -131,7 +131,11 @@ const windowCache = new Map<number, Float64Array>()
  * Calls `sink(t, row)` with the normalised log-mel values of each frame t (the row buffer is reused).
  * Frames: 1 + floor((N - 1) / hop) for N input samples (the pre-emphasised signal is one sample shorter).
  */
-export function forEachLogMelFrame(signal: ArrayLike<number>, options: MelAvgsOptions, sink: (frame: number, row: Float64Array) => void): number {
+export function forEachLogMelFrame(
+  signal: ArrayLike<number>,
+  options: MelAvgsOptions,
+  sink: (frame: number, row: Float64Array) => void,
+): number {
   validateMelAvgsOptions(options)
   const {fftSize, window, hop, melBands} = options
   if (signal.length < 2) throw new UserError(`audio of ${signal.length} samples is too short for mel averages`)
@@ -185,7 +189,10 @@ export function forEachLogMelFrame(signal: ArrayLike<number>, options: MelAvgsOp
 }
 
 /** The whole normalised log-mel spectrogram, row-major [frame, band]. */
-export function efficientAtLogMel(signal: ArrayLike<number>, options: MelAvgsOptions = MEL_AVGS_DEFAULTS): {frames: number; bands: number; values: Float64Array} {
+export function efficientAtLogMel(
+  signal: ArrayLike<number>,
+  options: MelAvgsOptions = MEL_AVGS_DEFAULTS,
+): {frames: number; bands: number; values: Float64Array} {
   const chunks: Float64Array[] = []
   const frames = forEachLogMelFrame(signal, options, (_, row) => chunks.push(row.slice()))
   const values = new Float64Array(frames * options.melBands)

@@ -68,7 +68,7 @@ export function parsePythonJson(text: string, file: string): PyValue {
       i++
       const out = new Map<string, PyValue>()
       skip()
-      if (text[i] === '}') return i++, out
+      if (text[i] === '}') return (i++, out)
       for (;;) {
         skip()
         if (text[i] !== '"') fail('expected a string key')
@@ -86,7 +86,7 @@ export function parsePythonJson(text: string, file: string): PyValue {
       i++
       const out: PyValue[] = []
       skip()
-      if (text[i] === ']') return i++, out
+      if (text[i] === ']') return (i++, out)
       for (;;) {
         out.push(value())
         skip()
@@ -96,8 +96,15 @@ export function parsePythonJson(text: string, file: string): PyValue {
       }
     }
     if (c === '"') return string()
-    for (const [word, v] of [['true', true], ['false', false], ['null', null], ['NaN', NaN], ['Infinity', Infinity], ['-Infinity', -Infinity]] as const) {
-      if (text.startsWith(word, i)) return (i += word.length), v
+    for (const [word, v] of [
+      ['true', true],
+      ['false', false],
+      ['null', null],
+      ['NaN', NaN],
+      ['Infinity', Infinity],
+      ['-Infinity', -Infinity],
+    ] as const) {
+      if (text.startsWith(word, i)) return ((i += word.length), v)
     }
     const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400))
     if (m === null || m[0] === '') return fail(`unexpected ${c === undefined ? 'end of file' : `'${c}'`}`)
@@ -128,12 +135,35 @@ export function parsePythonJson(text: string, file: string): PyValue {
 export type PickleValue = PyScalar | PickleValue[]
 
 const OP = {
-  MARK: 0x28, STOP: 0x2e, EMPTY_LIST: 0x5d, APPEND: 0x61, APPENDS: 0x65, LIST: 0x6c,
-  EMPTY_TUPLE: 0x29, TUPLE: 0x74, TUPLE1: 0x85, TUPLE2: 0x86, TUPLE3: 0x87,
-  BINUNICODE: 0x58, SHORT_BINUNICODE: 0x8c, BINUNICODE8: 0x8d,
-  BININT: 0x4a, BININT1: 0x4b, BININT2: 0x4d, LONG1: 0x8a, BINFLOAT: 0x47,
-  NONE: 0x4e, NEWTRUE: 0x88, NEWFALSE: 0x89,
-  PROTO: 0x80, FRAME: 0x95, BINPUT: 0x71, LONG_BINPUT: 0x72, MEMOIZE: 0x94, BINGET: 0x68, LONG_BINGET: 0x6a,
+  MARK: 0x28,
+  STOP: 0x2e,
+  EMPTY_LIST: 0x5d,
+  APPEND: 0x61,
+  APPENDS: 0x65,
+  LIST: 0x6c,
+  EMPTY_TUPLE: 0x29,
+  TUPLE: 0x74,
+  TUPLE1: 0x85,
+  TUPLE2: 0x86,
+  TUPLE3: 0x87,
+  BINUNICODE: 0x58,
+  SHORT_BINUNICODE: 0x8c,
+  BINUNICODE8: 0x8d,
+  BININT: 0x4a,
+  BININT1: 0x4b,
+  BININT2: 0x4d,
+  LONG1: 0x8a,
+  BINFLOAT: 0x47,
+  NONE: 0x4e,
+  NEWTRUE: 0x88,
+  NEWFALSE: 0x89,
+  PROTO: 0x80,
+  FRAME: 0x95,
+  BINPUT: 0x71,
+  LONG_BINPUT: 0x72,
+  MEMOIZE: 0x94,
+  BINGET: 0x68,
+  LONG_BINGET: 0x6a,
 } as const
 
 /** Two's complement little-endian bytes of `v`, as short as Python's encode_long makes them. */
@@ -222,17 +252,34 @@ export function decodePickle(bytes: Uint8Array, file = 'pickle'): PickleValue {
     need(1)
     const op = buf[pos++]
     switch (op) {
-      case OP.PROTO: need(1); pos += 1; break
-      case OP.FRAME: need(8); pos += 8; break
+      case OP.PROTO:
+        need(1)
+        pos += 1
+        break
+      case OP.FRAME:
+        need(8)
+        pos += 8
+        break
       case OP.STOP: {
         if (stack.length !== 1) throw new UserError(`${file}: malformed pickle (${stack.length} values left at STOP)`)
         return top()
       }
-      case OP.MARK: stack.push(MARK); break
-      case OP.EMPTY_LIST: stack.push([]); break
-      case OP.EMPTY_TUPLE: stack.push([]); break
-      case OP.LIST: case OP.TUPLE: stack.push(popMark()); break
-      case OP.TUPLE1: case OP.TUPLE2: case OP.TUPLE3: {
+      case OP.MARK:
+        stack.push(MARK)
+        break
+      case OP.EMPTY_LIST:
+        stack.push([])
+        break
+      case OP.EMPTY_TUPLE:
+        stack.push([])
+        break
+      case OP.LIST:
+      case OP.TUPLE:
+        stack.push(popMark())
+        break
+      case OP.TUPLE1:
+      case OP.TUPLE2:
+      case OP.TUPLE3: {
         const n = op - OP.TUPLE1 + 1
         if (stack.length < n) throw new UserError(`${file}: malformed pickle (short stack)`)
         stack.push(stack.splice(stack.length - n) as PickleValue[])
@@ -252,12 +299,43 @@ export function decodePickle(bytes: Uint8Array, file = 'pickle'): PickleValue {
         for (const item of items) list.push(item)
         break
       }
-      case OP.BINUNICODE: need(4); { const n = buf.readUInt32LE(pos); pos += 4; stack.push(text(n)) } break
-      case OP.SHORT_BINUNICODE: need(1); { const n = buf[pos++]; stack.push(text(n)) } break
-      case OP.BINUNICODE8: need(8); { const n = Number(buf.readBigUInt64LE(pos)); pos += 8; stack.push(text(n)) } break
-      case OP.BININT: need(4); stack.push(BigInt(buf.readInt32LE(pos))); pos += 4; break
-      case OP.BININT1: need(1); stack.push(BigInt(buf[pos++])); break
-      case OP.BININT2: need(2); stack.push(BigInt(buf.readUInt16LE(pos))); pos += 2; break
+      case OP.BINUNICODE:
+        need(4)
+        {
+          const n = buf.readUInt32LE(pos)
+          pos += 4
+          stack.push(text(n))
+        }
+        break
+      case OP.SHORT_BINUNICODE:
+        need(1)
+        {
+          const n = buf[pos++]
+          stack.push(text(n))
+        }
+        break
+      case OP.BINUNICODE8:
+        need(8)
+        {
+          const n = Number(buf.readBigUInt64LE(pos))
+          pos += 8
+          stack.push(text(n))
+        }
+        break
+      case OP.BININT:
+        need(4)
+        stack.push(BigInt(buf.readInt32LE(pos)))
+        pos += 4
+        break
+      case OP.BININT1:
+        need(1)
+        stack.push(BigInt(buf[pos++]))
+        break
+      case OP.BININT2:
+        need(2)
+        stack.push(BigInt(buf.readUInt16LE(pos)))
+        pos += 2
+        break
       case OP.LONG1: {
         need(1)
         const n = buf[pos++]
@@ -269,14 +347,34 @@ export function decodePickle(bytes: Uint8Array, file = 'pickle'): PickleValue {
         stack.push(v)
         break
       }
-      case OP.BINFLOAT: need(8); stack.push(buf.readDoubleBE(pos)); pos += 8; break
-      case OP.NONE: stack.push(null); break
-      case OP.NEWTRUE: stack.push(true); break
-      case OP.NEWFALSE: stack.push(false); break
-      case OP.BINPUT: need(1); memo.set(buf[pos++], top()); break
-      case OP.LONG_BINPUT: need(4); memo.set(buf.readUInt32LE(pos), top()); pos += 4; break
-      case OP.MEMOIZE: memo.set(memo.size, top()); break
-      case OP.BINGET: case OP.LONG_BINGET: {
+      case OP.BINFLOAT:
+        need(8)
+        stack.push(buf.readDoubleBE(pos))
+        pos += 8
+        break
+      case OP.NONE:
+        stack.push(null)
+        break
+      case OP.NEWTRUE:
+        stack.push(true)
+        break
+      case OP.NEWFALSE:
+        stack.push(false)
+        break
+      case OP.BINPUT:
+        need(1)
+        memo.set(buf[pos++], top())
+        break
+      case OP.LONG_BINPUT:
+        need(4)
+        memo.set(buf.readUInt32LE(pos), top())
+        pos += 4
+        break
+      case OP.MEMOIZE:
+        memo.set(memo.size, top())
+        break
+      case OP.BINGET:
+      case OP.LONG_BINGET: {
         const key = op === OP.BINGET ? (need(1), buf[pos]) : (need(4), buf.readUInt32LE(pos))
         pos += op === OP.BINGET ? 1 : 4
         const v = memo.get(key)
@@ -285,7 +383,9 @@ export function decodePickle(bytes: Uint8Array, file = 'pickle'): PickleValue {
         break
       }
       default:
-        throw new UserError(`${file}: unsupported pickle opcode 0x${op.toString(16).padStart(2, '0')} at byte ${pos - 1} (only lists of strings and numbers are read)`)
+        throw new UserError(
+          `${file}: unsupported pickle opcode 0x${op.toString(16).padStart(2, '0')} at byte ${pos - 1} (only lists of strings and numbers are read)`,
+        )
     }
   }
 }
@@ -337,7 +437,8 @@ export async function readTaskMetadata(dir: string): Promise<HearTaskMetadata> {
   }
   const list = (key: string): string[] => {
     const v = raw[key]
-    if (!Array.isArray(v) || v.length === 0 || !v.every((s) => typeof s === 'string')) throw new UserError(`${file}: '${key}' must be a non-empty list of strings`)
+    if (!Array.isArray(v) || v.length === 0 || !v.every((s) => typeof s === 'string'))
+      throw new UserError(`${file}: '${key}' must be a non-empty list of strings`)
     return v as string[]
   }
   const params = raw.evaluation_params as Record<string, unknown> | undefined
@@ -367,7 +468,8 @@ export async function readLabelVocabulary(dir: string): Promise<string[]> {
     const fields = splitCsvLine(line)
     const idx = Number(fields[idxColumn])
     const label = fields[labelColumn]
-    if (!Number.isInteger(idx) || idx < 0 || label === undefined) throw new UserError(`${file}, line ${row + 2}: expected '<idx>,<label>', found '${line}'`)
+    if (!Number.isInteger(idx) || idx < 0 || label === undefined)
+      throw new UserError(`${file}, line ${row + 2}: expected '<idx>,<label>', found '${line}'`)
     if (labels[idx] !== undefined) throw new UserError(`${file}, line ${row + 2}: idx ${idx} appears twice`)
     labels[idx] = label
   }
@@ -431,7 +533,9 @@ export interface FromDataSetOptions {
 
 function checkSceneTask(meta: HearTaskMetadata, taskDir: string): void {
   if (meta.embeddingType !== 'scene') {
-    throw new UserError(`${path.join(taskDir, 'task_metadata.json')}: '${meta.taskName}' is an event task; it needs timestamp embeddings, and auDeep features are one vector per clip, so only scene tasks are supported`)
+    throw new UserError(
+      `${path.join(taskDir, 'task_metadata.json')}: '${meta.taskName}' is an event task; it needs timestamp embeddings, and auDeep features are one vector per clip, so only scene tasks are supported`,
+    )
   }
 }
 
@@ -474,10 +578,16 @@ export async function embeddingsFromDataSet(ds: DataSet, taskDir: string, option
       if (rows === undefined) {
         rows = byBase.get(file)
         if (rows !== undefined && new Set(rows.map((r) => ds.instances[r].filename)).size > 1) {
-          throw new UserError(`${source}: several instances end in '${file}' (${rows.slice(0, 2).map((r) => ds.instances[r].filename).join(', ')}); their clip is ambiguous`)
+          throw new UserError(
+            `${source}: several instances end in '${file}' (${rows
+              .slice(0, 2)
+              .map((r) => ds.instances[r].filename)
+              .join(', ')}); their clip is ambiguous`,
+          )
         }
       }
-      if (rows === undefined) throw new UserError(`${source}: no instance for '${file}' of ${split}.json in ${taskDir} (was the data set made from this task?)`)
+      if (rows === undefined)
+        throw new UserError(`${source}: no instance for '${file}' of ${split}.json in ${taskDir} (was the data set made from this task?)`)
       const target = embeddings.subarray(row * dim, (row + 1) * dim)
       for (const r of rows) {
         used.add(r)
@@ -486,7 +596,8 @@ export async function embeddingsFromDataSet(ds: DataSet, taskDir: string, option
       const scale = 1 / (rows.length * (pool === 'mean' ? size / dim : 1))
       for (let j = 0; j < dim; j++) {
         target[j] *= scale
-        if (!Number.isFinite(target[j])) throw new UserError(`${source}: the features of '${file}' contain NaN or infinite values (heareval rejects them)`)
+        if (!Number.isFinite(target[j]))
+          throw new UserError(`${source}: the features of '${file}' contain NaN or infinite values (heareval rejects them)`)
       }
       const list = labelsByFile.get(file)!
       if (metadata.predictionType === 'multiclass' && list.length !== 1) {
@@ -619,7 +730,9 @@ export async function readEmbeddingDirectory(dir: string): Promise<HearEmbedding
       throw new UserError(`${matrixFile}: cannot read (${(error as Error).message})`)
     }
     if (bytes.length !== rows * dim * 4) {
-      throw new UserError(`${matrixFile}: ${bytes.length} bytes, but ${path.basename(dimsFile)} says ${rows} x ${dim} float32 (${rows * dim * 4} bytes)`)
+      throw new UserError(
+        `${matrixFile}: ${bytes.length} bytes, but ${path.basename(dimsFile)} says ${rows} x ${dim} float32 (${rows * dim * 4} bytes)`,
+      )
     }
     const embeddings = new Float32Array(rows * dim)
     if (littleEndian) new Uint8Array(embeddings.buffer).set(bytes)

@@ -206,7 +206,7 @@ export function histogramOf(values: ArrayLike<number>): Histogram {
   }
   const bucketLimits: number[] = []
   const buckets: number[] = []
-  for (let i = 0; i < counts.length; ) {
+  for (let i = 0; i < counts.length;) {
     let limit = DEFAULT_BUCKET_LIMITS[i]
     const count = counts[i]
     i++

@@ -95,7 +95,10 @@ class TimeAutoencoder implements Autoencoder {
   private readonly feedPreviousDecoder?: FeedPreviousDecoder
   private readonly toReconstruction: Linear
 
-  constructor(readonly config: TimeAutoencoderConfig, random: Random) {
+  constructor(
+    readonly config: TimeAutoencoderConfig,
+    random: Random,
+  ) {
     const {numFeatures: F, encoder, decoder} = config
     this.params = new ParamStore(random)
     this.encoder = new RnnStack(this.params, 'encoder', encoder, F)
@@ -147,8 +150,10 @@ class TimeAutoencoder implements Autoencoder {
 
 export function numWindows(numFeatures: number, windows: FrequencyWindows): number {
   const step = windows.width - windows.overlap
-  if (step <= 0) throw new UserError(`--freq-window-overlap (${windows.overlap}) must be smaller than --freq-window-width (${windows.width})`)
-  if (windows.width > numFeatures) throw new UserError(`--freq-window-width (${windows.width}) exceeds the ${numFeatures} frequency bands of the input`)
+  if (step <= 0)
+    throw new UserError(`--freq-window-overlap (${windows.overlap}) must be smaller than --freq-window-width (${windows.width})`)
+  if (windows.width > numFeatures)
+    throw new UserError(`--freq-window-width (${windows.width}) exceeds the ${numFeatures} frequency bands of the input`)
   return Math.floor((numFeatures - windows.width) / step) + 1
 }
 
@@ -177,7 +182,10 @@ class FrequencyAutoencoder implements Autoencoder {
   private readonly decoder: FeedPreviousDecoder
   private readonly toReconstruction: Linear
 
-  constructor(readonly config: FrequencyAutoencoderConfig, random: Random) {
+  constructor(
+    readonly config: FrequencyAutoencoderConfig,
+    random: Random,
+  ) {
     const {numFeatures: F, encoder, decoder, windows} = config
     const W = numWindows(F, windows)
     this.params = new ParamStore(random)
@@ -189,7 +197,12 @@ class FrequencyAutoencoder implements Autoencoder {
 
   private encode(frames: tf.Tensor2D, noise: TrainingNoise, random: Random): {windows: tf.Tensor3D; representation: tf.Tensor2D} {
     const windows = frequencyWindows(frames, this.config.windows)
-    const {finalState} = this.encoder.run(frameNoise(windows, noise.encoderNoise, random), undefined, {keepProb: noise.keepProb, random}, true)
+    const {finalState} = this.encoder.run(
+      frameNoise(windows, noise.encoderNoise, random),
+      undefined,
+      {keepProb: noise.keepProb, random},
+      true,
+    )
     return {windows, representation: tf.tanh(applyLinear(this.toRepresentation, finalState)) as tf.Tensor2D}
   }
 
@@ -201,7 +214,12 @@ class FrequencyAutoencoder implements Autoencoder {
     const decoderInputs = shiftRight(tf.reverse(windows, 0) as tf.Tensor3D)
     const decoded = this.decoder.run(decoderInputs, representation, noise.feedPreviousProb, {keepProb: noise.keepProb, random}, true)
     const reconstruction = windowsToFrames(decoded, this.toReconstruction)
-    return {loss: rmse(targets, reconstruction), targets: targets.reshape([B, T, F]), reconstruction: reconstruction.reshape([B, T, F]), representation}
+    return {
+      loss: rmse(targets, reconstruction),
+      targets: targets.reshape([B, T, F]),
+      reconstruction: reconstruction.reshape([B, T, F]),
+      representation,
+    }
   }
 
   represent(batch: tf.Tensor3D): tf.Tensor {
@@ -229,7 +247,10 @@ class FrequencyTimeAutoencoder implements Autoencoder {
   private readonly freqDecoder: FeedPreviousDecoder
   private readonly toReconstruction: Linear
 
-  constructor(readonly config: FrequencyTimeAutoencoderConfig, random: Random) {
+  constructor(
+    readonly config: FrequencyTimeAutoencoderConfig,
+    random: Random,
+  ) {
     const {numFeatures: F, freqEncoder, freqDecoder, timeEncoder, timeDecoder, windows} = config
     const W = numWindows(F, windows)
     const fEncState = stateSize(freqEncoder)

@@ -125,7 +125,8 @@ export function loadCheckpoint(logDir: string, step?: number): LoadedCheckpoint 
   } catch (error) {
     throw new UserError(`${path}/checkpoint.json: cannot be read (${(error as Error).message})`)
   }
-  if (manifest.version !== CHECKPOINT_VERSION) throw new UserError(`${path}: checkpoint format ${manifest.version} is not supported (expected ${CHECKPOINT_VERSION})`)
+  if (manifest.version !== CHECKPOINT_VERSION)
+    throw new UserError(`${path}: checkpoint format ${manifest.version} is not supported (expected ${CHECKPOINT_VERSION})`)
   const bytes = readFileSync(join(path, 'weights.bin'))
   const weights = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength))
   const tensors = new Map<string, Float32Array>()
@@ -142,7 +143,10 @@ export function restoreCheckpoint(checkpoint: LoadedCheckpoint, parameters: Read
   for (const [name, variable] of parameters) {
     const values = checkpoint.tensors.get(name)
     if (!values) throw new UserError(`${checkpoint.path}: has no value for parameter ${name} (different model options?)`)
-    if (values.length !== variable.size) throw new UserError(`${checkpoint.path}: parameter ${name} has ${values.length} values, the model needs ${variable.size} (different model options?)`)
+    if (values.length !== variable.size)
+      throw new UserError(
+        `${checkpoint.path}: parameter ${name} has ${values.length} values, the model needs ${variable.size} (different model options?)`,
+      )
     variable.assign(tf.tensor(values, variable.shape))
   }
   if (adam) {
@@ -162,5 +166,6 @@ export function restoreCheckpoint(checkpoint: LoadedCheckpoint, parameters: Read
 export function pruneCheckpoints(logDir: string, keep: number | undefined): void {
   if (keep === undefined || keep <= 0) return
   const steps = listCheckpoints(logDir)
-  for (const step of steps.slice(0, Math.max(0, steps.length - keep))) rmSync(join(logDir, checkpointName(step)), {recursive: true, force: true})
+  for (const step of steps.slice(0, Math.max(0, steps.length - keep)))
+    rmSync(join(logDir, checkpointName(step)), {recursive: true, force: true})
 }

@@ -22,7 +22,9 @@ export interface GenerateOptions {
   onProgress?: (done: number, total: number) => void
 }
 
-export async function generateFeatures(options: GenerateOptions): Promise<{numInstances: number; dims: string[]; shape: number[]; step: number}> {
+export async function generateFeatures(
+  options: GenerateOptions,
+): Promise<{numInstances: number; dims: string[]; shape: number[]; step: number}> {
   const checkpoint = loadCheckpoint(options.modelDir, options.step)
   const {config} = checkpoint.manifest
   const model = createAutoencoder(config, new Random(0))
@@ -31,19 +33,30 @@ export async function generateFeatures(options: GenerateOptions): Promise<{numIn
     restoreCheckpoint(checkpoint, model.params.variables)
     const meta = reader.meta
     if (meta.featureShape.length !== 2 || meta.featureShape[1] !== config.numFeatures) {
-      throw new UserError(`${options.input}: features [${meta.featureShape.join(', ')}] do not fit the model, which expects [time, ${config.numFeatures}]`)
+      throw new UserError(
+        `${options.input}: features [${meta.featureShape.join(', ')}] do not fit the model, which expects [time, ${config.numFeatures}]`,
+      )
     }
     const frames = meta.featureShape[0]
     const layout = model.representationLayout(frames)
     const range = options.instanceRange ?? {start: 0, end: reader.numInstances}
-    if (!(Number.isInteger(range.start) && Number.isInteger(range.end) && range.start >= 0 && range.start <= range.end && range.end <= reader.numInstances)) {
+    if (!(
+      Number.isInteger(range.start) &&
+      Number.isInteger(range.end) &&
+      range.start >= 0 &&
+      range.start <= range.end &&
+      range.end <= reader.numInstances
+    )) {
       throw new Error(`instance range [${range.start}, ${range.end}) is not within the ${reader.numInstances} instances`)
     }
     if (range.start === range.end && reader.numInstances > 0) {
       throw new UserError(`${options.input}: this shard has no instances: the data set has only ${reader.numInstances}; use fewer shards`)
     }
     const selected = meta.instances.slice(range.start, range.end)
-    const writer = await createDataSetWriter(options.output, schemaFor(selected, {featureDims: layout.dims, featureShape: layout.shape, numFolds: meta.numFolds, labelMap: meta.labelMap}))
+    const writer = await createDataSetWriter(
+      options.output,
+      schemaFor(selected, {featureDims: layout.dims, featureShape: layout.shape, numFolds: meta.numFolds, labelMap: meta.labelMap}),
+    )
     try {
       const size = layout.shape.reduce((a, b) => a * b, 1)
       // Batches start at the range's start, so a shard sees the same batch boundaries whatever its offset;

@@ -59,7 +59,9 @@ export class RnnStack {
     for (let d = 0; d < directions(arch); d++) {
       const dir = d === 0 ? 'fw' : 'bw'
       this.params.push(
-        Array.from({length: arch.layers}, (_, l) => store.rnnLayer(`${name}/${dir}/layer${l}`, arch.cell, l === 0 ? inputSize : arch.units, arch.units)),
+        Array.from({length: arch.layers}, (_, l) =>
+          store.rnnLayer(`${name}/${dir}/layer${l}`, arch.cell, l === 0 ? inputSize : arch.units, arch.units),
+        ),
       )
     }
   }
@@ -68,12 +70,16 @@ export class RnnStack {
    * StandardRNN: top-layer outputs [T, B, dirs*units] and final states [B, stateSize]. `xIsData` says that
    * no gradient flows into x (input frames, shifted targets), which saves the backward input product.
    */
-  run(x: tf.Tensor3D, initialState: tf.Tensor2D | undefined, randomness: StepRandomness, xIsData = false): {output: tf.Tensor3D; finalState: tf.Tensor2D} {
+  run(
+    x: tf.Tensor3D,
+    initialState: tf.Tensor2D | undefined,
+    randomness: StepRandomness,
+    xIsData = false,
+  ): {output: tf.Tensor3D; finalState: tf.Tensor2D} {
     const args = {cell: this.arch.cell, x, layers: this.params}
     const dropout = rnnDropoutMasks(args, randomness.keepProb, randomness.random.nextUint32())
     return rnn({...args, initialState, dropout, inputGradient: !xIsData})
   }
-
 }
 
 /** The flat state of one direction, cut out of a state in `arch`'s (possibly bidirectional) layout. */
@@ -111,7 +117,13 @@ export class FeedPreviousDecoder {
     }
   }
 
-  run(inputSequence: tf.Tensor3D, initialState: tf.Tensor2D, feedPreviousProb: number, randomness: StepRandomness, inputIsData = false): tf.Tensor3D {
+  run(
+    inputSequence: tf.Tensor3D,
+    initialState: tf.Tensor2D,
+    feedPreviousProb: number,
+    randomness: StepRandomness,
+    inputIsData = false,
+  ): tf.Tensor3D {
     const outputs = this.stacks.map((stack, d) => {
       const state = directionState(this.arch, initialState, d)
       const input = d === 0 ? inputSequence : (tf.reverse(inputSequence, 0) as tf.Tensor3D)
@@ -121,7 +133,15 @@ export class FeedPreviousDecoder {
     return outputs.length === 1 ? outputs[0] : (tf.concat(outputs, 2) as tf.Tensor3D)
   }
 
-  private runDirection(stack: RnnStack, projection: Linear, input: tf.Tensor3D, state: tf.Tensor2D, p: number, randomness: StepRandomness, inputIsData: boolean): tf.Tensor3D {
+  private runDirection(
+    stack: RnnStack,
+    projection: Linear,
+    input: tf.Tensor3D,
+    state: tf.Tensor2D,
+    p: number,
+    randomness: StepRandomness,
+    inputIsData: boolean,
+  ): tf.Tensor3D {
     if (p <= 0) {
       // Pure teacher forcing: the whole sequence is known up front, so one fused call does it.
       const {output} = stack.run(shiftRight(input), state, randomness, inputIsData)

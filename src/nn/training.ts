@@ -17,7 +17,15 @@ import {encodePng} from '../plot/png.js'
 import {deriveSeed, Random} from '../random.js'
 import {Adam} from './adam.js'
 import {type Autoencoder, type AutoencoderConfig, createAutoencoder, type TrainingNoise} from './autoencoders.js'
-import {listCheckpoints, loadCheckpoint, pruneCheckpoints, restoreCheckpoint, saveCheckpoint, type TrainingHyperParameters, type TrainingProgress} from './checkpoint.js'
+import {
+  listCheckpoints,
+  loadCheckpoint,
+  pruneCheckpoints,
+  restoreCheckpoint,
+  saveCheckpoint,
+  type TrainingHyperParameters,
+  type TrainingProgress,
+} from './checkpoint.js'
 
 const GRADIENT_CLIP = 2
 
@@ -36,10 +44,14 @@ export async function loadTrainingInput(files: readonly string[]): Promise<Train
   for (const file of files) {
     const ds = await readDataSet(file)
     if (ds.featureShape.length !== 2) {
-      throw new UserError(`${file}: autoencoders train on 2-D features [time, freq]; this data set has feature dimensions [${ds.featureDims.join(', ')}]`)
+      throw new UserError(
+        `${file}: autoencoders train on 2-D features [time, freq]; this data set has feature dimensions [${ds.featureDims.join(', ')}]`,
+      )
     }
     if (sets.length > 0 && ds.featureShape.join('x') !== sets[0].featureShape.join('x')) {
-      throw new UserError(`${file}: feature shape [${ds.featureShape.join(', ')}] differs from ${files[0]}'s [${sets[0].featureShape.join(', ')}]`)
+      throw new UserError(
+        `${file}: feature shape [${ds.featureShape.join(', ')}] differs from ${files[0]}'s [${sets[0].featureShape.join(', ')}]`,
+      )
     }
     if (ds.numInstances === 0) throw new UserError(`${file}: the data set has no instances`)
     if (ds.features.some((v) => !Number.isFinite(v))) throw new UserError(`${file}: features contain NaN or infinite values`)
@@ -57,7 +69,13 @@ export async function loadTrainingInput(files: readonly string[]): Promise<Train
 }
 
 /** The rows `indices` of [N, T, F] features as a [B, T, F] tensor. */
-export function gatherBatch(features: Float32Array, rowSize: number, frames: number, numFeatures: number, indices: readonly number[]): tf.Tensor3D {
+export function gatherBatch(
+  features: Float32Array,
+  rowSize: number,
+  frames: number,
+  numFeatures: number,
+  indices: readonly number[],
+): tf.Tensor3D {
   const batch = new Float32Array(indices.length * rowSize)
   indices.forEach((row, i) => batch.set(features.subarray(row * rowSize, (row + 1) * rowSize), i * rowSize))
   return tf.tensor3d(batch, [indices.length, frames, numFeatures])
@@ -110,7 +128,12 @@ function noiseOf(h: TrainingHyperParameters): TrainingNoise {
 }
 
 /** Targets above reconstruction, frequency upwards, time to the right, [-1, 1] mapped to black..white. */
-function reconstructionImage(targets: Float32Array, reconstruction: Float32Array, frames: number, bands: number): {png: Buffer; width: number; height: number} {
+function reconstructionImage(
+  targets: Float32Array,
+  reconstruction: Float32Array,
+  frames: number,
+  bands: number,
+): {png: Buffer; width: number; height: number} {
   const width = frames
   const height = 2 * bands
   const pixels = new Uint8Array(width * height)
@@ -141,9 +164,12 @@ export async function trainAutoencoder(options: TrainRunOptions): Promise<TrainR
   const logDir = join(options.runDir, 'logs')
   const existing = listCheckpoints(logDir)
   if (!options.resume && existing.length > 0) {
-    throw new UserError(`${options.runDir}: the run already has checkpoints (latest step ${existing[existing.length - 1]}); pass --continue to resume it or choose another --run-name`)
+    throw new UserError(
+      `${options.runDir}: the run already has checkpoints (latest step ${existing[existing.length - 1]}); pass --continue to resume it or choose another --run-name`,
+    )
   }
-  if (options.resume && existing.length === 0) throw new UserError(`${options.runDir}: --continue needs an existing run, but ${logDir} has no checkpoints`)
+  if (options.resume && existing.length === 0)
+    throw new UserError(`${options.runDir}: --continue needs an existing run, but ${logDir} has no checkpoints`)
 
   const input = await loadTrainingInput(options.inputs)
   const checkpoint = options.resume ? loadCheckpoint(logDir) : undefined
@@ -162,7 +188,9 @@ export async function trainAutoencoder(options: TrainRunOptions): Promise<TrainR
     if (checkpoint.manifest.progress.numInstances !== input.numInstances) {
       logger.warn(`the run was trained on ${checkpoint.manifest.progress.numInstances} instances, --input now has ${input.numInstances}`)
     }
-    logger.info(`resuming from ${checkpoint.path} (step ${progress.step}, epoch ${progress.epoch}${progress.batchInEpoch ? ` + ${progress.batchInEpoch} batches` : ''})`)
+    logger.info(
+      `resuming from ${checkpoint.path} (step ${progress.step}, epoch ${progress.epoch}${progress.batchInEpoch ? ` + ${progress.batchInEpoch} batches` : ''})`,
+    )
   }
 
   const N = input.numInstances
@@ -175,7 +203,11 @@ export async function trainAutoencoder(options: TrainRunOptions): Promise<TrainR
   const variables = model.params.variables
   const varList = [...variables.values()]
   const nameOf = new Map(varList.map((v, i) => [v.name, [...variables.keys()][i]]))
-  options.onStart?.({firstStep: progress.step, totalSteps: progress.step + (lastEpoch - progress.epoch) * numBatches - progress.batchInEpoch, numBatches})
+  options.onStart?.({
+    firstStep: progress.step,
+    totalSteps: progress.step + (lastEpoch - progress.epoch) * numBatches - progress.batchInEpoch,
+    numBatches,
+  })
 
   let lastLoss = NaN
   const save = async (): Promise<string> => {
@@ -213,7 +245,8 @@ export async function trainAutoencoder(options: TrainRunOptions): Promise<TrainR
         lastLoss = (await value.data())[0]
         const representationValues = (await representation!.data()) as Float32Array
         tf.dispose([value, batch, representation!, ...Object.values(grads), ...Object.values(clipped)])
-        if (!Number.isFinite(lastLoss)) throw new UserError(`training diverged at step ${progress.step} (loss ${lastLoss}); try a lower --learning-rate`)
+        if (!Number.isFinite(lastLoss))
+          throw new UserError(`training diverged at step ${progress.step} (loss ${lastLoss}); try a lower --learning-rate`)
         // auDeep's summaries: the loss, and the representation's mean, standard deviation and histogram.
         events.addScalar('model/loss/value', lastLoss, progress.step)
         events.addScalar('model/learning_rate', hyper.learningRate, progress.step)
@@ -229,7 +262,12 @@ export async function trainAutoencoder(options: TrainRunOptions): Promise<TrainR
       tf.tidy(() => {
         const sample = gatherBatch(input.features, rowSize, input.frames, input.numFeatures, [0])
         const {targets, reconstruction} = model.forward(sample, {keepProb: 1, encoderNoise: 0, feedPreviousProb: 0}, new Random(0))
-        const image = reconstructionImage(targets.dataSync() as Float32Array, reconstruction.dataSync() as Float32Array, input.frames, input.numFeatures)
+        const image = reconstructionImage(
+          targets.dataSync() as Float32Array,
+          reconstruction.dataSync() as Float32Array,
+          input.frames,
+          input.numFeatures,
+        )
         events.addImage('model/reconstruction/targets_vs_reconstruction/image/0', image.png, image.height, image.width, progress.step)
       })
       lastCheckpoint = await save()

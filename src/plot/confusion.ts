@@ -36,7 +36,13 @@ export function confusionMatrixSpec(opts: ConfusionMatrixPlotOptions): TopLevelS
     height: cell * n,
     data: {values: cells},
     encoding: {
-      x: {field: 'predicted', type: 'ordinal', scale: {domain: opts.labels}, ...order, axis: {title: 'predicted label', labelAngle: -45, orient: 'bottom'}},
+      x: {
+        field: 'predicted',
+        type: 'ordinal',
+        scale: {domain: opts.labels},
+        ...order,
+        axis: {title: 'predicted label', labelAngle: -45, orient: 'bottom'},
+      },
       y: {field: 'truth', type: 'ordinal', scale: {domain: opts.labels}, ...order, axis: {title: 'true label'}},
     },
     layer: [

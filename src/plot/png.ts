@@ -32,7 +32,8 @@ const ZOOM = 2
 
 // resvg draws no text at all when it finds no font, which would silently produce unlabelled plots.
 const FONT_DIRS = ['/usr/share/fonts', '/usr/local/share/fonts', '/System/Library/Fonts', '/Library/Fonts', 'C:\\Windows\\Fonts']
-const PREFERRED_FONTS = /^(DejaVuSans\.ttf|DejaVuSans-Bold\.ttf|LiberationSans-Regular\.ttf|LiberationSans-Bold\.ttf|Arial\.ttf|arial\.ttf|Helvetica\.ttc|Lato-Regular\.ttf|Lato-Bold\.ttf)$/
+const PREFERRED_FONTS =
+  /^(DejaVuSans\.ttf|DejaVuSans-Bold\.ttf|LiberationSans-Regular\.ttf|LiberationSans-Bold\.ttf|Arial\.ttf|arial\.ttf|Helvetica\.ttc|Lato-Regular\.ttf|Lato-Bold\.ttf)$/
 
 let fontFiles: string[] | undefined
 let anyFontFound = false

@@ -81,7 +81,12 @@ export function histogramRange(opts: Pick<SpectrogramPlotOptions, 'values' | 'cl
 }
 
 /** `bins` equal-width bins over [lo, hi]; density = count / (values in range x bin width), as matplotlib. */
-export function densityHistogram(values: Float32Array, lo: number, hi: number, bins = HIST_BINS): {start: number; end: number; density: number}[] {
+export function densityHistogram(
+  values: Float32Array,
+  lo: number,
+  hi: number,
+  bins = HIST_BINS,
+): {start: number; end: number; density: number}[] {
   const counts = new Float64Array(bins)
   const width = (hi - lo) / bins
   let inRange = 0

@@ -31,7 +31,8 @@ export function eventFiles(logDir: string): string[] {
  */
 export function readScalarSeries(logDir: string, tags: readonly string[] = LOSS_TAGS): ScalarSeries {
   const files = eventFiles(logDir)
-  if (files.length === 0) throw new UserError(`${logDir}: no TensorBoard event files (events.out.tfevents.*); is this a training run's logs directory?`)
+  if (files.length === 0)
+    throw new UserError(`${logDir}: no TensorBoard event files (events.out.tfevents.*); is this a training run's logs directory?`)
   const byTag = new Map<string, Map<number, number>>()
   for (const file of files) {
     for (const event of readEvents(file)) {

@@ -59,14 +59,21 @@ export function copySeed(seed: number, fileIndex: number, copy: number): number 
 }
 
 export function validateAugmentOptions(o: AugmentOptions): void {
-  if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 2 ** 32 - 1) throw new UserError(`augmentation seed must be an integer in [0, 2^32), got ${o.seed}`)
-  if (!Number.isInteger(o.copies) || o.copies < 1) throw new UserError(`the number of augmented copies must be a positive integer, got ${o.copies}`)
-  if (o.gainDb != null && !(o.gainDb >= 0 && Number.isFinite(o.gainDb))) throw new UserError(`augmentation gain must be a non-negative number of dB, got ${o.gainDb}`)
-  if (o.timeShift != null && !(o.timeShift >= 0 && Number.isFinite(o.timeShift))) throw new UserError(`augmentation time shift must be a non-negative number of seconds, got ${o.timeShift}`)
+  if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 2 ** 32 - 1)
+    throw new UserError(`augmentation seed must be an integer in [0, 2^32), got ${o.seed}`)
+  if (!Number.isInteger(o.copies) || o.copies < 1)
+    throw new UserError(`the number of augmented copies must be a positive integer, got ${o.copies}`)
+  if (o.gainDb != null && !(o.gainDb >= 0 && Number.isFinite(o.gainDb)))
+    throw new UserError(`augmentation gain must be a non-negative number of dB, got ${o.gainDb}`)
+  if (o.timeShift != null && !(o.timeShift >= 0 && Number.isFinite(o.timeShift)))
+    throw new UserError(`augmentation time shift must be a non-negative number of seconds, got ${o.timeShift}`)
   if (o.noiseSnr != null && !(Number.isFinite(o.noiseSnr.min) && Number.isFinite(o.noiseSnr.max) && o.noiseSnr.min <= o.noiseSnr.max)) {
     throw new UserError(`augmentation SNR range must be finite with min <= max, got ${o.noiseSnr.min}..${o.noiseSnr.max}`)
   }
-  for (const [name, m] of [['time', o.timeMasks], ['frequency', o.freqMasks]] as const) {
+  for (const [name, m] of [
+    ['time', o.timeMasks],
+    ['frequency', o.freqMasks],
+  ] as const) {
     if (m == null) continue
     if (!Number.isInteger(m.count) || m.count < 1 || !Number.isInteger(m.maxWidth) || m.maxWidth < 1) {
       throw new UserError(`${name} masks need a positive integer count and width, got ${m.count} x ${m.maxWidth}`)
@@ -166,8 +173,11 @@ function snrRange(text: string | undefined): {min: number; max: number} | null {
   return {min, max: max ?? min}
 }
 
-const optionalNumber = (name: string, text: string | undefined, range: {min: number; max: number; minExclusive?: boolean}): number | null =>
-  text === undefined ? null : numberFlag(name, text, range)
+const optionalNumber = (
+  name: string,
+  text: string | undefined,
+  range: {min: number; max: number; minExclusive?: boolean},
+): number | null => (text === undefined ? null : numberFlag(name, text, range))
 
 /** The augmentation preprocess's --augment-* flags ask for, or null (then the output is exactly auDeep's). */
 export function augmentOptionsFromFlags(flags: Record<string, unknown>, logger: Logger): AugmentOptions | null {
@@ -181,7 +191,9 @@ export function augmentOptionsFromFlags(flags: Record<string, unknown>, logger: 
   const partitions = toPartitions(flags['augment-partitions'] as string[] | undefined)
   if (!perturbed) {
     if (copies !== undefined || partitions !== null) {
-      throw new UserError('--augment-copies and --augment-partitions need a perturbation: --augment-noise-snr, --augment-time-shift, --augment-gain, --augment-time-mask or --augment-freq-mask')
+      throw new UserError(
+        '--augment-copies and --augment-partitions need a perturbation: --augment-noise-snr, --augment-time-shift, --augment-gain, --augment-time-mask or --augment-freq-mask',
+      )
     }
     return null
   }

@@ -141,10 +141,20 @@ class WorkerPool {
  * (chunks of a file consecutively, chunk_nr 0, 1, ...). On any error the partial output is removed and
  * the error (a UserError naming the file for bad input) is rethrown.
  */
-export async function preprocess(fullInput: PreprocessInput, options: PreprocessOptions, run: PreprocessRunOptions): Promise<PreprocessSummary> {
+export async function preprocess(
+  fullInput: PreprocessInput,
+  options: PreprocessOptions,
+  run: PreprocessRunOptions,
+): Promise<PreprocessSummary> {
   validatePreprocessOptions(options)
   const range = run.fileRange ?? {start: 0, end: fullInput.instances.length}
-  if (!(Number.isInteger(range.start) && Number.isInteger(range.end) && range.start >= 0 && range.start <= range.end && range.end <= fullInput.instances.length)) {
+  if (!(
+    Number.isInteger(range.start) &&
+    Number.isInteger(range.end) &&
+    range.start >= 0 &&
+    range.start <= range.end &&
+    range.end <= fullInput.instances.length
+  )) {
     throw new Error(`file range [${range.start}, ${range.end}) is not within the ${fullInput.instances.length} files`)
   }
   if (range.start === range.end && fullInput.instances.length > 0) {
@@ -222,7 +232,8 @@ export async function preprocess(fullInput: PreprocessInput, options: Preprocess
       }
     }
     if (result.chunks.length !== chunks) throw new Error(`${item.path}: ${result.chunks.length} chunks, expected ${chunks}`)
-    if (result.copies.length !== copies[index]) throw new Error(`${item.path}: ${result.copies.length} augmented copies, expected ${copies[index]}`)
+    if (result.copies.length !== copies[index])
+      throw new Error(`${item.path}: ${result.copies.length} augmented copies, expected ${copies[index]}`)
     const fileMetas = perFile[index]
     const w = writer as DataSetWriter | null
     for (let c = 0; c < chunks; c++) w!.append(fileMetas[c], result.chunks[c])
@@ -238,10 +249,13 @@ export async function preprocess(fullInput: PreprocessInput, options: Preprocess
     if (workerCount === 0) {
       for (let i = 0; i < total; i++) {
         checkInterrupted()
-        await write(i, await processFile(input.instances[i].path, options, tasks[i]).catch((e: unknown) => {
-          if (run.skipErrors && e instanceof UserError) return e
-          throw e
-        }))
+        await write(
+          i,
+          await processFile(input.instances[i].path, options, tasks[i]).catch((e: unknown) => {
+            if (run.skipErrors && e instanceof UserError) return e
+            throw e
+          }),
+        )
         run.onProgress?.(i + 1, total)
       }
     } else {

@@ -20,14 +20,17 @@ export interface PretendResult {
 
 export async function pretend(input: PreprocessInput, index: number, options: SpectrogramPreprocessOptions): Promise<PretendResult> {
   if (!Number.isInteger(index) || index < 0 || index >= input.instances.length) {
-    throw new UserError(`--pretend ${index} is out of range: the data set has ${input.instances.length} files (0..${input.instances.length - 1})`)
+    throw new UserError(
+      `--pretend ${index} is out of range: the data set has ${input.instances.length} files (0..${input.instances.length - 1})`,
+    )
   }
   const item = input.instances[index]
   const result = await processFile(item.path, {...options, augment: null, scale: false})
   const frames = result.timeSteps * result.chunks.length
   const decibels = new Float32Array(frames * result.freqBands)
   result.chunks.forEach((chunk, c) => decibels.set(chunk, c * chunk.length))
-  const splits = item.cvFolds.length > 0 && item.cvFolds.every((s) => s !== null) ? item.cvFolds.map((s) => SPLIT_NAMES[s as Split]).join(',') : 'None'
+  const splits =
+    item.cvFolds.length > 0 && item.cvFolds.every((s) => s !== null) ? item.cvFolds.map((s) => SPLIT_NAMES[s as Split]).join(',') : 'None'
   const rows: [string, string][] = [
     ['data file', item.path],
     ['label', `${item.labelNominal ?? 'None'} (${item.labelNumeric ?? 'None'})`],
@@ -39,5 +42,12 @@ export async function pretend(input: PreprocessInput, index: number, options: Sp
   ]
   const windowSamples = Math.trunc(result.sampleRate * options.windowWidth)
   const overlapSamples = Math.trunc(result.sampleRate * options.windowOverlap)
-  return {rows, decibels, frames, bands: result.freqBands, frameStep: (windowSamples - overlapSamples) / result.sampleRate, warnings: result.warnings}
+  return {
+    rows,
+    decibels,
+    frames,
+    bands: result.freqBands,
+    frameStep: (windowSamples - overlapSamples) / result.sampleRate,
+    warnings: result.warnings,
+  }
 }

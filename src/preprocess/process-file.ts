@@ -45,7 +45,7 @@ export function validatePreprocessOptions(options: PreprocessOptions): void {
 
 /** Instances per file (of the original; each augmented copy has as many). */
 export function chunksPerFile(options: PreprocessOptions): number {
-  return options.frontEnd === 'mel-avgs' ? 1 : options.chunkCount ?? 1
+  return options.frontEnd === 'mel-avgs' ? 1 : (options.chunkCount ?? 1)
 }
 
 export interface FileResult {
@@ -73,7 +73,11 @@ export interface FileTask {
   copies: number
 }
 
-export async function processFile(path: string, options: PreprocessOptions, task: FileTask = {fileIndex: 0, copies: 0}): Promise<FileResult> {
+export async function processFile(
+  path: string,
+  options: PreprocessOptions,
+  task: FileTask = {fileIndex: 0, copies: 0},
+): Promise<FileResult> {
   try {
     const audio = await decodeAudioFile(path)
     const nativeSampleRate = audio.sampleRate
@@ -81,7 +85,10 @@ export async function processFile(path: string, options: PreprocessOptions, task
     if (options.frontEnd === 'mel-avgs') {
       // Resampling is linear, so fusing the channels first gives the same signal for less work.
       const mono = fuseChannels(audio.channels, options.channels ?? 'MEAN')
-      const signal = nativeSampleRate === options.sampleRate ? mono : (await resample([mono], nativeSampleRate, options.sampleRate, options.resampleQuality))[0]
+      const signal =
+        nativeSampleRate === options.sampleRate
+          ? mono
+          : (await resample([mono], nativeSampleRate, options.sampleRate, options.resampleQuality))[0]
       const values = melAverages(signal, options)
       const frames = 1 + Math.floor((signal.length - 1) / options.hop)
       return {
@@ -108,7 +115,8 @@ export async function processFile(path: string, options: PreprocessOptions, task
     const copies: Float32Array[][] = []
     if (task.copies > 0) {
       if (options.augment == null) throw new Error('augmented copies requested without augmentation options')
-      for (let k = 1; k <= task.copies; k++) copies.push(computeSpectrogram(input, options, augmentationHooks(options.augment, task.fileIndex, k)).chunks)
+      for (let k = 1; k <= task.copies; k++)
+        copies.push(computeSpectrogram(input, options, augmentationHooks(options.augment, task.fileIndex, k)).chunks)
     }
     return {
       chunks: result.chunks,

@@ -82,7 +82,12 @@ test('WAV integer PCM is scaled by 2^(bits-1) like libsndfile (8/16/24/32 bit)',
   ]
   for (const [bits, codes, expected] of cases) {
     for (const extensible of [false, true]) {
-      const audio = await decodeAudio(wavBytes({formatTag: 1, bits, channels: 1, sampleRate: 16000, extensible}, codes.map((c) => [c])))
+      const audio = await decodeAudio(
+        wavBytes(
+          {formatTag: 1, bits, channels: 1, sampleRate: 16000, extensible},
+          codes.map((c) => [c]),
+        ),
+      )
       assert.equal(audio.sampleRate, 16000)
       assert.equal(audio.channels.length, 1)
       // 24/32-bit need float64 to keep every bit, as libsndfile's double output does.
@@ -95,7 +100,12 @@ test('WAV float, including WAVE_FORMAT_EXTENSIBLE float (which wavefile misreads
   const values = [-1, -0.5, 0.123456789, 0.75, 1.5]
   for (const bits of [32, 64] as const) {
     for (const extensible of [false, true]) {
-      const audio = await decodeAudio(wavBytes({formatTag: 3, bits, channels: 1, sampleRate: 22050, extensible}, values.map((v) => [v])))
+      const audio = await decodeAudio(
+        wavBytes(
+          {formatTag: 3, bits, channels: 1, sampleRate: 22050, extensible},
+          values.map((v) => [v]),
+        ),
+      )
       const expected = bits === 32 ? [...Float32Array.from(values)] : values
       assert.deepEqual([...audio.channels[0]], expected, `float${bits}${extensible ? ' extensible' : ''}`)
     }
@@ -103,10 +113,22 @@ test('WAV float, including WAVE_FORMAT_EXTENSIBLE float (which wavefile misreads
 })
 
 test('WAV stereo is de-interleaved', async () => {
-  const audio = await decodeAudio(wavBytes({formatTag: 1, bits: 16, channels: 2, sampleRate: 8000}, [[1, -1], [2, -2], [3, -3]]))
+  const audio = await decodeAudio(
+    wavBytes({formatTag: 1, bits: 16, channels: 2, sampleRate: 8000}, [
+      [1, -1],
+      [2, -2],
+      [3, -3],
+    ]),
+  )
   assert.equal(audio.channels.length, 2)
-  assert.deepEqual([...audio.channels[0]], [1, 2, 3].map((v) => v / 32768))
-  assert.deepEqual([...audio.channels[1]], [-1, -2, -3].map((v) => v / 32768))
+  assert.deepEqual(
+    [...audio.channels[0]],
+    [1, 2, 3].map((v) => v / 32768),
+  )
+  assert.deepEqual(
+    [...audio.channels[1]],
+    [-1, -2, -3].map((v) => v / 32768),
+  )
   assert.equal(audio.numSamples, 3)
 })
 
@@ -188,7 +210,9 @@ test('MP3 matches ffmpeg in length and samples', {skip: !hasFfmpeg && 'ffmpeg no
       assert.equal(audio.channels.length, channels)
       for (let c = 0; c < channels; c++) {
         const max = assertClose(audio.channels[c], reference[c], 1e-5, `MP3 ${channels} ch, channel ${c}`)
-        t.diagnostic(`MP3 ${channels} ch, channel ${c}: ${reference[c].length} samples, max abs difference to ffmpeg ${max.toExponential(2)}`)
+        t.diagnostic(
+          `MP3 ${channels} ch, channel ${c}: ${reference[c].length} samples, max abs difference to ffmpeg ${max.toExponential(2)}`,
+        )
       }
     }
   } finally {
@@ -210,22 +234,26 @@ test('OGG Vorbis (ESC-10 clips) matches ffmpeg', {skip: !hasFfmpeg && 'ffmpeg no
   assert.equal((await decodeAudioFile(files.get('1-187207-A.ogg')!)).numSamples, 221120)
 })
 
-test('ffmpeg pcm_f32le WAV (the header wavefile misreads) decodes to the same floats', {skip: !hasFfmpeg && 'ffmpeg not installed'}, async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'audeep-f32-'))
-  try {
-    const source = esc10Files().get('2-101676-A.ogg')!
-    for (const channels of [1, 2, 3]) {
-      const wav = path.join(dir, `f32-${channels}.wav`)
-      execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', source, '-ac', String(channels), '-c:a', 'pcm_f32le', wav])
-      const audio = await decodeAudioFile(wav)
-      const reference = ffmpegDecode(wav, channels)
-      assert.equal(audio.channels.length, channels)
-      for (let c = 0; c < channels; c++) assert.deepEqual(audio.channels[c], reference[c], `${channels} ch, channel ${c}`)
+test(
+  'ffmpeg pcm_f32le WAV (the header wavefile misreads) decodes to the same floats',
+  {skip: !hasFfmpeg && 'ffmpeg not installed'},
+  async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'audeep-f32-'))
+    try {
+      const source = esc10Files().get('2-101676-A.ogg')!
+      for (const channels of [1, 2, 3]) {
+        const wav = path.join(dir, `f32-${channels}.wav`)
+        execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', source, '-ac', String(channels), '-c:a', 'pcm_f32le', wav])
+        const audio = await decodeAudioFile(wav)
+        const reference = ffmpegDecode(wav, channels)
+        assert.equal(audio.channels.length, channels)
+        for (let c = 0; c < channels; c++) assert.deepEqual(audio.channels[c], reference[c], `${channels} ch, channel ${c}`)
+      }
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
     }
-  } finally {
-    rmSync(dir, {recursive: true, force: true})
-  }
-})
+  },
+)
 
 test('the reused Vorbis decoder gives exactly what a fresh audio-decode instance gives, file after file', async () => {
   const {default: decodeFresh} = await import('audio-decode')
@@ -241,27 +269,31 @@ test('the reused Vorbis decoder gives exactly what a fresh audio-decode instance
   }
 })
 
-test('Ogg that is not one complete Vorbis stream still decodes (Opus; truncated Vorbis)', {skip: !hasFfmpeg && 'ffmpeg not installed'}, async (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'audeep-ogg-'))
-  try {
-    const source = esc10Files().get('3-136288-A.ogg')!
-    const bytes = readFileSync(source)
-    const truncated = path.join(dir, 'truncated.ogg')
-    writeFileSync(truncated, bytes.subarray(0, Math.floor(bytes.length * 0.6)))
-    const partial = await decodeAudioFile(truncated)
-    assert.ok(partial.numSamples > 0.4 * 220544 && partial.numSamples < 220544, `${partial.numSamples} samples`)
-    // The shared decoder must still work afterwards.
-    assert.equal((await decodeAudioFile(source)).numSamples, 220544)
-    const opus = path.join(dir, 'opus.ogg')
-    const made = spawnSync('ffmpeg', ['-v', 'error', '-y', '-i', source, '-c:a', 'libopus', opus])
-    if (made.status !== 0) {
-      t.diagnostic('ffmpeg has no libopus; Opus part skipped')
-      return
+test(
+  'Ogg that is not one complete Vorbis stream still decodes (Opus; truncated Vorbis)',
+  {skip: !hasFfmpeg && 'ffmpeg not installed'},
+  async (t) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'audeep-ogg-'))
+    try {
+      const source = esc10Files().get('3-136288-A.ogg')!
+      const bytes = readFileSync(source)
+      const truncated = path.join(dir, 'truncated.ogg')
+      writeFileSync(truncated, bytes.subarray(0, Math.floor(bytes.length * 0.6)))
+      const partial = await decodeAudioFile(truncated)
+      assert.ok(partial.numSamples > 0.4 * 220544 && partial.numSamples < 220544, `${partial.numSamples} samples`)
+      // The shared decoder must still work afterwards.
+      assert.equal((await decodeAudioFile(source)).numSamples, 220544)
+      const opus = path.join(dir, 'opus.ogg')
+      const made = spawnSync('ffmpeg', ['-v', 'error', '-y', '-i', source, '-c:a', 'libopus', opus])
+      if (made.status !== 0) {
+        t.diagnostic('ffmpeg has no libopus; Opus part skipped')
+        return
+      }
+      const audio = await decodeAudioFile(opus)
+      assert.ok(audio.numSamples > 0)
+      assert.equal((await decodeAudioFile(source)).numSamples, 220544)
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
     }
-    const audio = await decodeAudioFile(opus)
-    assert.ok(audio.numSamples > 0)
-    assert.equal((await decodeAudioFile(source)).numSamples, 220544)
-  } finally {
-    rmSync(dir, {recursive: true, force: true})
-  }
-})
+  },
+)

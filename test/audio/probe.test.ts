@@ -72,10 +72,35 @@ test('WAV headers: PCM, extensible float, extra odd-sized chunks, truncated data
   const dir = freshDir()
   const cases: [string, WavOptions, {sampleRate: number; channels: number; frames: number}][] = [
     ['pcm16.wav', {bits: 16, channels: 1, sampleRate: 44100, frames: 1000}, {sampleRate: 44100, channels: 1, frames: 1000}],
-    ['pcm24-stereo.wav', {bits: 24, channels: 2, sampleRate: 48000, frames: 777, extraChunks: [['LIST', 13], ['junk', 4]]}, {sampleRate: 48000, channels: 2, frames: 777}],
-    ['float-ext.wav', {format: 0xfffe, subformat: 3, bits: 32, channels: 1, sampleRate: 22050, frames: 500}, {sampleRate: 22050, channels: 1, frames: 500}],
-    ['truncated.wav', {bits: 16, channels: 2, sampleRate: 8000, frames: 300, declaredDataSize: 1_000_000}, {sampleRate: 8000, channels: 2, frames: 300}],
-    ['rf64.wav', {container: 'RF64', bits: 16, channels: 1, sampleRate: 16000, frames: 640, declaredDataSize: 1280}, {sampleRate: 16000, channels: 1, frames: 640}],
+    [
+      'pcm24-stereo.wav',
+      {
+        bits: 24,
+        channels: 2,
+        sampleRate: 48000,
+        frames: 777,
+        extraChunks: [
+          ['LIST', 13],
+          ['junk', 4],
+        ],
+      },
+      {sampleRate: 48000, channels: 2, frames: 777},
+    ],
+    [
+      'float-ext.wav',
+      {format: 0xfffe, subformat: 3, bits: 32, channels: 1, sampleRate: 22050, frames: 500},
+      {sampleRate: 22050, channels: 1, frames: 500},
+    ],
+    [
+      'truncated.wav',
+      {bits: 16, channels: 2, sampleRate: 8000, frames: 300, declaredDataSize: 1_000_000},
+      {sampleRate: 8000, channels: 2, frames: 300},
+    ],
+    [
+      'rf64.wav',
+      {container: 'RF64', bits: 16, channels: 1, sampleRate: 16000, frames: 640, declaredDataSize: 1280},
+      {sampleRate: 16000, channels: 1, frames: 640},
+    ],
   ]
   for (const [name, options, expected] of cases) {
     const file = join(dir, name)
@@ -83,14 +108,21 @@ test('WAV headers: PCM, extensible float, extra odd-sized chunks, truncated data
     assert.deepEqual(await probeAudio(file), expected, name)
     if (options.container !== 'RF64' && options.declaredDataSize === undefined) {
       const decoded = await decodeAudioFile(file)
-      assert.deepEqual({sampleRate: decoded.sampleRate, channels: decoded.channels.length, frames: decoded.numSamples}, expected, `${name} (decoder)`)
+      assert.deepEqual(
+        {sampleRate: decoded.sampleRate, channels: decoded.channels.length, frames: decoded.numSamples},
+        expected,
+        `${name} (decoder)`,
+      )
     }
   }
 })
 
 test('Ogg Vorbis from ESC-10: header probe equals a full decode', async () => {
   const classDir = join(sharedDir, 'data', 'ESC-10', '004 - Baby cry')
-  const files = readdirSync(classDir).sort().slice(0, 8).map((f) => join(classDir, f))
+  const files = readdirSync(classDir)
+    .sort()
+    .slice(0, 8)
+    .map((f) => join(classDir, f))
   // 1-187207-A.ogg is the one clip of the reference subset with 221 120 samples instead of 220 544.
   files.push(join(classDir, '1-187207-A.ogg'))
   const probes = await probeAudioFiles(files)
@@ -121,7 +153,10 @@ test('FLAC STREAMINFO is read without decoding', async () => {
 
 test('probe errors name the file', async () => {
   const dir = freshDir()
-  await assert.rejects(probeAudio(join(dir, 'missing.wav')), (e: Error) => e instanceof UserError && e.message.includes('missing.wav: cannot open audio file'))
+  await assert.rejects(
+    probeAudio(join(dir, 'missing.wav')),
+    (e: Error) => e instanceof UserError && e.message.includes('missing.wav: cannot open audio file'),
+  )
   writeFileSync(join(dir, 'empty.ogg'), '')
   await assert.rejects(probeAudio(join(dir, 'empty.ogg')), /empty\.ogg: empty file/)
   const noData = buildWav({bits: 16, channels: 1, sampleRate: 8000, frames: 0}).subarray(0, 36)
@@ -139,13 +174,27 @@ test('Python rounding and numpy percentiles', () => {
   assert.equal(percentile([1, 2, 3, 4], 10), 1.3)
   assert.equal(percentile([3.64, 5, 7.24], 50), 5)
   assert.equal(percentile([1, 2], 90), 1.9)
-  const stats = audioDirStats(['a/x.WAV', 'b/y', 'c/.z'], [
-    {sampleRate: 10, channels: 1, frames: 10},
-    {sampleRate: 10, channels: 2, frames: 30},
-    {sampleRate: 20, channels: 1, frames: 20},
-  ])
+  const stats = audioDirStats(
+    ['a/x.WAV', 'b/y', 'c/.z'],
+    [
+      {sampleRate: 10, channels: 1, frames: 10},
+      {sampleRate: 10, channels: 2, frames: 30},
+      {sampleRate: 20, channels: 1, frames: 20},
+    ],
+  )
   assert.deepEqual(stats.summary.successfully_extracted, {'.WAV': 1, '': 2})
   assert.deepEqual(stats.samplerates, {'10': 2, '20': 1})
   assert.equal(stats.count_mono, 2)
-  assert.deepEqual(stats.duration, {mean: 1.67, var: 0.89, min: 1, max: 3, '10th': 1, '25th': 1, '50th': 1, '75th': 2, '90th': 2.6, '95th': 2.8})
+  assert.deepEqual(stats.duration, {
+    mean: 1.67,
+    var: 0.89,
+    min: 1,
+    max: 3,
+    '10th': 1,
+    '25th': 1,
+    '50th': 1,
+    '75th': 2,
+    '90th': 2.6,
+    '95th': 2.8,
+  })
 })

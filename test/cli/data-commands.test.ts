@@ -49,18 +49,23 @@ const INSPECT_SAMPLE = `
 
 `
 
-test('validate prints auDeep\'s report and fails on violations', () => {
+test("validate prints auDeep's report and fails on violations", () => {
   const detailed = runCli(['validate', '--input', reference('ops', 'broken.nc'), '--detailed'])
   assert.equal(detailed.stdout, BROKEN_DETAILED)
   assert.equal(detailed.status, 1)
   const brief = runCli(['validate', '--input', reference('ops', 'broken.nc')])
-  assert.equal(brief.stdout, BROKEN_DETAILED.split('\n').filter((l) => !l.startsWith('\t')).join('\n'))
+  assert.equal(
+    brief.stdout,
+    BROKEN_DETAILED.split('\n')
+      .filter((l) => !l.startsWith('\t'))
+      .join('\n'),
+  )
   const pass = runCli(['validate', '--input', reference('esc10-sample-chunked.nc')])
   assert.equal(pass.stdout, 'PASS validation\n')
   assert.equal(pass.status, 0)
 })
 
-test('inspect netcdf prints auDeep\'s tables', () => {
+test("inspect netcdf prints auDeep's tables", () => {
   const result = runCli(['inspect', 'netcdf', '--input', reference('esc10-sample.nc'), '--instance', '0'])
   assert.equal(result.status, 0, result.stderr)
   assert.equal(result.stdout, INSPECT_SAMPLE)
@@ -76,7 +81,16 @@ test('inspect netcdf prints auDeep\'s tables', () => {
 test('fuse, fuse chunks, upsample and modify write what the library computes', async () => {
   const dir = tempDir()
   const fusedPath = join(dir, 'out', 'fused.nc')
-  let r = runCli(['fuse', '--input', reference('esc10-sample.nc'), reference('esc10-sample-db.nc'), '--dimension', 'freq', '--output', fusedPath])
+  let r = runCli([
+    'fuse',
+    '--input',
+    reference('esc10-sample.nc'),
+    reference('esc10-sample-db.nc'),
+    '--dimension',
+    'freq',
+    '--output',
+    fusedPath,
+  ])
   assert.equal(r.status, 0, r.stderr)
   assert.deepEqual((await readDataSet(fusedPath)).features, (await readDataSet(reference('ops', 'fused-freq.nc'))).features)
 
@@ -113,10 +127,19 @@ test('user errors are one line naming the problem, with a non-zero exit and noth
   const out = join(dir, 'never.nc')
   const cases: [string[], RegExp][] = [
     [['validate', '--input', join(dir, 'missing.nc')], /^audeep: error: .*missing\.nc: no such file\n$/],
-    [['fuse', '--input', reference('esc10-sample.nc'), reference('esc10-sample-chunked.nc'), '--dimension', 'freq', '--output', out], /^audeep: error: .*esc10-sample-chunked\.nc: feature shape \[25, 128\] is incompatible/],
+    [
+      ['fuse', '--input', reference('esc10-sample.nc'), reference('esc10-sample-chunked.nc'), '--dimension', 'freq', '--output', out],
+      /^audeep: error: .*esc10-sample-chunked\.nc: feature shape \[25, 128\] is incompatible/,
+    ],
     [['fuse', '--input', reference('esc10-sample.nc'), '--output', out, '--bogus'], /^audeep: error: Nonexistent flag: --bogus/],
-    [['modify', '--input', reference('esc10-sample.nc'), '--add-cv-setup', '2', '--remove-cv-setup', '--output', out], /^audeep: error: .*cannot also be provided/],
-    [['upsample', '--input', reference('ops', 'nometa.nc'), '--output', out], /^audeep: error: upsampling needs a fully labelled data set\n$/],
+    [
+      ['modify', '--input', reference('esc10-sample.nc'), '--add-cv-setup', '2', '--remove-cv-setup', '--output', out],
+      /^audeep: error: .*cannot also be provided/,
+    ],
+    [
+      ['upsample', '--input', reference('ops', 'nometa.nc'), '--output', out],
+      /^audeep: error: upsampling needs a fully labelled data set\n$/,
+    ],
     [['inspect', 'netcdf', '--input', reference('README.md')], /^audeep: error: .*README\.md: not a netCDF file\n$/],
   ]
   for (const [args, pattern] of cases) {

@@ -9,7 +9,19 @@ import {readDataSet} from '../../src/data/netcdf.js'
 import {reference, repoRoot, runCli, tempDir} from '../helpers.js'
 
 const SAMPLE = join(repoRoot, 'samples', 'esc-10-subset')
-const TUTORIAL = ['--window-width', '0.08', '--window-overlap', '0.04', '--mel-spectrum', '128', '--fixed-length', '5', '--center-fixed', '--clip-below', '-60']
+const TUTORIAL = [
+  '--window-width',
+  '0.08',
+  '--window-overlap',
+  '0.04',
+  '--mel-spectrum',
+  '128',
+  '--fixed-length',
+  '5',
+  '--center-fixed',
+  '--clip-below',
+  '-60',
+]
 
 test('preprocess reproduces esc10-sample.nc within the reference tolerances', async (t) => {
   const out = join(tempDir(), 'nested', 'esc10-sample.nc')
@@ -37,7 +49,10 @@ test('preprocess reproduces esc10-sample.nc within the reference tolerances', as
   t.diagnostic(`max abs difference ${max.toExponential(2)}, mean ${mean.toExponential(2)}`)
   assert.ok(max <= 1e-2 && mean <= 1e-4)
   // Files are sorted by name within each class (auDeep used filesystem order).
-  assert.deepEqual(ours.instances.slice(0, 2).map((i) => i.filename), ['1-100032-A.ogg', '3-136288-A.ogg'])
+  assert.deepEqual(
+    ours.instances.slice(0, 2).map((i) => i.filename),
+    ['1-100032-A.ogg', '3-136288-A.ogg'],
+  )
 })
 
 test('preprocess --pretend prints the file table and writes a plot, but no data set', () => {
@@ -62,7 +77,13 @@ test('preprocess --skip-errors leaves out unreadable files and says which', asyn
   const failing = runCli(['preprocess', '--basedir', data, ...TUTORIAL, '--output', out])
   assert.notEqual(failing.status, 0)
   assert.match(failing.stderr, /2-999999-A\.ogg/)
-  assert.equal(failing.stderr.trim().split('\n').filter((l) => l.startsWith('audeep: error')).length, 1)
+  assert.equal(
+    failing.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('audeep: error')).length,
+    1,
+  )
   assert.equal(existsSync(out), false, 'no half-written output')
   assert.deepEqual(readdirSync(dir).sort(), ['data'])
 

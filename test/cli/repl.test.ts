@@ -35,7 +35,8 @@ function has(command: string): boolean {
 
 // AUDEEP_TEST_PTY=tmux|script picks one (to test both backends on one machine).
 const wanted = process.env.AUDEEP_TEST_PTY
-const backend = wanted === 'tmux' || wanted === 'script' ? (has(wanted) ? wanted : null) : has('tmux') ? 'tmux' : has('script') ? 'script' : null
+const backend =
+  wanted === 'tmux' || wanted === 'script' ? (has(wanted) ? wanted : null) : has('tmux') ? 'tmux' : has('script') ? 'script' : null
 
 /** Starts `shellCommand` (run by sh, in the repository root) in a 120 x 40 pseudo-terminal. */
 function openTerminal(shellCommand: string, env: Record<string, string>): Terminal {
@@ -92,79 +93,91 @@ const PROMPT = /\(audeep\)$/
 // ignore, which the child would inherit) keeps the wrapper alive to report the shell's exit status.
 const SESSION = 'trap : INT; node bin/run.js; echo "[exit status $?]"; sleep 30'
 
-test('interactive shell in a terminal', {skip: backend ? false : 'needs tmux or script (util-linux) for a pseudo-terminal', timeout: 120_000}, async () => {
-  const dir = tempDir()
-  const history = join(dir, 'history')
-  // A small 1-D data set, so that a deliberately endless t-SNE can be interrupted.
-  const features = reference('esc10-sample-generated-layout.nc')
-  const sample = reference('esc10-sample.nc')
+test(
+  'interactive shell in a terminal',
+  {skip: backend ? false : 'needs tmux or script (util-linux) for a pseudo-terminal', timeout: 120_000},
+  async () => {
+    const dir = tempDir()
+    const history = join(dir, 'history')
+    // A small 1-D data set, so that a deliberately endless t-SNE can be interrupted.
+    const features = reference('esc10-sample-generated-layout.nc')
+    const sample = reference('esc10-sample.nc')
 
-  const term = openTerminal(SESSION, {AUDEEP_HISTORY: history})
-  try {
-    await waitFor(term, PROMPT, 'the first prompt')
+    const term = openTerminal(SESSION, {AUDEEP_HISTORY: history})
+    try {
+      await waitFor(term, PROMPT, 'the first prompt')
 
-    // Tab completes a command name; the command then runs and prints its result.
-    term.type('vali')
-    term.press('Tab')
-    await waitFor(term, /\(audeep\) validate$/, 'Tab completion of "vali"')
-    term.type(`--input ${sample}`)
-    term.press('Enter')
-    let screen = await waitFor(term, /PASS validation[\s\S]*\(audeep\)$/, 'validate output and the next prompt')
+      // Tab completes a command name; the command then runs and prints its result.
+      term.type('vali')
+      term.press('Tab')
+      await waitFor(term, /\(audeep\) validate$/, 'Tab completion of "vali"')
+      term.type(`--input ${sample}`)
+      term.press('Enter')
+      let screen = await waitFor(term, /PASS validation[\s\S]*\(audeep\)$/, 'validate output and the next prompt')
 
-    // A failing command prints one error line and the prompt comes back.
-    term.type('validate --input no-such-file.nc')
-    term.press('Enter')
-    screen = await waitFor(term, /no-such-file\.nc: no such file[\s\S]*\(audeep\)$/, 'the error and the next prompt')
-    assert.match(screen, /audeep: error: no-such-file\.nc: no such file/)
+      // A failing command prints one error line and the prompt comes back.
+      term.type('validate --input no-such-file.nc')
+      term.press('Enter')
+      screen = await waitFor(term, /no-such-file\.nc: no such file[\s\S]*\(audeep\)$/, 'the error and the next prompt')
+      assert.match(screen, /audeep: error: no-such-file\.nc: no such file/)
 
-    // Ctrl-C stops the running command, not the shell.
-    term.type(`visualize tsne --input ${features} --output ${join(dir, 'never.png')} --perplexity 5 --iterations 100000000 --seed 1`)
-    term.press('Enter')
-    await waitFor(term, /random seed: 1/, 'the long command to start')
-    await new Promise((r) => setTimeout(r, 500))
-    term.press('C-c')
-    screen = await waitFor(term, /audeep: error: interrupted[\s\S]*\(audeep\)$/, 'the interrupted command to return to the prompt')
+      // Ctrl-C stops the running command, not the shell.
+      term.type(`visualize tsne --input ${features} --output ${join(dir, 'never.png')} --perplexity 5 --iterations 100000000 --seed 1`)
+      term.press('Enter')
+      await waitFor(term, /random seed: 1/, 'the long command to start')
+      await new Promise((r) => setTimeout(r, 500))
+      term.press('C-c')
+      screen = await waitFor(term, /audeep: error: interrupted[\s\S]*\(audeep\)$/, 'the interrupted command to return to the prompt')
 
-    // The shell still works afterwards.
-    const before = count(term.text(), /audeep\/\d+\.\d+\.\d+/)
-    term.type('--version')
-    term.press('Enter')
-    await waitFor(term, new RegExp(`(audeep/\\d+\\.\\d+\\.\\d+[\\s\\S]*){${before + 1}}\\(audeep\\)$`), 'the version line')
+      // The shell still works afterwards.
+      const before = count(term.text(), /audeep\/\d+\.\d+\.\d+/)
+      term.type('--version')
+      term.press('Enter')
+      await waitFor(term, new RegExp(`(audeep/\\d+\\.\\d+\\.\\d+[\\s\\S]*){${before + 1}}\\(audeep\\)$`), 'the version line')
 
-    // Ctrl-D on an empty line ends the session with status 0.
-    term.press('C-d')
-    await waitFor(term, /\[exit status 0\]/, 'exit status 0 after Ctrl-D')
-  } finally {
-    term.close()
-  }
+      // Ctrl-D on an empty line ends the session with status 0.
+      term.press('C-d')
+      await waitFor(term, /\[exit status 0\]/, 'exit status 0 after Ctrl-D')
+    } finally {
+      term.close()
+    }
 
-  const lines = readFileSync(history, 'utf8').trim().split('\n')
-  assert.deepEqual(lines, [`validate --input ${sample}`, 'validate --input no-such-file.nc', lines[2], '--version'])
-  assert.match(lines[2], /^visualize tsne /)
+    const lines = readFileSync(history, 'utf8').trim().split('\n')
+    assert.deepEqual(lines, [`validate --input ${sample}`, 'validate --input no-such-file.nc', lines[2], '--version'])
+    assert.match(lines[2], /^visualize tsne /)
 
-  // A second session starts with that history: Up recalls the last line.
-  const again = openTerminal(SESSION, {AUDEEP_HISTORY: history})
-  try {
-    await waitFor(again, PROMPT, 'the prompt of the second session')
-    again.press('Up')
-    await waitFor(again, /\(audeep\) --version$/, 'the previous session\'s last line after Up')
-    again.press('Up')
-    await waitFor(again, /\(audeep\) visualize tsne /, 'the line before it after a second Up')
-    again.press('C-c')
-    await waitFor(again, /\^C[\s\S]*\(audeep\)$/, 'Ctrl-C at the prompt to clear the line and prompt again')
-    again.type('exit')
-    again.press('Enter')
-    await waitFor(again, /\[exit status 0\]/, 'exit status 0 after "exit"')
-  } finally {
-    again.close()
-  }
-})
+    // A second session starts with that history: Up recalls the last line.
+    const again = openTerminal(SESSION, {AUDEEP_HISTORY: history})
+    try {
+      await waitFor(again, PROMPT, 'the prompt of the second session')
+      again.press('Up')
+      await waitFor(again, /\(audeep\) --version$/, "the previous session's last line after Up")
+      again.press('Up')
+      await waitFor(again, /\(audeep\) visualize tsne /, 'the line before it after a second Up')
+      again.press('C-c')
+      await waitFor(again, /\^C[\s\S]*\(audeep\)$/, 'Ctrl-C at the prompt to clear the line and prompt again')
+      again.type('exit')
+      again.press('Enter')
+      await waitFor(again, /\[exit status 0\]/, 'exit status 0 after "exit"')
+    } finally {
+      again.close()
+    }
+  },
+)
 
 test('the shell reads commands from a pipe too, and keeps going after errors', () => {
   const dir = tempDir()
   const result = spawnSync(process.execPath, [join(repoRoot, 'bin', 'run.js'), 'repl'], {
     cwd: repoRoot,
-    input: [`validate --input '${reference('esc10-sample.nc')}'`, 'frobnicate now', '"unterminated', 't-rae', 'quit', 'validate --input never-run.nc', ''].join('\n'),
+    input: [
+      `validate --input '${reference('esc10-sample.nc')}'`,
+      'frobnicate now',
+      '"unterminated',
+      't-rae',
+      'quit',
+      'validate --input never-run.nc',
+      '',
+    ].join('\n'),
     env: {...process.env, AUDEEP_HISTORY: join(dir, 'history')},
     encoding: 'utf8',
   })
@@ -179,7 +192,14 @@ test('the shell reads commands from a pipe too, and keeps going after errors', (
 
 test('tokenize splits like a shell', () => {
   const words = (line: string) => tokenize(line, {expandTilde: true}).tokens.map((t) => t.value)
-  assert.deepEqual(words(`fuse --input 'a b.nc' "c \\"d\\".nc" e\\ f.nc --output=out.nc`), ['fuse', '--input', 'a b.nc', 'c "d".nc', 'e f.nc', '--output=out.nc'])
+  assert.deepEqual(words(`fuse --input 'a b.nc' "c \\"d\\".nc" e\\ f.nc --output=out.nc`), [
+    'fuse',
+    '--input',
+    'a b.nc',
+    'c "d".nc',
+    'e f.nc',
+    '--output=out.nc',
+  ])
   assert.deepEqual(words('validate --input ~/x.nc ~'), ['validate', '--input', join(homedir(), 'x.nc'), homedir()])
   assert.deepEqual(words(`a '~/x'`), ['a', '~/x'])
   assert.equal(tokenize(`a 'b`).unterminatedQuote, true)

@@ -14,7 +14,19 @@ import {concatInstances, selectInstances} from '../../src/data/ops.js'
 import {reference, repoRoot, runCli, tempDir} from '../helpers.js'
 
 const SAMPLE = join(repoRoot, 'samples', 'esc-10-subset')
-const TUTORIAL = ['--window-width', '0.08', '--window-overlap', '0.04', '--mel-spectrum', '128', '--fixed-length', '5', '--center-fixed', '--clip-below', '-60']
+const TUTORIAL = [
+  '--window-width',
+  '0.08',
+  '--window-overlap',
+  '0.04',
+  '--mel-spectrum',
+  '128',
+  '--fixed-length',
+  '5',
+  '--center-fixed',
+  '--clip-below',
+  '-60',
+]
 
 /** Same metadata and bit-identical features (NaN-safe, -0 distinguished). */
 function assertSameDataSet(actual: DataSet, expected: DataSet): void {
@@ -57,20 +69,33 @@ test('the shard comes from flags, then Slurm array variables, then JOB_COMPLETIO
   // Slurm: --array=1-9:2 gives ids 1,3,5,7,9 (count 5); id 7 is the fourth task.
   const slurm = {SLURM_ARRAY_TASK_ID: '7', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_STEP: '2', SLURM_ARRAY_TASK_COUNT: '5'}
   assert.deepEqual(resolveShard({}, slurm), {index: 3, count: 5, source: 'SLURM_ARRAY_TASK_ID'})
-  assert.deepEqual(resolveShard({}, {SLURM_ARRAY_TASK_ID: '3', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_COUNT: '4'}), {index: 3, count: 4, source: 'SLURM_ARRAY_TASK_ID'})
+  assert.deepEqual(resolveShard({}, {SLURM_ARRAY_TASK_ID: '3', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_COUNT: '4'}), {
+    index: 3,
+    count: 4,
+    source: 'SLURM_ARRAY_TASK_ID',
+  })
   assert.deepEqual(resolveShard({numShards: 5}, slurm), {index: 3, count: 5, source: 'SLURM_ARRAY_TASK_ID'})
   assert.deepEqual(resolveShard({shardIndex: 0}, slurm), {index: 0, count: 5, source: '--shard-index'}, 'the count still comes from Slurm')
   assert.throws(() => resolveShard({numShards: 4}, slurm), /--num-shards 4 contradicts SLURM_ARRAY_TASK_COUNT 5/)
   assert.equal(resolveShard({numShards: 1}, slurm), null, '--num-shards 1 turns the environment default off')
   assert.throws(() => resolveShard({}, {...slurm, SLURM_ARRAY_TASK_ID: '4'}), /not on the array's grid/)
-  assert.throws(() => resolveShard({}, {SLURM_ARRAY_TASK_ID: 'x', SLURM_ARRAY_TASK_COUNT: '2'}), /SLURM_ARRAY_TASK_ID must be a non-negative integer/)
+  assert.throws(
+    () => resolveShard({}, {SLURM_ARRAY_TASK_ID: 'x', SLURM_ARRAY_TASK_COUNT: '2'}),
+    /SLURM_ARRAY_TASK_ID must be a non-negative integer/,
+  )
 
   // Kubernetes exports the index only.
   const warnings: string[] = []
-  assert.equal(resolveShard({}, {JOB_COMPLETION_INDEX: '2'}, (m) => warnings.push(m)), null)
+  assert.equal(
+    resolveShard({}, {JOB_COMPLETION_INDEX: '2'}, (m) => warnings.push(m)),
+    null,
+  )
   assert.match(warnings[0], /JOB_COMPLETION_INDEX is set \(2\) but --num-shards is not/)
   assert.deepEqual(resolveShard({numShards: 3}, {JOB_COMPLETION_INDEX: '2'}), {index: 2, count: 3, source: 'JOB_COMPLETION_INDEX'})
-  assert.throws(() => resolveShard({numShards: 2}, {JOB_COMPLETION_INDEX: '2'}), (e: unknown) => e instanceof UserError && /shard index 2 \(from JOB_COMPLETION_INDEX\) is out of range for 2 shards/.test(e.message))
+  assert.throws(
+    () => resolveShard({numShards: 2}, {JOB_COMPLETION_INDEX: '2'}),
+    (e: unknown) => e instanceof UserError && /shard index 2 \(from JOB_COMPLETION_INDEX\) is out of range for 2 shards/.test(e.message),
+  )
 
   assert.throws(() => resolveShard({shardIndex: 1}, noEnv), /--shard-index 1 needs --num-shards/)
   assert.throws(() => resolveShard({numShards: 3}, noEnv), /--num-shards 3 needs --shard-index/)
@@ -95,7 +120,10 @@ test('3 preprocess shards merged equal a single-machine run (metadata and featur
     // Shard 1 takes its index from a Slurm environment, the others from flags.
     const args = i === 1 ? [] : ['--shard-index', String(i), '--num-shards', '3']
     const env = i === 1 ? {SLURM_ARRAY_TASK_ID: '11', SLURM_ARRAY_TASK_MIN: '10', SLURM_ARRAY_TASK_COUNT: '3'} : {}
-    r = runCli(['preprocess', '--basedir', SAMPLE, ...TUTORIAL, ...args, '--workers', String(i), '--output', join(dir, 'shards', 'spec-{shard}.nc')], {env})
+    r = runCli(
+      ['preprocess', '--basedir', SAMPLE, ...TUTORIAL, ...args, '--workers', String(i), '--output', join(dir, 'shards', 'spec-{shard}.nc')],
+      {env},
+    )
     assert.equal(r.status, 0, r.stderr)
     assert.match(r.stderr, new RegExp(`shard ${i} of 3 \\(from ${i === 1 ? 'SLURM_ARRAY_TASK_ID' : '--shard-index'}\\)`))
   }
@@ -109,7 +137,18 @@ test('3 preprocess shards merged equal a single-machine run (metadata and featur
   assertSameDataSet(await readDataSet(merged), await readDataSet(full))
 
   // More shards than files: the empty shard says so instead of writing nothing.
-  r = runCli(['preprocess', '--basedir', SAMPLE, ...TUTORIAL, '--shard-index', '0', '--num-shards', '25', '--output', join(dir, 'empty.nc')])
+  r = runCli([
+    'preprocess',
+    '--basedir',
+    SAMPLE,
+    ...TUTORIAL,
+    '--shard-index',
+    '0',
+    '--num-shards',
+    '25',
+    '--output',
+    join(dir, 'empty.nc'),
+  ])
   assert.notEqual(r.status, 0)
   assert.match(r.stderr, /audeep: error: this shard has no files: the data set has only 20 file\(s\); use fewer shards/)
   assert.equal(existsSync(join(dir, 'empty.nc')), false)
@@ -118,14 +157,32 @@ test('3 preprocess shards merged equal a single-machine run (metadata and featur
 test('3 t-rae generate shards merged equal one generate run, with batches that straddle shard starts', async () => {
   const dir = tempDir()
   const spectrograms = reference('esc10-sample.nc')
-  let r = runCli(['t-rae', 'train', '-q', '--input', spectrograms, '--run-name', join(dir, 'run'), '--num-epochs', '1', '--batch-size', '10', '--num-units', '8', '--seed', '3'])
+  let r = runCli([
+    't-rae',
+    'train',
+    '-q',
+    '--input',
+    spectrograms,
+    '--run-name',
+    join(dir, 'run'),
+    '--num-epochs',
+    '1',
+    '--batch-size',
+    '10',
+    '--num-units',
+    '8',
+    '--seed',
+    '3',
+  ])
   assert.equal(r.status, 0, r.stderr)
   // One backend for every run: native kernels and wasm agree only to ~1e-7, and `auto` could pick either.
   const model = ['--model-dir', join(dir, 'run', 'logs'), '--input', spectrograms, '--batch-size', '4', '--backend', 'wasm']
   r = runCli(['t-rae', 'generate', '-q', ...model, '--output', join(dir, 'full.nc')])
   assert.equal(r.status, 0, r.stderr)
   for (let i = 0; i < 3; i++) {
-    r = runCli(['t-rae', 'generate', '-q', ...model, '--num-shards', '3', '--output', join(dir, 'gen-{shard}.nc')], {env: {JOB_COMPLETION_INDEX: String(i)}})
+    r = runCli(['t-rae', 'generate', '-q', ...model, '--num-shards', '3', '--output', join(dir, 'gen-{shard}.nc')], {
+      env: {JOB_COMPLETION_INDEX: String(i)},
+    })
     assert.equal(r.status, 0, r.stderr)
   }
   r = runCli(['merge', '-q', '--input', ...[0, 1, 2].map((i) => join(dir, `gen-${i}.nc`)), '--output', join(dir, 'merged.nc')])
@@ -146,7 +203,6 @@ test('merge refuses inputs of another layout, naming the file', async () => {
   const r = runCli(['merge', '--input', a, other, '--output', join(dir, 'm.nc')])
   assert.notEqual(r.status, 0)
   assert.match(r.stderr, /^audeep: error: .*other-shape\.nc: feature shape \[248, 64\] differs from .*a\.nc's \[124, 128\]/m)
-
 })
 
 test('merge refuses different fold counts and label maps, and warns about repeated instances', async () => {
@@ -155,13 +211,27 @@ test('merge refuses different fold counts and label maps, and warns about repeat
   const part = selectInstances(sample, [0, 1])
   const a = join(dir, 'a.nc')
   await writeDataSet(a, part)
-  const noFolds = new DataSet({featureDims: part.featureDims, featureShape: part.featureShape, numFolds: 0, labelMap: part.labelMap, instances: part.instances.map((i) => ({...i, cvFolds: []})), features: part.features})
+  const noFolds = new DataSet({
+    featureDims: part.featureDims,
+    featureShape: part.featureShape,
+    numFolds: 0,
+    labelMap: part.labelMap,
+    instances: part.instances.map((i) => ({...i, cvFolds: []})),
+    features: part.features,
+  })
   await writeDataSet(join(dir, 'folds.nc'), noFolds)
   let r = runCli(['merge', '--input', a, join(dir, 'folds.nc'), '--output', join(dir, 'm.nc')])
   assert.notEqual(r.status, 0)
   assert.match(r.stderr, /folds\.nc: has 0 cross-validation folds, .*a\.nc has 5/)
 
-  const relabelled = new DataSet({featureDims: part.featureDims, featureShape: part.featureShape, numFolds: 5, labelMap: new Map([['Dog bark', 0]]), instances: part.instances.map((i) => ({...i, labelNominal: 'Dog bark', labelNumeric: 0})), features: part.features})
+  const relabelled = new DataSet({
+    featureDims: part.featureDims,
+    featureShape: part.featureShape,
+    numFolds: 5,
+    labelMap: new Map([['Dog bark', 0]]),
+    instances: part.instances.map((i) => ({...i, labelNominal: 'Dog bark', labelNumeric: 0})),
+    features: part.features,
+  })
   await writeDataSet(join(dir, 'labels.nc'), relabelled)
   r = runCli(['merge', '--input', a, join(dir, 'labels.nc'), '--output', join(dir, 'm.nc')])
   assert.notEqual(r.status, 0)
@@ -171,5 +241,11 @@ test('merge refuses different fold counts and label maps, and warns about repeat
   r = runCli(['merge', '--input', a, a, '--output', join(dir, 'twice.nc')])
   assert.equal(r.status, 0, r.stderr)
   assert.match(r.stderr, /2 instance\(s\) occur in more than one input.*was a file given twice\?/)
-  assertSameDataSet(await readDataSet(join(dir, 'twice.nc')), concatInstances([{name: 'a', data: part}, {name: 'a', data: part}]))
+  assertSameDataSet(
+    await readDataSet(join(dir, 'twice.nc')),
+    concatInstances([
+      {name: 'a', data: part},
+      {name: 'a', data: part},
+    ]),
+  )
 })

@@ -15,7 +15,10 @@ test('CSV export of esc10-sample.nc is byte-identical to the original (all 5 fol
   const ds = await readDataSet(reference('esc10-sample.nc'))
   const out = tempDir()
   const files = await exportDataSet(ds, {format: 'CSV', outputDir: out, name: 'esc10-sample', labelsLast: false})
-  assert.deepEqual(files, FOLDS.map((k) => join(out, `fold_${k}`, 'esc10-sample.csv')))
+  assert.deepEqual(
+    files,
+    FOLDS.map((k) => join(out, `fold_${k}`, 'esc10-sample.csv')),
+  )
   for (const k of FOLDS) {
     const ours = readFileSync(join(out, `fold_${k}`, 'esc10-sample.csv'))
     const golden = readFileSync(reference('export', 'csv', `fold_${k}`, 'esc10-sample.csv'))
@@ -34,7 +37,10 @@ test('ARFF export with --labels-last of esc10-sample.nc is byte-identical to the
     const golden = readFileSync(reference('export', 'arff-ll', `fold_${k}`, 'esc10-sample.arff'))
     assert.ok(ours.equals(golden), `fold ${k} differs`)
   }
-  assert.deepEqual(readdirSync(out).sort(), FOLDS.map((k) => `fold_${k}`))
+  assert.deepEqual(
+    readdirSync(out).sort(),
+    FOLDS.map((k) => `fold_${k}`),
+  )
 })
 
 test('partial-labels.nc: CSV text as the reference shows it, and ARFF honoured (auDeep wrote CSV)', async () => {
@@ -56,7 +62,14 @@ test('partial-labels.nc: CSV text as the reference shows it, and ARFF honoured (
   )
 })
 
-function instance(filename: string, label: string, numeric: number, cvFolds: Split[], partition: Partition | null, chunkNr = 0): InstanceMeta {
+function instance(
+  filename: string,
+  label: string,
+  numeric: number,
+  cvFolds: Split[],
+  partition: Partition | null,
+  chunkNr = 0,
+): InstanceMeta {
   return {filename, chunkNr, labelNominal: label, labelNumeric: numeric, cvFolds, partition}
 }
 
@@ -73,11 +86,25 @@ function partitionedCv(): DataSet {
     instance('f.wav', 'y', 1, [T, V], Partition.DEVEL),
   ]
   const features = new Float32Array(instances.flatMap((_, i) => [i, -i / 4]))
-  return new DataSet({featureDims: ['generated'], featureShape: [2], numFolds: 2, labelMap: new Map([['x', 0], ['y', 1]]), instances, features})
+  return new DataSet({
+    featureDims: ['generated'],
+    featureShape: [2],
+    numFolds: 2,
+    labelMap: new Map([
+      ['x', 0],
+      ['y', 1],
+    ]),
+    instances,
+    features,
+  })
 }
 
 function filenamesIn(csvPath: string): string[] {
-  return readFileSync(csvPath, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[0])
+  return readFileSync(csvPath, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(',')[0])
 }
 
 test('CV + partitions: <partition>/fold_k holds the instances of that partition VALID in fold k', async () => {
@@ -99,8 +126,14 @@ test('partitions only: one file per non-empty partition; labels last; no tempora
   const noCv = new DataSet({...ds, numFolds: 0, instances: ds.instances.map((i) => ({...i, cvFolds: []}))})
   const out = tempDir()
   const files = await exportDataSet(noCv, {format: 'CSV', outputDir: out, name: 'set', labelsLast: true})
-  assert.deepEqual(files.map((f) => relative(out, f)), ['train/set.csv', 'devel/set.csv'])
-  assert.equal(readFileSync(files[0], 'utf8'), 'filename,chunk_nr,feature_0,feature_1,label_nominal,label_numeric\na.wav,0,0.0,-0.0,x,0\nb.wav,0,1.0,-0.25,y,1\ne.wav,0,4.0,-1.0,x,0\n')
+  assert.deepEqual(
+    files.map((f) => relative(out, f)),
+    ['train/set.csv', 'devel/set.csv'],
+  )
+  assert.equal(
+    readFileSync(files[0], 'utf8'),
+    'filename,chunk_nr,feature_0,feature_1,label_nominal,label_numeric\na.wav,0,0.0,-0.0,x,0\nb.wav,0,1.0,-0.25,y,1\ne.wav,0,4.0,-1.0,x,0\n',
+  )
   assert.deepEqual(readdirSync(join(out, 'train')), ['set.csv'])
 })
 
@@ -108,7 +141,14 @@ test('overlapping folds duplicate instances into every fold they are VALID in', 
   const V = Split.VALID
   const T = Split.TRAIN
   const instances = [instance('a', 'x', 0, [V, V], null), instance('b', 'x', 0, [T, V], null), instance('c', 'x', 0, [T, T], null)]
-  const ds = new DataSet({featureDims: ['g'], featureShape: [1], numFolds: 2, labelMap: null, instances, features: new Float32Array([1, 2, 3])})
+  const ds = new DataSet({
+    featureDims: ['g'],
+    featureShape: [1],
+    numFolds: 2,
+    labelMap: null,
+    instances,
+    features: new Float32Array([1, 2, 3]),
+  })
   const out = tempDir()
   await exportDataSet(ds, {format: 'CSV', outputDir: out, name: 'o', labelsLast: false})
   assert.deepEqual(filenamesIn(join(out, 'fold_1/o.csv')), ['a'])
@@ -117,7 +157,14 @@ test('overlapping folds duplicate instances into every fold they are VALID in', 
 
 test('strings that need quoting are written readably in both formats', async () => {
   const instances = [instance('dir/it\'s, "odd".wav', 'Dog bark', 0, [], null), instance('50%\tx.wav', 'a{b}', 1, [], null)]
-  const ds = new DataSet({featureDims: ['g'], featureShape: [1], numFolds: 0, labelMap: null, instances, features: new Float32Array([1e-5, NaN])})
+  const ds = new DataSet({
+    featureDims: ['g'],
+    featureShape: [1],
+    numFolds: 0,
+    labelMap: null,
+    instances,
+    features: new Float32Array([1e-5, NaN]),
+  })
   const out = tempDir()
   const [csv] = await exportDataSet(ds, {format: 'CSV', outputDir: out, name: 'q', labelsLast: false})
   assert.equal(
@@ -127,7 +174,10 @@ test('strings that need quoting are written readably in both formats', async () 
   const [arff] = await exportDataSet(ds, {format: 'ARFF', outputDir: out, name: 'q', labelsLast: false})
   const text = readFileSync(arff, 'utf8')
   assert.match(text, /@ATTRIBUTE label_nominal \{'Dog bark', 'a\{b\}'\}\n/)
-  assert.ok(text.endsWith('@DATA\n\'dir/it\\\'s, \\"odd\\".wav\',0,\'Dog bark\',0,9.999999747378752e-06\n\'50\\%\\tx.wav\',0,\'a{b}\',1,?\n'), text)
+  assert.ok(
+    text.endsWith("@DATA\n'dir/it\\'s, \\\"odd\\\".wav',0,'Dog bark',0,9.999999747378752e-06\n'50\\%\\tx.wav',0,'a{b}',1,?\n"),
+    text,
+  )
 })
 
 /** Weka's summary of an ARFF file, or null without java and Debian's weka.jar. */
@@ -142,9 +192,21 @@ test('Weka reads the exported ARFF files', async (t) => {
   const out = tempDir()
   const sample = await readDataSet(reference('esc10-sample.nc'))
   const [fold1] = await exportDataSet(sample, {format: 'ARFF', outputDir: join(out, 'esc'), name: 'esc', labelsLast: false})
-  const [partial] = await exportDataSet(await readDataSet(reference('ops', 'partial-labels.nc')), {format: 'ARFF', outputDir: out, name: 'partial', labelsLast: false})
+  const [partial] = await exportDataSet(await readDataSet(reference('ops', 'partial-labels.nc')), {
+    format: 'ARFF',
+    outputDir: out,
+    name: 'partial',
+    labelsLast: false,
+  })
   const instances = [instance('dir/it\'s, "odd".wav', 'Dog bark', 0, [], null), instance('50%\tx\\y.wav', 'a{b}', 1, [], null)]
-  const odd = new DataSet({featureDims: ['g'], featureShape: [1], numFolds: 0, labelMap: null, instances, features: new Float32Array([1e-5, NaN])})
+  const odd = new DataSet({
+    featureDims: ['g'],
+    featureShape: [1],
+    numFolds: 0,
+    labelMap: null,
+    instances,
+    features: new Float32Array([1e-5, NaN]),
+  })
   const [quoted] = await exportDataSet(odd, {format: 'ARFF', outputDir: out, name: 'quoted', labelsLast: true})
   for (const [path, count, attributes] of [
     [fold1, 4, 15876],

@@ -35,7 +35,10 @@ test('the golden CSV export imports back to esc10-sample.nc exactly', async () =
   const imported = await importDataSet({basedir: reference('export', 'csv'), name: 'esc10-sample'})
   assertSameData(imported, original)
   // Fold order and data set order within a fold.
-  assert.deepEqual(imported.instances.slice(0, 4).map((i) => i.filename), ['1-100032-A.ogg', '1-187207-A.ogg', '1-26143-A.ogg', '1-26806-A.ogg'])
+  assert.deepEqual(
+    imported.instances.slice(0, 4).map((i) => i.filename),
+    ['1-100032-A.ogg', '1-187207-A.ogg', '1-26143-A.ogg', '1-26806-A.ogg'],
+  )
 })
 
 test('the golden ARFF (labels last) export imports back exactly, via the CLI', async () => {
@@ -46,7 +49,14 @@ test('the golden ARFF (labels last) export imports back exactly, via the CLI', a
   assertSameData(await readDataSet(out), original)
 })
 
-function inst(filename: string, label: string | null, numeric: number | null, cvFolds: (Split | null)[], partition: Partition | null, chunkNr = 0): InstanceMeta {
+function inst(
+  filename: string,
+  label: string | null,
+  numeric: number | null,
+  cvFolds: (Split | null)[],
+  partition: Partition | null,
+  chunkNr = 0,
+): InstanceMeta {
   return {filename, chunkNr, labelNominal: label, labelNumeric: numeric, cvFolds, partition}
 }
 
@@ -59,7 +69,11 @@ test('11 folds with partitions and chunks round-trip (folds sorted numerically)'
     instances.push(inst(`f${Math.floor(i / 2)}.wav`, label, i % 3, cv, [Partition.TRAIN, Partition.DEVEL, Partition.TEST][i % 2], i % 2))
   }
   const features = Float32Array.from({length: instances.length * 3}, (_, k) => Math.fround(Math.sin(k) * 10 ** ((k % 9) - 6)))
-  const labelMap = new Map([['a', 0], ['b', 1], ['c', 2]])
+  const labelMap = new Map([
+    ['a', 0],
+    ['b', 1],
+    ['c', 2],
+  ])
   const ds = new DataSet({featureDims: ['generated'], featureShape: [3], numFolds, labelMap, instances, features})
   for (const format of ['CSV', 'ARFF'] as const) {
     const out = tempDir()
@@ -73,7 +87,17 @@ test('overlapping folds merge back into one instance VALID in each fold; partial
   const V = Split.VALID
   const T = Split.TRAIN
   const instances = [inst('a', 'x', 0, [V, V], null), inst('b', 'y', 1, [T, V], null), inst('c', null, null, [V, T], null)]
-  const ds = new DataSet({featureDims: ['generated'], featureShape: [2], numFolds: 2, labelMap: new Map([['x', 0], ['y', 1]]), instances, features: new Float32Array([1, 2, 3, 4, NaN, -0])})
+  const ds = new DataSet({
+    featureDims: ['generated'],
+    featureShape: [2],
+    numFolds: 2,
+    labelMap: new Map([
+      ['x', 0],
+      ['y', 1],
+    ]),
+    instances,
+    features: new Float32Array([1, 2, 3, 4, NaN, -0]),
+  })
   const out = tempDir()
   await exportDataSet(ds, {format: 'CSV', outputDir: out, name: 'o', labelsLast: false})
   assertSameData(await importDataSet({basedir: out, name: 'o'}), ds)
@@ -86,20 +110,42 @@ test('partial-labels.nc round-trips through a single ARFF file', async () => {
   const imported = await importDataSet({basedir: out, name: 'p'})
   // No CV info on export (a missing fold entry), so none on import; the labels define the map.
   assert.equal(imported.numFolds, 0)
-  assert.deepEqual([...imported.labelMap!], [['a', 0], ['b', 1]])
-  assert.deepEqual(imported.instances.map((i) => [i.filename, i.labelNominal, i.labelNumeric]), [['f0', 'a', 0], ['f1', 'b', 1], ['f2', null, null]])
+  assert.deepEqual(
+    [...imported.labelMap!],
+    [
+      ['a', 0],
+      ['b', 1],
+    ],
+  )
+  assert.deepEqual(
+    imported.instances.map((i) => [i.filename, i.labelNominal, i.labelNumeric]),
+    [
+      ['f0', 'a', 0],
+      ['f1', 'b', 1],
+      ['f2', null, null],
+    ],
+  )
 })
 
 test('custom attribute names; no numeric column numbers labels in sorted order; no filename column is synthetic', async () => {
   const dir = tempDir()
   writeFileSync(join(dir, 'x.csv'), 'class,v1,part,v2\nzeta,1,0,2\nalpha,3,1,4\n,5,0,6\n')
   const ds = await importDataSet({basedir: dir, name: 'x', labelNominalAttribute: 'class', chunkNrAttribute: 'part'})
-  assert.deepEqual([...ds.labelMap!], [['alpha', 0], ['zeta', 1]])
-  assert.deepEqual(ds.instances.map((i) => [i.filename, i.chunkNr, i.labelNominal, i.labelNumeric]), [
-    [`synthetic_${join(dir, 'x.csv')}_0`, 0, 'zeta', 1],
-    [`synthetic_${join(dir, 'x.csv')}_1`, 1, 'alpha', 0],
-    [`synthetic_${join(dir, 'x.csv')}_2`, 0, null, null],
-  ])
+  assert.deepEqual(
+    [...ds.labelMap!],
+    [
+      ['alpha', 0],
+      ['zeta', 1],
+    ],
+  )
+  assert.deepEqual(
+    ds.instances.map((i) => [i.filename, i.chunkNr, i.labelNominal, i.labelNumeric]),
+    [
+      [`synthetic_${join(dir, 'x.csv')}_0`, 0, 'zeta', 1],
+      [`synthetic_${join(dir, 'x.csv')}_1`, 1, 'alpha', 0],
+      [`synthetic_${join(dir, 'x.csv')}_2`, 0, null, null],
+    ],
+  )
   assert.deepEqual([...ds.features], [1, 2, 3, 4, 5, 6])
 })
 
@@ -110,8 +156,21 @@ test('a partition missing a class still imports (label maps are merged)', async 
   writeFileSync(join(dir, 'train', 's.csv'), 'filename,label_nominal,label_numeric,f\na,x,0,1\nb,y,1,2\n')
   writeFileSync(join(dir, 'test', 's.CSV'), 'filename,label_nominal,label_numeric,f\nc,y,1,3\n')
   const ds = await importDataSet({basedir: dir, name: 's'})
-  assert.deepEqual([...ds.labelMap!], [['x', 0], ['y', 1]])
-  assert.deepEqual(ds.instances.map((i) => [i.filename, i.partition]), [['a', Partition.TRAIN], ['b', Partition.TRAIN], ['c', Partition.TEST]])
+  assert.deepEqual(
+    [...ds.labelMap!],
+    [
+      ['x', 0],
+      ['y', 1],
+    ],
+  )
+  assert.deepEqual(
+    ds.instances.map((i) => [i.filename, i.partition]),
+    [
+      ['a', Partition.TRAIN],
+      ['b', Partition.TRAIN],
+      ['c', Partition.TEST],
+    ],
+  )
 })
 
 /** Builds a tree of files from a {relative path: content} map. */
@@ -147,8 +206,14 @@ test('every failure mode is a UserError with a clear message', async () => {
     [{'fold_1/s.csv': CSV, 'fold_2/s.csv': CSV.replace(',f\n', ',g\n')}, /have different columns \(column 5 is 'g' vs 'f'\)/],
     [{'train/s.csv': CSV, 'devel/s.csv': CSV}, /instance a chunk 0 appears in both .*train.* and .*devel/],
     [{'fold_1/s.csv': CSV, 'fold_2/s.csv': CSV.replace('1.5', '2.5')}, /appears in both .* with different partitions, labels or features/],
-    [{'s.arff': '@relation r\n@attribute filename string\n@attribute label_nominal {x}\n@attribute f string\n@data\na,x,b\n'}, /attribute 'f' is string; features must be numeric/],
-    [{'s.arff': "@relation r\n@attribute label_nominal {x}\n@attribute f numeric\n@data\n'y',1\n"}, /line 5: label 'y' is not among the declared values/],
+    [
+      {'s.arff': '@relation r\n@attribute filename string\n@attribute label_nominal {x}\n@attribute f string\n@data\na,x,b\n'},
+      /attribute 'f' is string; features must be numeric/,
+    ],
+    [
+      {'s.arff': "@relation r\n@attribute label_nominal {x}\n@attribute f numeric\n@data\n'y',1\n"},
+      /line 5: label 'y' is not among the declared values/,
+    ],
     [{'s.arff': '@relation r\n@attribute label_nominal {x}\n@data\nx,1\n'}, /line 4: row has 2 values, expected 1/],
   ]
   for (const [files, pattern] of cases) {
@@ -159,7 +224,10 @@ test('every failure mode is a UserError with a clear message', async () => {
       `${JSON.stringify(files)} should fail with ${pattern}`,
     )
   }
-  await assert.rejects(importDataSet({basedir: join(tempDir(), 'none'), name: 's'}), (e: unknown) => e instanceof UserError && /directory does not exist/.test(e.message))
+  await assert.rejects(
+    importDataSet({basedir: join(tempDir(), 'none'), name: 's'}),
+    (e: unknown) => e instanceof UserError && /directory does not exist/.test(e.message),
+  )
 })
 
 test('import CLI reports user errors on one line with status 1', () => {

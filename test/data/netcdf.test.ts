@@ -112,9 +112,28 @@ test('the streaming writer flushes in blocks and reads back in row blocks', asyn
   const shape = [64, 128]
   const count = 300 // 300 x 32 KiB: several flushes of the 8 MiB buffer
   for (let i = 0; i < count; i++) {
-    instances.push({filename: `f${i % 100}.wav`, chunkNr: Math.floor(i / 100), labelNominal: `c${i % 3}`, labelNumeric: i % 3, cvFolds: [i % 2, 1 - (i % 2)], partition: i % 3})
+    instances.push({
+      filename: `f${i % 100}.wav`,
+      chunkNr: Math.floor(i / 100),
+      labelNominal: `c${i % 3}`,
+      labelNumeric: i % 3,
+      cvFolds: [i % 2, 1 - (i % 2)],
+      partition: i % 3,
+    })
   }
-  const writer = await createDataSetWriter(path, schemaFor(instances, {featureDims: ['time', 'freq'], featureShape: shape, numFolds: 2, labelMap: new Map([['c0', 0], ['c1', 1], ['c2', 2]])}))
+  const writer = await createDataSetWriter(
+    path,
+    schemaFor(instances, {
+      featureDims: ['time', 'freq'],
+      featureShape: shape,
+      numFolds: 2,
+      labelMap: new Map([
+        ['c0', 0],
+        ['c1', 1],
+        ['c2', 2],
+      ]),
+    }),
+  )
   const row = new Float32Array(64 * 128)
   for (let i = 0; i < count; i++) {
     row.fill(i)
@@ -138,7 +157,10 @@ test('an aborted write leaves nothing behind', async () => {
   const dir = tempDir()
   const path = join(dir, 'aborted.nc')
   const meta: InstanceMeta = {filename: 'a', chunkNr: 0, labelNominal: null, labelNumeric: null, cvFolds: [], partition: null}
-  const writer = await createDataSetWriter(path, schemaFor([meta], {featureDims: ['generated'], featureShape: [4], numFolds: 0, labelMap: null}))
+  const writer = await createDataSetWriter(
+    path,
+    schemaFor([meta], {featureDims: ['generated'], featureShape: [4], numFolds: 0, labelMap: null}),
+  )
   writer.append(meta, new Float32Array(4))
   assert.throws(() => writer.append(meta, new Float32Array(5)), UserError)
   writer.abort()
@@ -168,7 +190,10 @@ test('bad input files give one clear error naming the file', async () => {
   const file = new h5.File(other, 'w')
   file.create_dataset({name: 'temperature', data: new Float32Array([1, 2, 3])})
   file.close()
-  await assert.rejects(readDataSet(other), (e: Error) => e instanceof UserError && e.message === `${other}: not an auDeep data set (variable 'filename' is missing)`)
+  await assert.rejects(
+    readDataSet(other),
+    (e: Error) => e instanceof UserError && e.message === `${other}: not an auDeep data set (variable 'filename' is missing)`,
+  )
 
   const copy = join(dir, 'copy.nc')
   copyFileSync(reference('esc10-sample.nc'), copy)

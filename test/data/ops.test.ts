@@ -4,7 +4,15 @@ import {test} from 'node:test'
 import {UserError} from '../../src/cli/errors.js'
 import {compareStrings, DataSet, Partition, Split} from '../../src/data/dataset.js'
 import {readDataSet} from '../../src/data/netcdf.js'
-import {fuseChunks, fuseDataSets, selectInstances, upsample, withCvSetup, withoutPartitioning, withPartitioning} from '../../src/data/ops.js'
+import {
+  fuseChunks,
+  fuseDataSets,
+  selectInstances,
+  upsample,
+  withCvSetup,
+  withoutPartitioning,
+  withPartitioning,
+} from '../../src/data/ops.js'
 import {Random} from '../../src/random.js'
 import {reference} from '../helpers.js'
 
@@ -16,22 +24,44 @@ function byKey(ds: DataSet): Map<string, number> {
 }
 
 function assertSameData(actual: DataSet, expected: DataSet, message: string): void {
-  assert.deepEqual([actual.featureDims, actual.featureShape, actual.numFolds], [expected.featureDims, expected.featureShape, expected.numFolds], message)
+  assert.deepEqual(
+    [actual.featureDims, actual.featureShape, actual.numFolds],
+    [expected.featureDims, expected.featureShape, expected.numFolds],
+    message,
+  )
   assert.deepEqual([...(actual.labelMap ?? [])], [...(expected.labelMap ?? [])], message)
   assert.deepEqual(actual.instances, expected.instances, message)
-  assert.ok(Buffer.from(actual.features.buffer, actual.features.byteOffset, actual.features.byteLength).equals(Buffer.from(expected.features.buffer, expected.features.byteOffset, expected.features.byteLength)), `${message}: features differ`)
+  assert.ok(
+    Buffer.from(actual.features.buffer, actual.features.byteOffset, actual.features.byteLength).equals(
+      Buffer.from(expected.features.buffer, expected.features.byteOffset, expected.features.byteLength),
+    ),
+    `${message}: features differ`,
+  )
 }
 
 test('fuse along freq reproduces ops/fused-freq.nc exactly', async () => {
   const scaled = await readDataSet(reference('esc10-sample.nc'))
   const db = await readDataSet(reference('esc10-sample-db.nc'))
-  const fused = fuseDataSets([{name: 'a', data: scaled}, {name: 'b', data: db}], 'freq')
+  const fused = fuseDataSets(
+    [
+      {name: 'a', data: scaled},
+      {name: 'b', data: db},
+    ],
+    'freq',
+  )
   assertSameData(fused, await readDataSet(reference('ops', 'fused-freq.nc')), 'fused-freq')
 })
 
 test('fuse along the first feature axis concatenates whole blocks', async () => {
   const a = await readDataSet(reference('esc10-sample-generated-layout.nc'))
-  const fused = fuseDataSets([{name: 'a', data: a}, {name: 'b', data: a}, {name: 'c', data: a}], 'generated')
+  const fused = fuseDataSets(
+    [
+      {name: 'a', data: a},
+      {name: 'b', data: a},
+      {name: 'c', data: a},
+    ],
+    'generated',
+  )
   assert.deepEqual(fused.featureShape, [3072])
   assert.deepEqual(fused.instanceFeatures(5).subarray(2048), a.instanceFeatures(5))
 })
@@ -40,12 +70,42 @@ test('fuse refuses inconsistent metadata and names the instance that differs', a
   const a = await readDataSet(reference('esc10-sample.nc'))
   const swapped = selectInstances(a, [1, 0, ...Array.from({length: 18}, (_, i) => i + 2)])
   assert.throws(
-    () => fuseDataSets([{name: 'a.nc', data: a}, {name: 'b.nc', data: swapped}], 'freq'),
-    (e: Error) => e instanceof UserError && e.message.startsWith('b.nc: instance 0 differs from a.nc') && e.message.includes('filename 1-100032-A.ogg vs 3-136288-A.ogg'),
+    () =>
+      fuseDataSets(
+        [
+          {name: 'a.nc', data: a},
+          {name: 'b.nc', data: swapped},
+        ],
+        'freq',
+      ),
+    (e: Error) =>
+      e instanceof UserError &&
+      e.message.startsWith('b.nc: instance 0 differs from a.nc') &&
+      e.message.includes('filename 1-100032-A.ogg vs 3-136288-A.ogg'),
   )
   const chunked = await readDataSet(reference('esc10-sample-chunked.nc'))
-  assert.throws(() => fuseDataSets([{name: 'a.nc', data: a}, {name: 'c.nc', data: chunked}], 'freq'), UserError)
-  assert.throws(() => fuseDataSets([{name: 'a.nc', data: a}, {name: 'a2.nc', data: a}], 'generated'), /no feature dimension 'generated'/)
+  assert.throws(
+    () =>
+      fuseDataSets(
+        [
+          {name: 'a.nc', data: a},
+          {name: 'c.nc', data: chunked},
+        ],
+        'freq',
+      ),
+    UserError,
+  )
+  assert.throws(
+    () =>
+      fuseDataSets(
+        [
+          {name: 'a.nc', data: a},
+          {name: 'a2.nc', data: a},
+        ],
+        'generated',
+      ),
+    /no feature dimension 'generated'/,
+  )
 })
 
 test('fuse chunks reproduces ops/chunked-fused.nc exactly (sorted by filename)', async () => {
@@ -104,7 +164,10 @@ test('add-partitioning assigns whole files, balanced per class (fixing auDeep, s
   const parts = withPartitioning(chunked, [Partition.TRAIN, Partition.DEVEL, Partition.TEST], new Random(5))
   const perFile = new Map<string, Set<Partition | null>>()
   for (const inst of parts.instances) perFile.set(inst.filename, (perFile.get(inst.filename) ?? new Set()).add(inst.partition))
-  assert.ok([...perFile.values()].every((s) => s.size === 1), 'all chunks of a file share a partition')
+  assert.ok(
+    [...perFile.values()].every((s) => s.size === 1),
+    'all chunks of a file share a partition',
+  )
   assert.equal(withoutPartitioning(parts).hasPartitionInfo(), false)
   assert.ok(parts.instances.every((i) => i.cvFolds.length === 5 && i.cvFolds.filter((s) => s === Split.VALID).length === 1))
 })

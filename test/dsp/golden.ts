@@ -19,7 +19,9 @@ export const esc10Dir = (): string => path.join(sharedDir(), 'data', 'ESC-10')
 export function esc10Files(): Map<string, string> {
   const base = esc10Dir()
   const files = new Map<string, string>()
-  for (const dir of readdirSync(base).filter((d) => /^\d{3} - /.test(d)).sort()) {
+  for (const dir of readdirSync(base)
+    .filter((d) => /^\d{3} - /.test(d))
+    .sort()) {
     for (const f of readdirSync(path.join(base, dir)).sort()) files.set(f, path.join(base, dir, f))
   }
   return files
@@ -59,6 +61,8 @@ export class DifferenceStats {
 }
 
 export function describe(d: Difference): string {
-  return `max abs ${d.maxAbs.toExponential(3)}, mean abs ${d.meanAbs.toExponential(3)}, ` +
+  return (
+    `max abs ${d.maxAbs.toExponential(3)}, mean abs ${d.meanAbs.toExponential(3)}, ` +
     `${(100 * d.fractionOver).toFixed(4)} % of ${d.count} values off by > ${d.threshold}`
+  )
 }

@@ -106,7 +106,10 @@ test('frame-count correction happens once and may miss (reference example: 22 05
 test('dB conversion: 0 dB maximum, zeros raised to the smallest positive value, clip below then above', () => {
   const s = Float64Array.from([0, 1e-8, 1e-3, 1])
   assert.ok(powerToDb(s, null, null))
-  assert.deepEqual([...s].map((v) => Math.round(v * 1e6) / 1e6), [-80, -80, -30, 0])
+  assert.deepEqual(
+    [...s].map((v) => Math.round(v * 1e6) / 1e6),
+    [-80, -80, -30, 0],
+  )
   const c = Float64Array.from([1e-8, 1e-3, 1])
   powerToDb(c, -45.5, -10.25)
   assert.deepEqual([...c], [-45.5, -30, -10.25])
@@ -134,7 +137,10 @@ test('FIX: digital silence gives zeros and a warning instead of a crash', () => 
 test('FIX: fewer than chunk_count full chunks is a UserError', () => {
   const audio = {sampleRate: 16000, channels: [noise(16000)]}
   const options = {windowWidth: 0.04, windowOverlap: 0.02, melBands: 32, chunkLength: 0.3, chunkCount: 4}
-  assert.throws(() => computeSpectrogram(audio, options), (e: unknown) => e instanceof UserError && /too few chunks/.test(e.message))
+  assert.throws(
+    () => computeSpectrogram(audio, options),
+    (e: unknown) => e instanceof UserError && /too few chunks/.test(e.message),
+  )
   // 49 frames, 15 per chunk: 3 full chunks are enough for a count of 3.
   const ok = computeSpectrogram(audio, {...options, chunkCount: 3})
   assert.deepEqual([ok.chunks.length, ok.timeSteps, ok.freqBands], [3, 15, 32])

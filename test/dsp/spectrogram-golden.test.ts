@@ -131,11 +131,15 @@ test('esc10-full-0.08-0.04-128-60.nc: rows of the 20 sample files', async (t) =>
   assertScaledTolerance(t, c)
 })
 
-test('esc10-full-0.08-0.04-128-60.nc: all 400 files', {skip: process.env.AUDEEP_SLOW_TESTS !== '1' && 'set AUDEEP_SLOW_TESTS=1'}, async (t) => {
-  const c = await compareWith(await ref('esc10-full-0.08-0.04-128-60.nc'), SAMPLE)
-  assert.equal(c.instances, 400)
-  assertScaledTolerance(t, c)
-})
+test(
+  'esc10-full-0.08-0.04-128-60.nc: all 400 files',
+  {skip: process.env.AUDEEP_SLOW_TESTS !== '1' && 'set AUDEEP_SLOW_TESTS=1'},
+  async (t) => {
+    const c = await compareWith(await ref('esc10-full-0.08-0.04-128-60.nc'), SAMPLE)
+    assert.equal(c.instances, 400)
+    assertScaledTolerance(t, c)
+  },
+)
 
 test('esc10-sample-power-defaults.nc: linear power spectrum shape and branch', async (t) => {
   // Unclipped values are not portable across decoders (README); check shape and the scaling invariants.

@@ -10,7 +10,18 @@ import {pngSize} from '../../src/plot/png.js'
 import {reference, runCli, tempDir} from '../helpers.js'
 
 const layout = reference('esc10-sample-generated-layout.nc')
-const ALPHABETICAL = ['Baby cry', 'Chainsaw', 'Clock tick', 'Dog bark', 'Fire crackling', 'Helicopter', 'Person sneeze', 'Rain', 'Rooster', 'Sea waves']
+const ALPHABETICAL = [
+  'Baby cry',
+  'Chainsaw',
+  'Clock tick',
+  'Dog bark',
+  'Fire crackling',
+  'Helicopter',
+  'Person sneeze',
+  'Rain',
+  'Rooster',
+  'Sea waves',
+]
 
 test('svm evaluate -q prints "accuracy,uar", reproducibly with --seed, and --json holds every figure', () => {
   const dir = tempDir()
@@ -28,7 +39,10 @@ test('svm evaluate -q prints "accuracy,uar", reproducibly with --seed, and --jso
   assert.equal(figures.repeats.length, 2)
   assert.equal(figures.repeats[0].splits.length, 5)
   // 20 files, evaluated once per repeat.
-  assert.equal(figures.confusionMatrix.flat().reduce((a: number, b: number) => a + b, 0), 40)
+  assert.equal(
+    figures.confusionMatrix.flat().reduce((a: number, b: number) => a + b, 0),
+    40,
+  )
   assert.equal(first.stdout, `${figures.accuracy.toFixed(4)},${figures.uar.toFixed(4)}\n`)
 })
 
@@ -42,7 +56,10 @@ test('svm evaluate without -q: fold log lines on stderr, summary and labelled co
   assert.match(result.stderr, /\[INFO\] svm evaluate - fold 1 accuracy is \d+\.\d\d% \(UAR \d+\.\d\d%\)\n/)
   assert.match(result.stderr, /\[INFO\] svm evaluate - cross validation accuracy: \d+\.\d\d% \(\+\/- \d+\.\d\d%/)
   const header = result.stdout.split('\n').find((l) => l.includes('true \\ predicted'))!
-  const columns = header.split('│').map((c) => c.trim()).filter((c) => c !== '')
+  const columns = header
+    .split('│')
+    .map((c) => c.trim())
+    .filter((c) => c !== '')
   assert.deepEqual(columns, ['true \\ predicted', ...ALPHABETICAL])
   const rowLabels = result.stdout
     .split('\n')
@@ -51,7 +68,7 @@ test('svm evaluate without -q: fold log lines on stderr, summary and labelled co
   assert.deepEqual(rowLabels, ALPHABETICAL)
 })
 
-test('svm evaluate reproduces auDeep\'s verified ESC-10 figure (flattened spectrograms, C = 0.001)', async () => {
+test("svm evaluate reproduces auDeep's verified ESC-10 figure (flattened spectrograms, C = 0.001)", async () => {
   // Reference §5.3: the full 400-clip spectrograms, exported and re-imported (which flattens them), gave
   // 0.4775,0.4775. Flattening in memory gives the same features (the original's extra all-zero chunk_nr
   // column is constant, so standardisation maps it to zero).
@@ -66,7 +83,20 @@ test('svm evaluate reproduces auDeep\'s verified ESC-10 figure (flattened spectr
 
 test('svm predict writes "<filename>\\t<label>" per file, sorted by filename', () => {
   const output = join(tempDir(), 'predictions.tsv')
-  const result = runCli(['svm', 'predict', '--train-input', layout, '--eval-input', layout, '--complexity', '1', '--output', output, '--seed', '2'])
+  const result = runCli([
+    'svm',
+    'predict',
+    '--train-input',
+    layout,
+    '--eval-input',
+    layout,
+    '--complexity',
+    '1',
+    '--output',
+    output,
+    '--seed',
+    '2',
+  ])
   assert.equal(result.status, 0, result.stderr)
   const lines = readFileSync(output, 'utf8').split('\n')
   assert.equal(lines.pop(), '')
@@ -89,25 +119,72 @@ test('mlp evaluate -q trains and is reproducible with --seed', () => {
 
 test('mlp predict writes predictions', () => {
   const output = join(tempDir(), 'mlp.tsv')
-  const result = runCli(['mlp', 'predict', '--train-input', layout, '--eval-input', layout, '--num-epochs', '10', '--num-units', '8', '--output', output, '--batch-size', '8', '--shuffle'])
+  const result = runCli([
+    'mlp',
+    'predict',
+    '--train-input',
+    layout,
+    '--eval-input',
+    layout,
+    '--num-epochs',
+    '10',
+    '--num-units',
+    '8',
+    '--output',
+    output,
+    '--batch-size',
+    '8',
+    '--shuffle',
+  ])
   assert.equal(result.status, 0, result.stderr)
   assert.equal(readFileSync(output, 'utf8').trim().split('\n').length, 20)
 })
 
 test('user errors are one clear line', () => {
   const cases: [string[], RegExp][] = [
-    [['svm', 'evaluate', '--input', layout, '--complexity', '1'], /must select either --cross-validate or --train-partitions with --eval-partitions/],
-    [['svm', 'evaluate', '--input', layout, '--complexity', '1', '--cross-validate', '--train-partitions', 'train', '--eval-partitions', 'devel'], /mutually exclusive/],
+    [
+      ['svm', 'evaluate', '--input', layout, '--complexity', '1'],
+      /must select either --cross-validate or --train-partitions with --eval-partitions/,
+    ],
+    [
+      [
+        'svm',
+        'evaluate',
+        '--input',
+        layout,
+        '--complexity',
+        '1',
+        '--cross-validate',
+        '--train-partitions',
+        'train',
+        '--eval-partitions',
+        'devel',
+      ],
+      /mutually exclusive/,
+    ],
     [['svm', 'evaluate', '--input', layout, '--complexity', '1', '--train-partitions', 'train'], /must be given together/],
-    [['svm', 'evaluate', '--input', layout, '--complexity', '1', '--train-partitions', 'train', '--eval-partitions', 'devel'], /no partition information/],
+    [
+      ['svm', 'evaluate', '--input', layout, '--complexity', '1', '--train-partitions', 'train', '--eval-partitions', 'devel'],
+      /no partition information/,
+    ],
     [['svm', 'evaluate', '--input', layout, '--complexity', '-1', '--cross-validate'], /expected a number > 0/],
-    [['svm', 'evaluate', '--input', reference('esc10-sample.nc'), '--complexity', '1', '--cross-validate'], /esc10-sample\.nc: features have shape \[124, 128\].*audeep export/],
+    [
+      ['svm', 'evaluate', '--input', reference('esc10-sample.nc'), '--complexity', '1', '--cross-validate'],
+      /esc10-sample\.nc: features have shape \[124, 128\].*audeep export/,
+    ],
     [['mlp', 'evaluate', '--input', layout, '--cross-validate', '--keep-prob', '1.5'], /expected a number <= 1/],
   ]
   for (const [args, message] of cases) {
     const result = runCli(args)
     assert.equal(result.status, 1, args.join(' '))
     assert.match(result.stderr, message)
-    assert.equal(result.stderr.trim().split('\n').filter((l) => l.startsWith('audeep: error')).length, 1, result.stderr)
+    assert.equal(
+      result.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('audeep: error')).length,
+      1,
+      result.stderr,
+    )
   }
 })

@@ -25,13 +25,25 @@ function options(seed = 1, extra: Partial<{repeat: number; upsample: boolean; ma
 function recordingLogger(): {logger: Logger; warnings: string[]; infos: string[]} {
   const warnings: string[] = []
   const infos: string[] = []
-  const logger = {warn: (m: string) => warnings.push(m), info: (m: string) => infos.push(m), debug: () => {}, error: () => {}} as unknown as Logger
+  const logger = {
+    warn: (m: string) => warnings.push(m),
+    info: (m: string) => infos.push(m),
+    debug: () => {},
+    error: () => {},
+  } as unknown as Logger
   return {logger, warnings, infos}
 }
 
 test('per-file predictions: majority vote with ties to the smallest label, else the last chunk', () => {
   const files = ['a', 'a', 'a', 'b', 'b', 'c', 'c', 'c', 'c']
-  const instances = files.map((filename, i) => ({filename, chunkNr: i, labelNominal: null, labelNumeric: null, cvFolds: [], partition: null}))
+  const instances = files.map((filename, i) => ({
+    filename,
+    chunkNr: i,
+    labelNominal: null,
+    labelNumeric: null,
+    cvFolds: [],
+    partition: null,
+  }))
   const predictions = Int32Array.from([2, 1, 2, 5, 3, 4, 1, 1, 4])
   assert.deepEqual(
     predictionsPerFile(instances, predictions, true),
@@ -62,7 +74,12 @@ test('standardisation: population std, constant columns left unscaled', () => {
 
 test('cross-validation on a separable problem: per-fold figures, sums and repeat reproducibility', async () => {
   const data = gaussianClasses({n: 200, d: 16, classes: 4, separation: 3, seed: 2})
-  const ds = makeDataSet({features: data.features, d: 16, labels: data.labels, folds: Int32Array.from({length: 200}, (_, i) => Math.floor(i / 4) % 5)})
+  const ds = makeDataSet({
+    features: data.features,
+    d: 16,
+    labels: data.labels,
+    folds: Int32Array.from({length: 200}, (_, i) => Math.floor(i / 4) % 5),
+  })
   const {logger, infos} = recordingLogger()
   const result = await crossValidate(ds, svm, options(5, {repeat: 2, logger}))
   assert.equal(result.repeats.length, 2)
@@ -73,7 +90,10 @@ test('cross-validation on a separable problem: per-fold figures, sums and repeat
     [0, 1, 2, 3].map(nominal),
   )
   // Every file is evaluated once per repeat.
-  assert.equal(result.confusion.flat().reduce((a, b) => a + b, 0), 400)
+  assert.equal(
+    result.confusion.flat().reduce((a, b) => a + b, 0),
+    400,
+  )
   assert.equal(result.repeats[0].splits[0].trainInstances, 160)
   assert.ok(infos.includes('processing cross validation fold 1...'))
   assert.ok(infos.some((l) => /^fold 3 accuracy is \d+\.\d\d% \(UAR \d+\.\d\d%\)$/.test(l)))
@@ -85,7 +105,13 @@ test('cross-validation on a separable problem: per-fold figures, sums and repeat
 test('confusion-matrix order is alphabetical by nominal label', async () => {
   // Numeric labels whose nominal order differs: 0 -> "zebra", 1 -> "ant", 2 -> "moose".
   const data = gaussianClasses({n: 60, d: 8, classes: 3, separation: 4, seed: 3})
-  const base = makeDataSet({features: data.features, d: 8, labels: data.labels, folds: Int32Array.from({length: 60}, (_, i) => Math.floor(i / 3) % 2), numFolds: 2})
+  const base = makeDataSet({
+    features: data.features,
+    d: 8,
+    labels: data.labels,
+    folds: Int32Array.from({length: 60}, (_, i) => Math.floor(i / 3) % 2),
+    numFolds: 2,
+  })
   const names = ['zebra', 'ant', 'moose']
   const relabelled = new DataSet({
     featureDims: base.featureDims,
@@ -140,7 +166,10 @@ test('chunked files: majority vote, and a warning when the last chunk decides', 
   const voted = await crossValidate(ds, svm, options(1, {majorityVote: true}))
   const {logger, warnings} = recordingLogger()
   const last = await crossValidate(ds, svm, options(1, {logger}))
-  assert.equal(voted.confusion.flat().reduce((a, b) => a + b, 0), 60)
+  assert.equal(
+    voted.confusion.flat().reduce((a, b) => a + b, 0),
+    60,
+  )
   assert.ok(voted.accuracy > last.accuracy, `vote ${voted.accuracy} vs last chunk ${last.accuracy}`)
   assert.equal(warnings.length, 1)
   assert.match(warnings[0], /last chunk of each file decides/)
@@ -178,10 +207,22 @@ test('prediction: sorted by filename with nominal labels', async () => {
 test('clear errors: unlabelled training data, one class, empty fold, features of rank 2', async () => {
   const data = gaussianClasses({n: 20, d: 3, classes: 2, separation: 1, seed: 1})
   const folds = Int32Array.from({length: 20}, (_, i) => Math.floor(i / 2) % 2)
-  const unlabelled = makeDataSet({features: data.features, d: 3, labels: Array.from(data.labels, (l, i) => (i === 2 ? null : l)), folds, numFolds: 2})
-  await assert.rejects(crossValidate(unlabelled, svm, options()), (e: Error) => e instanceof UserError && /training split of cross-validation fold \d has 1 unlabelled/.test(e.message))
+  const unlabelled = makeDataSet({
+    features: data.features,
+    d: 3,
+    labels: Array.from(data.labels, (l, i) => (i === 2 ? null : l)),
+    folds,
+    numFolds: 2,
+  })
+  await assert.rejects(
+    crossValidate(unlabelled, svm, options()),
+    (e: Error) => e instanceof UserError && /training split of cross-validation fold \d has 1 unlabelled/.test(e.message),
+  )
   const oneClass = makeDataSet({features: data.features, d: 3, labels: new Array(20).fill(1), folds, numFolds: 2})
-  await assert.rejects(crossValidate(oneClass, svm, options()), /training split of cross-validation fold 1 has a single class \('class 01'\); a classifier needs at least two/)
+  await assert.rejects(
+    crossValidate(oneClass, svm, options()),
+    /training split of cross-validation fold 1 has a single class \('class 01'\); a classifier needs at least two/,
+  )
   const emptyFold = makeDataSet({features: data.features, d: 3, labels: data.labels, folds, numFolds: 3})
   await assert.rejects(crossValidate(emptyFold, svm, options()), /fold 3 has no validation instances/)
   const noFolds = makeDataSet({features: data.features, d: 3, labels: data.labels})
@@ -213,7 +254,13 @@ test('learners see standardised training data in a shuffled order', async () => 
     },
   }
   const data = gaussianClasses({n: 40, d: 3, classes: 2, separation: 1, seed: 1})
-  const ds = makeDataSet({features: data.features, d: 3, labels: data.labels, folds: Int32Array.from({length: 40}, (_, i) => Math.floor(i / 2) % 2), numFolds: 2})
+  const ds = makeDataSet({
+    features: data.features,
+    d: 3,
+    labels: data.labels,
+    folds: Int32Array.from({length: 40}, (_, i) => Math.floor(i / 2) % 2),
+    numFolds: 2,
+  })
   await crossValidate(ds, spy, options(9))
   assert.notDeepEqual(seen[0], [...seen[0]].sort())
 })

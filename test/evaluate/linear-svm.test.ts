@@ -63,8 +63,16 @@ for (const problem of sklearnFixture.problems) {
       // coordinate order.
       const scale = Math.max(...fit.coef.flat().map(Math.abs), ...fit.intercept.map(Math.abs))
       fit.coef.forEach((row, k) => {
-        row.forEach((c, j) => assert.ok(Math.abs(model.weights[k * problem.d + j] - c) <= 1e-3 * scale, `coef[${k}][${j}] ${model.weights[k * problem.d + j]} vs ${c}`))
-        assert.ok(Math.abs(model.intercepts[k] - fit.intercept[k]) <= 1e-3 * scale, `intercept[${k}] ${model.intercepts[k]} vs ${fit.intercept[k]}`)
+        row.forEach((c, j) =>
+          assert.ok(
+            Math.abs(model.weights[k * problem.d + j] - c) <= 1e-3 * scale,
+            `coef[${k}][${j}] ${model.weights[k * problem.d + j]} vs ${c}`,
+          ),
+        )
+        assert.ok(
+          Math.abs(model.intercepts[k] - fit.intercept[k]) <= 1e-3 * scale,
+          `intercept[${k}] ${model.intercepts[k]} vs ${fit.intercept[k]}`,
+        )
       })
       const predictions = predictLinearSvm(model, x, problem.n)
       const agree = predictions.filter((p, i) => p === fit.trainPredictions[i]).length
@@ -72,8 +80,16 @@ for (const problem of sklearnFixture.problems) {
 
       // The whole evaluation protocol (per-fold standardisation, shuffling, prediction).
       const ds = asDataSet(features, problem.labels, problem.folds, problem.d)
-      const result = await crossValidate(ds, svmLearner({complexity: fit.C}), {repeat: 1, upsample: false, majorityVote: false, random: new Random(3)})
-      assert.ok(Math.abs(result.accuracy - fit.cvAccuracy) <= 2 / problem.n + 1e-9, `CV accuracy ${result.accuracy} vs sklearn ${fit.cvAccuracy}`)
+      const result = await crossValidate(ds, svmLearner({complexity: fit.C}), {
+        repeat: 1,
+        upsample: false,
+        majorityVote: false,
+        random: new Random(3),
+      })
+      assert.ok(
+        Math.abs(result.accuracy - fit.cvAccuracy) <= 2 / problem.n + 1e-9,
+        `CV accuracy ${result.accuracy} vs sklearn ${fit.cvAccuracy}`,
+      )
     })
   }
 }
@@ -136,7 +152,12 @@ print(correct / ${n})
   assert.equal(run.status, 0, run.stderr)
   const sklearnAccuracy = Number(run.stdout.trim())
   const ds = asDataSet(data.features, data.labels, folds, d)
-  const result = await crossValidate(ds, svmLearner({complexity: 0.01}), {repeat: 1, upsample: false, majorityVote: false, random: new Random(1)})
+  const result = await crossValidate(ds, svmLearner({complexity: 0.01}), {
+    repeat: 1,
+    upsample: false,
+    majorityVote: false,
+    random: new Random(1),
+  })
   assert.ok(sklearnAccuracy > 0.3 && sklearnAccuracy < 0.95, `the problem should be neither trivial nor hopeless (${sklearnAccuracy})`)
   assert.ok(Math.abs(result.accuracy - sklearnAccuracy) <= 0.01, `ours ${result.accuracy} vs sklearn ${sklearnAccuracy}`)
 })

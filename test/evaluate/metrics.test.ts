@@ -52,6 +52,9 @@ test('quiet output formats like Python "%.4f,%.4f", ties to even', () => {
     [0.03125, 0.09375, 0.4775, 1 / 3, 0.5, 1, 0.00005, 0.00015].map((v) => formatFixed(v, 4)),
     ['0.0312', '0.0938', '0.4775', '0.3333', '0.5000', '1.0000', '0.0001', '0.0001'],
   )
-  assert.deepEqual([0.125, 0.375, 12.5].map((v) => formatFixed(v, 2)), ['0.12', '0.38', '12.50'])
+  assert.deepEqual(
+    [0.125, 0.375, 12.5].map((v) => formatFixed(v, 2)),
+    ['0.12', '0.38', '12.50'],
+  )
   assert.equal(quietLine({accuracy: 0.4775, uar: 0.03125}), '0.4775,0.0312')
 })

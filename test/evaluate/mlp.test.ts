@@ -14,7 +14,11 @@ const n = 240
 const d = 20
 const trainN = 180
 const data = gaussianClasses({n, d, classes: 3, separation: 1.2, seed: 12})
-const scaler = fitStandardiser(data.features, d, Array.from({length: trainN}, (_, i) => i))
+const scaler = fitStandardiser(
+  data.features,
+  d,
+  Array.from({length: trainN}, (_, i) => i),
+)
 const x = standardise(scaler, data.features, undefined, (k) => new Float32Array(k))
 // Non-contiguous numeric labels, to check the mapping to output units.
 const classes = Int32Array.from([0, 1, 2])
@@ -24,7 +28,15 @@ before(async () => {
 })
 
 async function fitAndScore(options: Partial<MlpOptions>, seed: number): Promise<{accuracy: number; loss: number; predictions: Int32Array}> {
-  const model = await trainMlp(x.subarray(0, trainN * d), trainN, d, data.labels.subarray(0, trainN), classes, {...MLP_DEFAULTS, numUnits: 32, numEpochs: 150, ...options}, new Random(seed))
+  const model = await trainMlp(
+    x.subarray(0, trainN * d),
+    trainN,
+    d,
+    data.labels.subarray(0, trainN),
+    classes,
+    {...MLP_DEFAULTS, numUnits: 32, numEpochs: 150, ...options},
+    new Random(seed),
+  )
   try {
     const predictions = await predictMlp(model, x.subarray(trainN * d), n - trainN)
     const correct = predictions.filter((p, i) => p === data.labels[trainN + i]).length
@@ -61,7 +73,15 @@ test('minibatches with --shuffle learn and are reproducible; ReLU logits still t
 
 test('output units follow the given classes, including labels that never occur in training', async () => {
   const labels = Int32Array.from(data.labels.subarray(0, trainN), (l) => [3, 7, 9][l])
-  const model = await trainMlp(x.subarray(0, trainN * d), trainN, d, labels, Int32Array.from([3, 5, 7, 9]), {...MLP_DEFAULTS, numUnits: 16, numEpochs: 60}, new Random(1))
+  const model = await trainMlp(
+    x.subarray(0, trainN * d),
+    trainN,
+    d,
+    labels,
+    Int32Array.from([3, 5, 7, 9]),
+    {...MLP_DEFAULTS, numUnits: 16, numEpochs: 60},
+    new Random(1),
+  )
   try {
     assert.equal(model.weights.at(-1)!.shape[1], 4)
     const predictions = await predictMlp(model, x.subarray(trainN * d), n - trainN)

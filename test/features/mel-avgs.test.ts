@@ -8,7 +8,14 @@ import {join} from 'node:path'
 import {test} from 'node:test'
 
 import {readDataSet} from '../../src/data/netcdf.js'
-import {efficientAtLogMel, kaldiMelBanks, MEL_AVGS_DEFAULTS, melAverages, symmetricHann, type MelAvgsOptions} from '../../src/features/mel-avgs.js'
+import {
+  efficientAtLogMel,
+  kaldiMelBanks,
+  MEL_AVGS_DEFAULTS,
+  melAverages,
+  symmetricHann,
+  type MelAvgsOptions,
+} from '../../src/features/mel-avgs.js'
 import {repoRoot, runCli, tempDir} from '../helpers.js'
 
 interface FixtureCase {
@@ -40,14 +47,21 @@ test('mel averages match an independent numpy implementation of the EfficientAT 
   const fixture = JSON.parse(readFileSync(join(repoRoot, 'test', 'features', 'mel-avgs-fixture.json'), 'utf8')) as {cases: FixtureCase[]}
   assert.equal(fixture.cases.length, 3)
   for (const c of fixture.cases) {
-    const options: MelAvgsOptions = {...MEL_AVGS_DEFAULTS, melBands: c.config.n_mels ?? 128, hop: c.config.hop ?? 320, fmax: c.config.fmax ?? 15000}
+    const options: MelAvgsOptions = {
+      ...MEL_AVGS_DEFAULTS,
+      melBands: c.config.n_mels ?? 128,
+      hop: c.config.hop ?? 320,
+      fmax: c.config.fmax ?? 15000,
+    }
     const signal = synthetic(c.samples)
     const ours = melAverages(signal, options)
     assert.equal(ours.length, c.melAvgs.length)
     assert.equal(efficientAtLogMel(signal, options).frames, c.frames)
     let max = 0
     for (let m = 0; m < ours.length; m++) max = Math.max(max, Math.abs(ours[m] - c.melAvgs[m]))
-    t.diagnostic(`${c.samples} samples, ${options.melBands} bands, hop ${options.hop}: max |diff| ${max.toExponential(2)} (float32 vs float64 in numpy: ${c.float32MaxDiff.toExponential(2)})`)
+    t.diagnostic(
+      `${c.samples} samples, ${options.melBands} bands, hop ${options.hop}: max |diff| ${max.toExponential(2)} (float32 vs float64 in numpy: ${c.float32MaxDiff.toExponential(2)})`,
+    )
     // float32 storage of values around -1..1 rounds at ~6e-8; everything else is float64 on both sides.
     assert.ok(max < 1e-6, `max difference ${max}`)
   }
@@ -66,7 +80,10 @@ test('Kaldi mel banks: triangles up to 1 between fmin and fmax, and the window i
   })
   t.diagnostic(`${narrow} of 128 bands peak below 0.5`)
   assert.ok(narrow < 12)
-  assert.ok(banks.weights.slice(20).every((w) => Math.max(...w) > 0.5), 'from band 20 on every band catches its centre')
+  assert.ok(
+    banks.weights.slice(20).every((w) => Math.max(...w) > 0.5),
+    'from band 20 on every band catches its centre',
+  )
   // 15 kHz is bin 480 at 31.25 Hz per bin; no weight reaches beyond it.
   assert.ok(lastBin <= 480 && lastBin >= 470, `last bin ${lastBin}`)
   const w = symmetricHann(800)
@@ -93,9 +110,40 @@ test('mel-avgs generate writes [n, 128] generated features that fuse with t-rae 
   assert.ok(rain.reduce((a, b) => a + b, 0) / 128 > -0.9, 'rain is broadband noise well above the floor')
 
   const spectrograms = join(dir, 'spectrograms.nc')
-  r = runCli(['preprocess', '-q', '--basedir', sample, '--window-width', '0.08', '--window-overlap', '0.04', '--mel-spectrum', '32', '--fixed-length', '2', '--output', spectrograms])
+  r = runCli([
+    'preprocess',
+    '-q',
+    '--basedir',
+    sample,
+    '--window-width',
+    '0.08',
+    '--window-overlap',
+    '0.04',
+    '--mel-spectrum',
+    '32',
+    '--fixed-length',
+    '2',
+    '--output',
+    spectrograms,
+  ])
   assert.equal(r.status, 0, r.stderr)
-  r = runCli(['t-rae', 'train', '-q', '--input', spectrograms, '--run-name', join(dir, 'run'), '--num-epochs', '1', '--batch-size', '10', '--num-units', '8', '--seed', '1'])
+  r = runCli([
+    't-rae',
+    'train',
+    '-q',
+    '--input',
+    spectrograms,
+    '--run-name',
+    join(dir, 'run'),
+    '--num-epochs',
+    '1',
+    '--batch-size',
+    '10',
+    '--num-units',
+    '8',
+    '--seed',
+    '1',
+  ])
   assert.equal(r.status, 0, r.stderr)
   const trae = join(dir, 'trae.nc')
   r = runCli(['t-rae', 'generate', '-q', '--model-dir', join(dir, 'run', 'logs'), '--input', spectrograms, '--output', trae])
@@ -110,7 +158,16 @@ test('mel-avgs generate writes [n, 128] generated features that fuse with t-rae 
 })
 
 test('mel-avgs generate refuses a mel range beyond Nyquist with one clear line', () => {
-  const r = runCli(['mel-avgs', 'generate', '--basedir', join(repoRoot, 'samples', 'esc-10-subset'), '--fmax', '20000', '--output', join(tempDir(), 'x.nc')])
+  const r = runCli([
+    'mel-avgs',
+    'generate',
+    '--basedir',
+    join(repoRoot, 'samples', 'esc-10-subset'),
+    '--fmax',
+    '20000',
+    '--output',
+    join(tempDir(), 'x.nc'),
+  ])
   assert.notEqual(r.status, 0)
   assert.match(r.stderr, /^audeep: error: --fmax must be a number in \(0, 16000\]/)
 })

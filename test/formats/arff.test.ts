@@ -47,7 +47,20 @@ test('strings are quoted and escaped by liac-arff rules', () => {
 })
 
 test('encoded values parse back to themselves', () => {
-  const values = ['plain', 'Dog bark', "it's", 'a\\b', '50%', 'x,y', '"q"', '{brace}', '?', ' lead', 'ünï', ...Array.from({length: 32}, (_, i) => `c${String.fromCharCode(i)}d`)]
+  const values = [
+    'plain',
+    'Dog bark',
+    "it's",
+    'a\\b',
+    '50%',
+    'x,y',
+    '"q"',
+    '{brace}',
+    '?',
+    ' lead',
+    'ünï',
+    ...Array.from({length: 32}, (_, i) => `c${String.fromCharCode(i)}d`),
+  ]
   const line = values.map(encodeArffString).join(',')
   assert.deepEqual(parseArffValues(line), values)
   // Unquoted ? and empty values are missing; quoted ones are not.
@@ -78,7 +91,7 @@ test('reader accepts comments, any keyword case, quoted names, CRLF, missing val
     path,
     [
       '% a comment',
-      '@relation \'my data\'',
+      "@relation 'my data'",
       '',
       '@Attribute "file name" string',
       '@attribute class {\'a b\', c, "d,e"}',
@@ -94,7 +107,11 @@ test('reader accepts comments, any keyword case, quoted names, CRLF, missing val
   )
   const rows: (string | null)[][] = []
   let seen: ArffHeader | null = null
-  const header = await readArffFile(path, (h) => (seen = h), (values) => rows.push(values))
+  const header = await readArffFile(
+    path,
+    (h) => (seen = h),
+    (values) => rows.push(values),
+  )
   assert.equal(seen, header)
   assert.equal(header.relation, 'my data')
   assert.deepEqual(
@@ -128,7 +145,11 @@ test('reader errors name the file and line', async () => {
     const path = join(dir, `bad${i}.arff`)
     writeFileSync(path, text)
     await assert.rejects(
-      readArffFile(path, () => undefined, () => undefined),
+      readArffFile(
+        path,
+        () => undefined,
+        () => undefined,
+      ),
       (e: unknown) => e instanceof UserError && e.message.startsWith(path) && pattern.test(e.message),
       text,
     )
@@ -171,5 +192,8 @@ test('liac-arff writes the same text and reads our strings back', (t) => {
   assert.equal(result.status, 0, result.stderr)
   const {text, back} = JSON.parse(result.stdout) as {text: string; back: string[][]}
   assert.equal(ours, text)
-  assert.deepEqual(back, strings.map((s) => [s, s]))
+  assert.deepEqual(
+    back,
+    strings.map((s) => [s, s]),
+  )
 })

@@ -34,8 +34,14 @@ test('parser handles quotes, doubled quotes, CRLF, quoted line breaks, BOM and b
 
 test('parser keeps a quote inside an unquoted field and rejects broken quoting', () => {
   assert.deepEqual(parseAll('a"b,c\n', 100), [[['a"b', 'c'], 1]])
-  assert.throws(() => parseAll('"open,1\n2,3\n', 100), (e: unknown) => e instanceof UserError && /not closed/.test(e.message))
-  assert.throws(() => parseAll('"a"b,1\n', 100), (e: unknown) => e instanceof UserError && /after a closing quote/.test(e.message))
+  assert.throws(
+    () => parseAll('"open,1\n2,3\n', 100),
+    (e: unknown) => e instanceof UserError && /not closed/.test(e.message),
+  )
+  assert.throws(
+    () => parseAll('"a"b,1\n', 100),
+    (e: unknown) => e instanceof UserError && /after a closing quote/.test(e.message),
+  )
 })
 
 test('readCsvFile streams a file and reports unreadable paths as user errors', async () => {
@@ -44,6 +50,12 @@ test('readCsvFile streams a file and reports unreadable paths as user errors', a
   writeFileSync(path, encodeCsvRecord(['h1', 'h2']) + encodeCsvRecord(['a,b', '1']))
   const records: string[][] = []
   await readCsvFile(path, (r) => records.push(r))
-  assert.deepEqual(records, [['h1', 'h2'], ['a,b', '1']])
-  await assert.rejects(readCsvFile(join(dir, 'missing.csv'), () => undefined), (e: unknown) => e instanceof UserError && /missing\.csv/.test(e.message))
+  assert.deepEqual(records, [
+    ['h1', 'h2'],
+    ['a,b', '1'],
+  ])
+  await assert.rejects(
+    readCsvFile(join(dir, 'missing.csv'), () => undefined),
+    (e: unknown) => e instanceof UserError && /missing\.csv/.test(e.message),
+  )
 })

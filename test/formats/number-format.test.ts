@@ -154,7 +154,9 @@ test('agrees with numpy and Python on random float32 bit patterns', (t) => {
   assert.equal(lines.length, values.length)
   for (let i = 0; i < values.length; i++) {
     const [numpyRepr, pythonRepr] = lines[i].split(' ')
-    if (formatFloat32Numpy(values[i]) !== numpyRepr) assert.fail(`float32 ${values[i]}: ${formatFloat32Numpy(values[i])} != numpy ${numpyRepr}`)
-    if (formatFloat64Python(values[i]) !== pythonRepr) assert.fail(`double ${values[i]}: ${formatFloat64Python(values[i])} != Python ${pythonRepr}`)
+    if (formatFloat32Numpy(values[i]) !== numpyRepr)
+      assert.fail(`float32 ${values[i]}: ${formatFloat32Numpy(values[i])} != numpy ${numpyRepr}`)
+    if (formatFloat64Python(values[i]) !== pythonRepr)
+      assert.fail(`double ${values[i]}: ${formatFloat64Python(values[i])} != Python ${pythonRepr}`)
   }
 })

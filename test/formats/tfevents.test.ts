@@ -10,7 +10,16 @@ import {test} from 'node:test'
 import {deflateSync} from 'node:zlib'
 
 import {UserError} from '../../src/cli/errors.js'
-import {crc32c, EventFileWriter, FILE_VERSION, histogramOf, maskedCrc32c, pngColorspace, readEvents, readRecords} from '../../src/formats/tfevents.js'
+import {
+  crc32c,
+  EventFileWriter,
+  FILE_VERSION,
+  histogramOf,
+  maskedCrc32c,
+  pngColorspace,
+  readEvents,
+  readRecords,
+} from '../../src/formats/tfevents.js'
 import {fixture, tempDir} from '../helpers.js'
 
 /** A valid 2 x 3 RGBA PNG built by hand, so the test does not depend on our plotting code. */
@@ -94,7 +103,10 @@ test('writer names the file for TensorBoard and the reader round-trips every val
   assert.equal(histo.min, -2)
   assert.equal(histo.max, 3)
   assert.equal(histo.sum, -2 - 0.5 + 1e-3 + 6)
-  assert.equal(histo.buckets.reduce((a, b) => a + b, 0), 7)
+  assert.equal(
+    histo.buckets.reduce((a, b) => a + b, 0),
+    7,
+  )
   assert.equal(histo.bucketLimits.length, histo.buckets.length)
   // Limits increase, and each value falls below the limit of the bucket that counts it.
   for (let i = 1; i < histo.bucketLimits.length; i++) assert.ok(histo.bucketLimits[i] > histo.bucketLimits[i - 1])
@@ -130,7 +142,10 @@ test('reader rejects corrupt records and tolerates a record cut short by a runni
   flipped[bytes.length - 10] ^= 0xff
   const corrupt = join(dir, 'events.out.tfevents.corrupt')
   writeFileSync(corrupt, flipped)
-  assert.throws(() => [...readEvents(corrupt)], (e: unknown) => e instanceof UserError && /record 5 .*data CRC mismatch/.test(e.message))
+  assert.throws(
+    () => [...readEvents(corrupt)],
+    (e: unknown) => e instanceof UserError && /record 5 .*data CRC mismatch/.test(e.message),
+  )
 
   const notRecords = join(dir, 'not-events')
   writeFileSync(notRecords, 'this is not a TFRecord file at all')
@@ -141,7 +156,10 @@ test('histogram buckets follow TensorFlow: empty runs merged, counts conserved',
   const values = Float32Array.from({length: 1000}, (_, i) => Math.sin(i) * 10)
   const h = histogramOf(values)
   assert.equal(h.num, 1000)
-  assert.equal(h.buckets.reduce((a, b) => a + b, 0), 1000)
+  assert.equal(
+    h.buckets.reduce((a, b) => a + b, 0),
+    1000,
+  )
   for (let i = 1; i < h.buckets.length; i++) assert.ok(h.buckets[i] > 0 || h.buckets[i - 1] > 0, 'no two empty buckets in a row')
   assert.equal(h.bucketLimits.at(-1), Number.MAX_VALUE)
 })
@@ -158,24 +176,31 @@ test('PNG colour space comes from the IHDR colour type', () => {
 const protoc = spawnSync('protoc', ['--version'], {encoding: 'utf8'})
 const haveProtoc = protoc.status === 0
 
-test('protoc decodes every record with TensorFlow field numbers', {skip: haveProtoc ? false : 'protoc not installed (apt-get install protobuf-compiler)'}, () => {
-  const dir = tempDir()
-  const path = writeSample(dir)
-  const proto = fixture('mini_event.proto')
-  const decoded = [...readRecords(path)].map((payload) => {
-    const result = spawnSync('protoc', [`--proto_path=${join(proto, '..')}`, '--decode=mini.Event', basename(proto)], {input: payload, encoding: 'utf8'})
-    assert.equal(result.status, 0, result.stderr)
-    return result.stdout
-  })
-  assert.equal(decoded.length, 6)
-  assert.match(decoded[0], /^wall_time: 1700000000\.125\nfile_version: "brain\.Event:2"\n$/)
-  assert.match(decoded[1], /summary \{\n {2}value \{\n {4}tag: "model\/loss\/value"\n {4}simple_value: 0\.5\n/)
-  assert.doesNotMatch(decoded[1], /step:/, 'step 0 is the proto3 default and is omitted')
-  assert.match(decoded[3], /step: 300\n/)
-  assert.match(decoded[3], /simple_value: 0\.125\n/)
-  assert.match(decoded[4], /histo \{\n {6}min: -2\n {6}max: 3\n {6}num: 7\n/)
-  assert.match(decoded[4], /bucket_limit: /)
-  assert.match(decoded[5], /image \{\n {6}height: 2\n {6}width: 3\n {6}colorspace: 4\n {6}encoded_image_string: "\\211PNG/)
-  // Nothing we wrote is unknown to the schema (protoc prints unknown fields as bare numbers).
-  for (const text of decoded) assert.doesNotMatch(text, /^\s*\d+:/m)
-})
+test(
+  'protoc decodes every record with TensorFlow field numbers',
+  {skip: haveProtoc ? false : 'protoc not installed (apt-get install protobuf-compiler)'},
+  () => {
+    const dir = tempDir()
+    const path = writeSample(dir)
+    const proto = fixture('mini_event.proto')
+    const decoded = [...readRecords(path)].map((payload) => {
+      const result = spawnSync('protoc', [`--proto_path=${join(proto, '..')}`, '--decode=mini.Event', basename(proto)], {
+        input: payload,
+        encoding: 'utf8',
+      })
+      assert.equal(result.status, 0, result.stderr)
+      return result.stdout
+    })
+    assert.equal(decoded.length, 6)
+    assert.match(decoded[0], /^wall_time: 1700000000\.125\nfile_version: "brain\.Event:2"\n$/)
+    assert.match(decoded[1], /summary \{\n {2}value \{\n {4}tag: "model\/loss\/value"\n {4}simple_value: 0\.5\n/)
+    assert.doesNotMatch(decoded[1], /step:/, 'step 0 is the proto3 default and is omitted')
+    assert.match(decoded[3], /step: 300\n/)
+    assert.match(decoded[3], /simple_value: 0\.125\n/)
+    assert.match(decoded[4], /histo \{\n {6}min: -2\n {6}max: 3\n {6}num: 7\n/)
+    assert.match(decoded[4], /bucket_limit: /)
+    assert.match(decoded[5], /image \{\n {6}height: 2\n {6}width: 3\n {6}colorspace: 4\n {6}encoded_image_string: "\\211PNG/)
+    // Nothing we wrote is unknown to the schema (protoc prints unknown fields as bare numbers).
+    for (const text of decoded) assert.doesNotMatch(text, /^\s*\d+:/m)
+  },
+)

@@ -24,7 +24,24 @@ let prepared: Promise<void> | null = null
 /** Spectrograms (49 frames x 40 mel bands per clip) and their exported mean-over-time embeddings. */
 function prepare(): Promise<void> {
   prepared ??= (async () => {
-    const pre = runCli(['preprocess', '-q', '--basedir', task, '--parser', 'hear', '--mel-spectrum', '40', '--window-width', '0.04', '--window-overlap', '0.02', '--workers', '2', '--output', spectrograms])
+    const pre = runCli([
+      'preprocess',
+      '-q',
+      '--basedir',
+      task,
+      '--parser',
+      'hear',
+      '--mel-spectrum',
+      '40',
+      '--window-width',
+      '0.04',
+      '--window-overlap',
+      '0.02',
+      '--workers',
+      '2',
+      '--output',
+      spectrograms,
+    ])
     assert.equal(pre.status, 0, pre.stderr)
     const exp = runCli(['hear', 'export', '--input', spectrograms, '--task', task, '--output', exported, '--pool', 'mean'])
     assert.equal(exp.status, 0, exp.stderr)
@@ -36,7 +53,12 @@ function prepare(): Promise<void> {
 test('hear export writes the files heareval reads, task files copied byte for byte', async () => {
   await prepare()
   const files = readdirSync(exported).sort()
-  const expected = ['.done.embeddings', 'labelvocabulary.csv', 'task_metadata.json', ...FOLDS.flatMap((f) => [`${f}.embedding-dimensions.json`, `${f}.embeddings.npy`, `${f}.json`, `${f}.target-labels.pkl`])].sort()
+  const expected = [
+    '.done.embeddings',
+    'labelvocabulary.csv',
+    'task_metadata.json',
+    ...FOLDS.flatMap((f) => [`${f}.embedding-dimensions.json`, `${f}.embeddings.npy`, `${f}.json`, `${f}.target-labels.pkl`]),
+  ].sort()
   assert.deepEqual(files, expected)
   for (const name of ['task_metadata.json', 'labelvocabulary.csv', ...FOLDS.map((f) => `${f}.json`)]) {
     assert.deepEqual(readFileSync(join(exported, name)), readFileSync(join(task, name)), name)
@@ -48,13 +70,16 @@ test('hear export writes the files heareval reads, task files copied byte for by
   }
 })
 
-test('each row is the mean over time of its clip\'s spectrogram, with the clip\'s labels as Python ints', async () => {
+test("each row is the mean over time of its clip's spectrogram, with the clip's labels as Python ints", async () => {
   await prepare()
   const ds = await readDataSet(spectrograms)
   const [frames, bands] = ds.featureShape
   const emb = await readEmbeddingDirectory(exported)
   assert.deepEqual(emb.vocabulary, ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'])
-  assert.deepEqual(emb.splits.map((s) => s.name), FOLDS)
+  assert.deepEqual(
+    emb.splits.map((s) => s.name),
+    FOLDS,
+  )
   for (const split of emb.splits) {
     const labels = await readSplitLabels(task, split.name)
     assert.deepEqual(split.labels, [...labels.values()])
@@ -73,9 +98,12 @@ test('each row is the mean over time of its clip\'s spectrogram, with the clip\'
 
 const numpy = pythonWith(['numpy', 'pickle'])
 
-test('Python reads the directory the way heareval does (numpy.memmap, pickle.load, str(label) in the vocabulary)', {skip: numpy === null ? 'no python3 with numpy' : false}, async () => {
-  await prepare()
-  const code = `
+test(
+  'Python reads the directory the way heareval does (numpy.memmap, pickle.load, str(label) in the vocabulary)',
+  {skip: numpy === null ? 'no python3 with numpy' : false},
+  async () => {
+    await prepare()
+    const code = `
 import json, pickle, sys
 import numpy as np
 import csv
@@ -93,18 +121,22 @@ for split in meta['splits']:
     out[split] = {'dim': list(dim), 'idx': [vocab[str(l[0])] for l in labels], 'types': sorted({type(l[0]).__name__ for l in labels}),
                   'sum': float(emb.astype(np.float64).sum()), 'first': [float(v) for v in emb[0, :3]]}
 print(json.dumps(out))`
-  const fromPython = JSON.parse(runPython(numpy!, code, [exported]))
-  const emb = await readEmbeddingDirectory(exported)
-  for (const split of emb.splits) {
-    const py = fromPython[split.name]
-    assert.deepEqual(py.dim, [20, 40])
-    assert.deepEqual(py.types, ['int'])
-    assert.deepEqual(py.idx, split.labels.map((l) => Number(l[0])))
-    assert.deepEqual(py.first, Array.from(split.embeddings.subarray(0, 3)))
-    const sum = split.embeddings.reduce((a, b) => a + b, 0)
-    assert.ok(Math.abs(py.sum - sum) < 1e-3, `${split.name}: ${py.sum} vs ${sum}`)
-  }
-})
+    const fromPython = JSON.parse(runPython(numpy!, code, [exported]))
+    const emb = await readEmbeddingDirectory(exported)
+    for (const split of emb.splits) {
+      const py = fromPython[split.name]
+      assert.deepEqual(py.dim, [20, 40])
+      assert.deepEqual(py.types, ['int'])
+      assert.deepEqual(
+        py.idx,
+        split.labels.map((l) => Number(l[0])),
+      )
+      assert.deepEqual(py.first, Array.from(split.embeddings.subarray(0, 3)))
+      const sum = split.embeddings.reduce((a, b) => a + b, 0)
+      assert.ok(Math.abs(py.sum - sum) < 1e-3, `${split.name}: ${py.sum} vs ${sum}`)
+    }
+  },
+)
 
 test('hear export refuses event tasks and features that miss a clip, naming the file', async () => {
   await prepare()
@@ -130,7 +162,7 @@ function parsePythonScores(text: string): Record<string, Record<string, number |
   return JSON.parse(text.replace(/\bNaN\b/g, 'null'))
 }
 
-test('hear evaluate prints heareval\'s score JSON; the data set and its exported directory score identically', async () => {
+test("hear evaluate prints heareval's score JSON; the data set and its exported directory score identically", async () => {
   await prepare()
   const json = join(work, 'scores.json')
   const common = ['--grid', 'fast', '--grid-points', '1', '--seed', '42', '--extra-metrics', 'mAP,d_prime']
@@ -141,7 +173,16 @@ test('hear evaluate prints heareval\'s score JSON; the data set and its exported
   assert.deepEqual(Object.keys(scores), [...FOLDS, 'aggregated_scores', 'hparams', 'postprocessing', 'score_mode', 'embedding_path'])
   for (const fold of FOLDS) {
     const s = scores[fold]
-    assert.deepEqual(Object.keys(s), ['test_loss', 'test_score', 'test_top1_acc', 'test_mAP', 'test_d_prime', 'validation_score', 'epoch', 'time_in_min'])
+    assert.deepEqual(Object.keys(s), [
+      'test_loss',
+      'test_score',
+      'test_top1_acc',
+      'test_mAP',
+      'test_d_prime',
+      'validation_score',
+      'epoch',
+      'time_in_min',
+    ])
     assert.equal(s.test_score, s.test_top1_acc)
     const acc = s.test_top1_acc as number
     assert.ok(acc >= 0 && acc <= 1 && Number.isInteger(acc * 20), `${fold} accuracy ${acc}`)
@@ -163,7 +204,7 @@ test('hear evaluate prints heareval\'s score JSON; the data set and its exported
   assert.equal(strip(fromInput.stdout), strip(fromDir.stdout))
 })
 
-test('with features that encode the label, HEAR\'s protocol finds it (top1_acc near 1)', async () => {
+test("with features that encode the label, HEAR's protocol finds it (top1_acc near 1)", async () => {
   // A data set whose instances are the task's clips and whose features are the one-hot digit plus noise.
   const random = new Random(3)
   const instances: InstanceMeta[] = []
@@ -175,7 +216,14 @@ test('with features that encode the label, HEAR\'s protocol finds it (top1_acc n
       for (let j = 0; j < 10; j++) rows.push((j === digit ? 1 : 0) + 0.1 * random.normal())
     }
   }
-  const oracle = new DataSet({featureDims: ['generated'], featureShape: [10], numFolds: 0, labelMap: null, instances, features: Float32Array.from(rows)})
+  const oracle = new DataSet({
+    featureDims: ['generated'],
+    featureShape: [10],
+    numFolds: 0,
+    labelMap: null,
+    instances,
+    features: Float32Array.from(rows),
+  })
   const file = join(work, 'oracle.nc')
   await writeDataSet(file, oracle)
   const result = runCli(['hear', 'evaluate', '-q', '--input', file, '--task', task, '--grid', 'fast', '--grid-points', '2'])

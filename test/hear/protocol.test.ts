@@ -6,7 +6,15 @@ import {test} from 'node:test'
 
 import type {HearTaskMetadata} from '../../src/formats/hear.js'
 import {gridPoints, hearGrid, PythonRandom, selectGridPoints} from '../../src/evaluate/hear-grid.js'
-import {averagePrecision, dPrime, macroRocAuc, meanAveragePrecision, normalQuantile, rocAuc, top1Accuracy} from '../../src/evaluate/hear-metrics.js'
+import {
+  averagePrecision,
+  dPrime,
+  macroRocAuc,
+  meanAveragePrecision,
+  normalQuantile,
+  rocAuc,
+  top1Accuracy,
+} from '../../src/evaluate/hear-metrics.js'
 import {disposeHearMlp, predictHearMlp, trainHearMlp} from '../../src/evaluate/hear-mlp.js'
 import {dataSplits, pythonJsonIndent} from '../../src/evaluate/hear-protocol.js'
 import {gaussianClasses} from '../../src/evaluate/synthetic.js'
@@ -30,11 +38,14 @@ function problem(seed: number, n: number, k: number, absent: number[]) {
   return {pred, target}
 }
 
-test('scores agree with scikit-learn and scipy (ties, a class without positives)', {skip: sklearn === null ? 'no python3 with numpy, sklearn, scipy' : false}, () => {
-  const n = 60
-  const k = 5
-  const cases = [problem(1, n, k, []), problem(2, n, k, [3]), problem(3, n, k, [0, 4])]
-  const code = `
+test(
+  'scores agree with scikit-learn and scipy (ties, a class without positives)',
+  {skip: sklearn === null ? 'no python3 with numpy, sklearn, scipy' : false},
+  () => {
+    const n = 60
+    const k = 5
+    const cases = [problem(1, n, k, []), problem(2, n, k, [3]), problem(3, n, k, [0, 4])]
+    const code = `
 import sys, json, warnings
 import numpy as np
 from sklearn.metrics import average_precision_score, roc_auc_score
@@ -54,21 +65,25 @@ for case in json.loads(sys.stdin.read()):
         d = aucm = None
     out.append([top1, mAP, aucm, d])
 print(json.dumps(out))`
-  const input = JSON.stringify(cases.map((c) => ({pred: Array.from(c.pred), target: Array.from(c.target)})))
-  const expected = JSON.parse(runPython(sklearn!, code, [], input)) as (number | null)[][]
-  cases.forEach(({pred, target}, i) => {
-    const [top1, mAP, aucroc, dprime] = expected[i]
-    assert.equal(top1Accuracy(pred, target, n, k), top1)
-    assert.ok(Math.abs(meanAveragePrecision(pred, target, n, k) - mAP!) < 1e-12, `mAP case ${i}: ${meanAveragePrecision(pred, target, n, k)} vs ${mAP}`)
-    if (aucroc === null) {
-      assert.ok(Number.isNaN(macroRocAuc(pred, target, n, k)))
-      assert.ok(Number.isNaN(dPrime(pred, target, n, k)))
-    } else {
-      assert.ok(Math.abs(macroRocAuc(pred, target, n, k) - aucroc) < 1e-12, `aucroc case ${i}`)
-      assert.ok(Math.abs(dPrime(pred, target, n, k) - dprime!) < 1e-12, `d_prime case ${i}`)
-    }
-  })
-})
+    const input = JSON.stringify(cases.map((c) => ({pred: Array.from(c.pred), target: Array.from(c.target)})))
+    const expected = JSON.parse(runPython(sklearn!, code, [], input)) as (number | null)[][]
+    cases.forEach(({pred, target}, i) => {
+      const [top1, mAP, aucroc, dprime] = expected[i]
+      assert.equal(top1Accuracy(pred, target, n, k), top1)
+      assert.ok(
+        Math.abs(meanAveragePrecision(pred, target, n, k) - mAP!) < 1e-12,
+        `mAP case ${i}: ${meanAveragePrecision(pred, target, n, k)} vs ${mAP}`,
+      )
+      if (aucroc === null) {
+        assert.ok(Number.isNaN(macroRocAuc(pred, target, n, k)))
+        assert.ok(Number.isNaN(dPrime(pred, target, n, k)))
+      } else {
+        assert.ok(Math.abs(macroRocAuc(pred, target, n, k) - aucroc) < 1e-12, `aucroc case ${i}`)
+        assert.ok(Math.abs(dPrime(pred, target, n, k) - dprime!) < 1e-12, `d_prime case ${i}`)
+      }
+    })
+  },
+)
 
 test('per-class AP and AUC on a hand-worked example', () => {
   // Scores 0.9 (+), 0.8 (-), 0.8 (+), 0.1 (-): thresholds 0.9 -> P 1, R 1/2; 0.8 -> P 2/3, R 1; AP = 1/2 + 1/3.
@@ -80,27 +95,39 @@ test('per-class AP and AUC on a hand-worked example', () => {
 })
 
 test('normalQuantile inverts the normal CDF to double precision', () => {
-  const known: [number, number][] = [[0.5, 0], [0.975, 1.959963984540054], [0.001, -3.090232306167813], [1e-10, -6.361340902404056], [0.8413447460685429, 1]]
+  const known: [number, number][] = [
+    [0.5, 0],
+    [0.975, 1.959963984540054],
+    [0.001, -3.090232306167813],
+    [1e-10, -6.361340902404056],
+    [0.8413447460685429, 1],
+  ]
   for (const [p, z] of known) assert.ok(Math.abs(normalQuantile(p) - z) < 1e-12 * Math.max(1, Math.abs(z)), `${p}: ${normalQuantile(p)}`)
   assert.equal(normalQuantile(1), Infinity)
   assert.equal(normalQuantile(0), -Infinity)
 })
 
-test('PythonRandom is CPython\'s Mersenne Twister (seed 42: getrandbits and shuffle)', () => {
+test("PythonRandom is CPython's Mersenne Twister (seed 42: getrandbits and shuffle)", () => {
   const r = new PythonRandom(42)
   // random.seed(42); [random.getrandbits(32) for _ in range(3)]
   assert.deepEqual([r.nextUint32(), r.nextUint32(), r.nextUint32()], [2746317213, 478163327, 107420369])
 })
 
-test('the default grid has heareval\'s 16 points and seed 42 trains the same 8 as heareval --deterministic', () => {
+test("the default grid has heareval's 16 points and seed 42 trains the same 8 as heareval --deterministic", () => {
   assert.equal(gridPoints(hearGrid('default')).length, 16)
   assert.equal(gridPoints(hearGrid('fast')).length, 64)
   assert.equal(gridPoints(hearGrid('faster')).length, 64)
   // Python: random.seed(42); random.shuffle(list(ParameterGrid(PARAM_GRID)))[:8] (verified with scikit-learn).
   const picked = selectGridPoints(hearGrid('default'), 8, 42).map((p) => [p.hidden_layers, p.initialization, p.lr])
   assert.deepEqual(picked, [
-    [1, 'xavier_normal', 1e-4], [2, 'xavier_uniform', 1e-3], [1, 'xavier_normal', 1e-3], [1, 'xavier_normal', 3.2e-4],
-    [2, 'xavier_normal', 3.2e-4], [2, 'xavier_uniform', 3.2e-4], [2, 'xavier_normal', 3.2e-3], [2, 'xavier_uniform', 3.2e-3],
+    [1, 'xavier_normal', 1e-4],
+    [2, 'xavier_uniform', 1e-3],
+    [1, 'xavier_normal', 1e-3],
+    [1, 'xavier_normal', 3.2e-4],
+    [2, 'xavier_normal', 3.2e-4],
+    [2, 'xavier_uniform', 3.2e-4],
+    [2, 'xavier_normal', 3.2e-3],
+    [2, 'xavier_uniform', 3.2e-3],
   ])
 })
 
@@ -124,7 +151,14 @@ print(json.dumps(points[:8]))`
 })
 
 const meta = (splitMode: HearTaskMetadata['splitMode'], splits: string[]): HearTaskMetadata => ({
-  taskName: 't', splits, splitMode, embeddingType: 'scene', predictionType: 'multiclass', evaluation: ['top1_acc'], useScoringForEarlyStopping: true, taskSpecificParamGrid: null,
+  taskName: 't',
+  splits,
+  splitMode,
+  embeddingType: 'scene',
+  predictionType: 'multiclass',
+  evaluation: ['top1_acc'],
+  useScoringForEarlyStopping: true,
+  taskSpecificParamGrid: null,
 })
 
 test('fold rotation: test fold i, validation fold i+1, training the rest, over sorted folds', () => {
@@ -141,7 +175,10 @@ test('fold rotation: test fold i, validation fold i+1, training the rest, over s
 
 test("pythonJsonIndent writes Python's json.dumps(indent=4)", () => {
   const text = pythonJsonIndent({a: {x: 0.5, n: 3n, z: NaN}, e: [], s: 'ü', l: [1n, 1e-5]})
-  assert.equal(text, '{\n    "a": {\n        "x": 0.5,\n        "n": 3,\n        "z": NaN\n    },\n    "e": [],\n    "s": "\\u00fc",\n    "l": [\n        1,\n        1e-05\n    ]\n}')
+  assert.equal(
+    text,
+    '{\n    "a": {\n        "x": 0.5,\n        "n": 3,\n        "z": NaN\n    },\n    "e": [],\n    "s": "\\u00fc",\n    "l": [\n        1,\n        1e-05\n    ]\n}',
+  )
 })
 
 function matrix(n: number, d: number, k: number, seed: number, separation: number) {
@@ -155,7 +192,13 @@ test('the MLP learns separable classes, reproducibly, and early stopping ends a 
   const k = 4
   const train = matrix(200, 16, k, 1, 3)
   const valid = matrix(80, 16, k, 1, 3)
-  const config = {...selectGridPoints(hearGrid('default'), 1, 42)[0], hidden_dim: 64, max_epochs: 60, check_val_every_n_epoch: 3, lr: 3.2e-3}
+  const config = {
+    ...selectGridPoints(hearGrid('default'), 1, 42)[0],
+    hidden_dim: 64,
+    max_epochs: 60,
+    check_val_every_n_epoch: 3,
+    lr: 3.2e-3,
+  }
   const monitor = {mode: 'max' as const, score: (p: Float32Array) => top1Accuracy(p, valid.targets, valid.n, k)}
   const first = await trainHearMlp(train, valid, k, 'multiclass', config, monitor, new Random(5))
   assert.ok(first.validationScore >= 0.95, `validation accuracy ${first.validationScore}`)
@@ -174,7 +217,15 @@ test('the MLP learns separable classes, reproducibly, and early stopping ends a 
   for (let i = 0; i < valid.n; i++) shuffled[i * k + pick.int(k)] = 1
   const noise = {...valid, targets: shuffled}
   const hopeless = {mode: 'min' as const, score: (_p: Float32Array, loss: number) => loss}
-  const stopped = await trainHearMlp(train, noise, k, 'multiclass', {...config, max_epochs: 500, check_val_every_n_epoch: 1, patience: 2}, hopeless, new Random(1))
+  const stopped = await trainHearMlp(
+    train,
+    noise,
+    k,
+    'multiclass',
+    {...config, max_epochs: 500, check_val_every_n_epoch: 1, patience: 2},
+    hopeless,
+    new Random(1),
+  )
   assert.ok(stopped.epochsRun < 100, `ran ${stopped.epochsRun} epochs`)
   assert.equal(stopped.epochsRun, stopped.epoch + 1 + 2)
   disposeHearMlp(stopped.model)

@@ -53,11 +53,39 @@ function options(runDir: string, config: AutoencoderConfig, extra: Partial<Train
 
 const cases: [string, AutoencoderConfig][] = [
   ['t-rae GRU, bidirectional decoder', {kind: 't-rae', numFeatures: BANDS, encoder: arch(false), decoder: arch(true), maskSilence: false}],
-  ['t-rae LSTM, bidirectional encoder, 2 layers', {kind: 't-rae', numFeatures: BANDS, encoder: arch(true, 'lstm', 2), decoder: arch(false, 'lstm', 2), maskSilence: false}],
+  [
+    't-rae LSTM, bidirectional encoder, 2 layers',
+    {kind: 't-rae', numFeatures: BANDS, encoder: arch(true, 'lstm', 2), decoder: arch(false, 'lstm', 2), maskSilence: false},
+  ],
   ['f-rae GRU', {kind: 'f-rae', numFeatures: BANDS, encoder: arch(false), decoder: arch(false), windows}],
-  ['f-rae LSTM, bidirectional decoder', {kind: 'f-rae', numFeatures: BANDS, encoder: arch(false, 'lstm'), decoder: arch(true, 'lstm'), windows}],
-  ['ft-rae GRU', {kind: 'ft-rae', numFeatures: BANDS, freqEncoder: arch(false), freqDecoder: arch(false), timeEncoder: arch(false), timeDecoder: arch(false), windows}],
-  ['ft-rae LSTM, bidirectional time encoder', {kind: 'ft-rae', numFeatures: BANDS, freqEncoder: arch(false, 'lstm'), freqDecoder: arch(false, 'lstm'), timeEncoder: arch(true, 'lstm'), timeDecoder: arch(false, 'lstm'), windows}],
+  [
+    'f-rae LSTM, bidirectional decoder',
+    {kind: 'f-rae', numFeatures: BANDS, encoder: arch(false, 'lstm'), decoder: arch(true, 'lstm'), windows},
+  ],
+  [
+    'ft-rae GRU',
+    {
+      kind: 'ft-rae',
+      numFeatures: BANDS,
+      freqEncoder: arch(false),
+      freqDecoder: arch(false),
+      timeEncoder: arch(false),
+      timeDecoder: arch(false),
+      windows,
+    },
+  ],
+  [
+    'ft-rae LSTM, bidirectional time encoder',
+    {
+      kind: 'ft-rae',
+      numFeatures: BANDS,
+      freqEncoder: arch(false, 'lstm'),
+      freqDecoder: arch(false, 'lstm'),
+      timeEncoder: arch(true, 'lstm'),
+      timeDecoder: arch(false, 'lstm'),
+      windows,
+    },
+  ],
 ]
 
 for (const [name, config] of cases) {
@@ -79,19 +107,31 @@ for (const [name, config] of cases) {
     assert.deepEqual([...features.labelMap!], [...input.labelMap!])
     const expected =
       config.kind === 't-rae'
-        ? {dims: ['generated'], shape: [8 * (config.decoder.cell === 'lstm' ? 2 : 1) * config.decoder.layers * (config.decoder.bidirectional ? 2 : 1)]}
+        ? {
+            dims: ['generated'],
+            shape: [8 * (config.decoder.cell === 'lstm' ? 2 : 1) * config.decoder.layers * (config.decoder.bidirectional ? 2 : 1)],
+          }
         : config.kind === 'f-rae'
-          ? {dims: ['generated_0', 'generated_1'], shape: [FRAMES, 8 * (config.decoder.cell === 'lstm' ? 2 : 1) * (config.decoder.bidirectional ? 2 : 1)]}
+          ? {
+              dims: ['generated_0', 'generated_1'],
+              shape: [FRAMES, 8 * (config.decoder.cell === 'lstm' ? 2 : 1) * (config.decoder.bidirectional ? 2 : 1)],
+            }
           : {dims: ['generated'], shape: [8 * (config.timeDecoder.cell === 'lstm' ? 2 : 1)]}
     assert.deepEqual({dims: features.featureDims, shape: features.featureShape}, expected)
-    assert.ok(features.features.every((v) => v >= -1 && v <= 1 && Number.isFinite(v)), 'representations are tanh outputs')
+    assert.ok(
+      features.features.every((v) => v >= -1 && v <= 1 && Number.isFinite(v)),
+      'representations are tanh outputs',
+    )
   })
 }
 
 test('the tutorial architecture gives 1024 features (2 x 256 GRU, bidirectional decoder)', async () => {
   const {createAutoencoder} = await import('../../src/nn/autoencoders.js')
   const {Random} = await import('../../src/random.js')
-  const model = createAutoencoder({kind: 't-rae', numFeatures: 128, encoder: arch(false, 'gru', 2, 256), decoder: arch(true, 'gru', 2, 256), maskSilence: false}, new Random(1))
+  const model = createAutoencoder(
+    {kind: 't-rae', numFeatures: 128, encoder: arch(false, 'gru', 2, 256), decoder: arch(true, 'gru', 2, 256), maskSilence: false},
+    new Random(1),
+  )
   assert.deepEqual(model.representationLayout(124), {dims: ['generated'], shape: [1024]})
   model.params.dispose()
 })
@@ -103,7 +143,9 @@ test('--continue and an interruption resume exactly where an uninterrupted run w
   await trainAutoencoder(options(join(dir, 'resumed'), config, {numEpochs: 1}))
   await trainAutoencoder(options(join(dir, 'resumed'), config, {numEpochs: 2, resume: true}))
   let batches = 0
-  const stopped = await trainAutoencoder(options(join(dir, 'interrupted'), config, {numEpochs: 3, onBatch: () => batches++, shouldStop: () => batches === 6}))
+  const stopped = await trainAutoencoder(
+    options(join(dir, 'interrupted'), config, {numEpochs: 3, onBatch: () => batches++, shouldStop: () => batches === 6}),
+  )
   assert.equal(stopped.interrupted, true)
   assert.deepEqual([stopped.progress.step, stopped.progress.epoch, stopped.progress.batchInEpoch], [6, 1, 2])
   const finished = await trainAutoencoder(options(join(dir, 'interrupted'), config, {numEpochs: 2, resume: true}))
@@ -125,10 +167,14 @@ test('training writes TensorBoard events: loss per step and a reconstruction ima
   const losses = events.flatMap((e) => e.scalars.filter((s) => s.tag === 'model/loss/value').map((s) => e.step))
   assert.deepEqual(losses, [0, 1, 2, 3, 4, 5, 6, 7])
   const tags = new Set(events.flatMap((e) => [...e.scalars, ...e.histograms].map((v) => v.tag)))
-  for (const tag of ['model/learning_rate', 'model/representation/mean', 'model/representation/stddev_1', 'model/representation/histogram']) assert.ok(tags.has(tag), tag)
+  for (const tag of ['model/learning_rate', 'model/representation/mean', 'model/representation/stddev_1', 'model/representation/histogram'])
+    assert.ok(tags.has(tag), tag)
   const images = events.flatMap((e) => e.images.map((i) => ({step: e.step, ...i})))
   assert.equal(images.length, 2)
-  assert.deepEqual([images[0].tag, images[0].height, images[0].width], ['model/reconstruction/targets_vs_reconstruction/image/0', 2 * BANDS, FRAMES])
+  assert.deepEqual(
+    [images[0].tag, images[0].height, images[0].width],
+    ['model/reconstruction/targets_vs_reconstruction/image/0', 2 * BANDS, FRAMES],
+  )
 })
 
 test('feed-previous decoding (step by step) trains too', async () => {

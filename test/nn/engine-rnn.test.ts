@@ -1,208 +1,235 @@
 // Native fused GRU/LSTM kernels against the pure-tfjs reference (outputs and gradients) and against
 // finite differences, on every instruction-set path this CPU supports.
-import * as tf from '@tensorflow/tfjs';
-import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs'
+import assert from 'node:assert/strict'
+import {after, before, test} from 'node:test'
 import {
-  dropoutMask, loadNative, nativeRnn, nativeWorkspaceStats, rnn, referenceRnn, registerNativeMatMul, selectBackend, unregisterNativeMatMul,
-  type CellType, type RnnArgs, type RnnResult,
-} from '../../src/nn/engine/index.js';
-import { makeProblem, maxAbs, maxAbsDiff, params, rng, type Problem } from './engine-helpers.js';
+  dropoutMask,
+  loadNative,
+  nativeRnn,
+  nativeWorkspaceStats,
+  rnn,
+  referenceRnn,
+  registerNativeMatMul,
+  selectBackend,
+  unregisterNativeMatMul,
+  type CellType,
+  type RnnArgs,
+  type RnnResult,
+} from '../../src/nn/engine/index.js'
+import {makeProblem, maxAbs, maxAbsDiff, params, rng, type Problem} from './engine-helpers.js'
 
-const addon = loadNative();
-const skip = addon ? false : 'native addon not built';
+const addon = loadNative()
+const skip = addon ? false : 'native addon not built'
 
 before(async () => {
-  if (addon) await selectBackend('native');
-});
+  if (addon) await selectBackend('native')
+})
 after(() => {
-  if (addon) addon.setIsa(addon.supportedIsas()[0]);
-});
+  if (addon) addon.setIsa(addon.supportedIsas()[0])
+})
 
 function loss(p: Problem, run: (a: RnnArgs) => RnnResult, a: RnnArgs): tf.Scalar {
-  const { output, finalState } = run(a);
-  return tf.add(tf.sum(tf.mul(tf.tanh(output), p.wy)), tf.sum(tf.mul(finalState, p.ws))) as tf.Scalar;
+  const {output, finalState} = run(a)
+  return tf.add(tf.sum(tf.mul(tf.tanh(output), p.wy)), tf.sum(tf.mul(finalState, p.ws))) as tf.Scalar
 }
 
 /** Rebuilds args with the differentiated tensors replaced by xs (same order as params()). */
 function withParams(p: Problem, xs: tf.Tensor[]): RnnArgs {
-  let i = 0;
-  const x = xs[i++] as tf.Tensor3D;
-  const initialState = p.args.initialState ? (xs[i++] as tf.Tensor2D) : undefined;
-  const layers = p.args.layers.map((d) => d.map(() => ({ kernel: xs[i++] as tf.Tensor2D, bias: xs[i++] as tf.Tensor1D })));
-  return { ...p.args, x, initialState, layers };
+  let i = 0
+  const x = xs[i++] as tf.Tensor3D
+  const initialState = p.args.initialState ? (xs[i++] as tf.Tensor2D) : undefined
+  const layers = p.args.layers.map((d) => d.map(() => ({kernel: xs[i++] as tf.Tensor2D, bias: xs[i++] as tf.Tensor1D})))
+  return {...p.args, x, initialState, layers}
 }
 
-function gradsOf(p: Problem, run: (a: RnnArgs) => RnnResult): { value: number; grads: tf.Tensor[] } {
-  const ps = params(p);
-  const f = (...xs: tf.Tensor[]) => loss(p, run, withParams(p, xs));
-  const { value, grads } = tf.valueAndGrads(f)(ps);
-  return { value: value.dataSync()[0], grads };
+function gradsOf(p: Problem, run: (a: RnnArgs) => RnnResult): {value: number; grads: tf.Tensor[]} {
+  const ps = params(p)
+  const f = (...xs: tf.Tensor[]) => loss(p, run, withParams(p, xs))
+  const {value, grads} = tf.valueAndGrads(f)(ps)
+  return {value: value.dataSync()[0], grads}
 }
 
-const native = (a: RnnArgs) => nativeRnn(a, addon!);
+const native = (a: RnnArgs) => nativeRnn(a, addon!)
 // The reference runs with the stock wasm kernels so no native code is involved in it.
 function reference<T>(fn: () => T): T {
-  unregisterNativeMatMul();
+  unregisterNativeMatMul()
   try {
-    return fn();
+    return fn()
   } finally {
-    registerNativeMatMul(addon!);
+    registerNativeMatMul(addon!)
   }
 }
 
-const cases: { cell: CellType; T: number; B: number; I: number; H: number; L: number; dirs: 1 | 2; init?: boolean; dropout?: boolean }[] = [
-  { cell: 'gru', T: 5, B: 3, I: 4, H: 6, L: 1, dirs: 1 },
-  { cell: 'gru', T: 6, B: 20, I: 5, H: 9, L: 2, dirs: 1, init: true, dropout: true },
-  { cell: 'gru', T: 4, B: 5, I: 3, H: 17, L: 2, dirs: 2, init: true, dropout: true },
-  { cell: 'lstm', T: 5, B: 3, I: 4, H: 6, L: 1, dirs: 1 },
-  { cell: 'lstm', T: 6, B: 20, I: 5, H: 9, L: 2, dirs: 1, init: true, dropout: true },
-  { cell: 'lstm', T: 4, B: 5, I: 3, H: 17, L: 2, dirs: 2, init: true, dropout: true },
-  { cell: 'gru', T: 1, B: 1, I: 1, H: 1, L: 1, dirs: 2, init: true },
-  { cell: 'lstm', T: 1, B: 1, I: 2, H: 3, L: 3, dirs: 1, init: true, dropout: true },
-];
+const cases: {cell: CellType; T: number; B: number; I: number; H: number; L: number; dirs: 1 | 2; init?: boolean; dropout?: boolean}[] = [
+  {cell: 'gru', T: 5, B: 3, I: 4, H: 6, L: 1, dirs: 1},
+  {cell: 'gru', T: 6, B: 20, I: 5, H: 9, L: 2, dirs: 1, init: true, dropout: true},
+  {cell: 'gru', T: 4, B: 5, I: 3, H: 17, L: 2, dirs: 2, init: true, dropout: true},
+  {cell: 'lstm', T: 5, B: 3, I: 4, H: 6, L: 1, dirs: 1},
+  {cell: 'lstm', T: 6, B: 20, I: 5, H: 9, L: 2, dirs: 1, init: true, dropout: true},
+  {cell: 'lstm', T: 4, B: 5, I: 3, H: 17, L: 2, dirs: 2, init: true, dropout: true},
+  {cell: 'gru', T: 1, B: 1, I: 1, H: 1, L: 1, dirs: 2, init: true},
+  {cell: 'lstm', T: 1, B: 1, I: 2, H: 3, L: 3, dirs: 1, init: true, dropout: true},
+]
 
 for (const isa of addon?.supportedIsas() ?? ['portable']) {
-  test(`native RNN matches the reference (outputs and gradients) on ${isa}`, { skip }, () => {
-    assert.equal(addon!.setIsa(isa), true);
-    assert.equal(addon!.isa(), isa);
+  test(`native RNN matches the reference (outputs and gradients) on ${isa}`, {skip}, () => {
+    assert.equal(addon!.setIsa(isa), true)
+    assert.equal(addon!.isa(), isa)
     cases.forEach((c, ci) => {
       tf.tidy(() => {
-        const p = makeProblem(c, 10 + ci);
-        const rn = native(p.args);
-        const rr = reference(() => referenceRnn(p.args));
-        const tag = `${isa} ${JSON.stringify(c)}`;
-        assert.deepEqual(rn.output.shape, rr.output.shape, tag);
-        assert.deepEqual(rn.finalState.shape, rr.finalState.shape, tag);
-        assert.ok(maxAbsDiff(rn.output, rr.output) < 2e-5, `output ${tag}: ${maxAbsDiff(rn.output, rr.output)}`);
-        assert.ok(maxAbsDiff(rn.finalState, rr.finalState) < 2e-5, `state ${tag}`);
-        const gn = gradsOf(p, native);
-        const gr = reference(() => gradsOf(p, (a) => referenceRnn(a)));
-        assert.ok(Math.abs(gn.value - gr.value) < 1e-3 * Math.max(1, Math.abs(gr.value)), `loss ${tag}`);
+        const p = makeProblem(c, 10 + ci)
+        const rn = native(p.args)
+        const rr = reference(() => referenceRnn(p.args))
+        const tag = `${isa} ${JSON.stringify(c)}`
+        assert.deepEqual(rn.output.shape, rr.output.shape, tag)
+        assert.deepEqual(rn.finalState.shape, rr.finalState.shape, tag)
+        assert.ok(maxAbsDiff(rn.output, rr.output) < 2e-5, `output ${tag}: ${maxAbsDiff(rn.output, rr.output)}`)
+        assert.ok(maxAbsDiff(rn.finalState, rr.finalState) < 2e-5, `state ${tag}`)
+        const gn = gradsOf(p, native)
+        const gr = reference(() => gradsOf(p, (a) => referenceRnn(a)))
+        assert.ok(Math.abs(gn.value - gr.value) < 1e-3 * Math.max(1, Math.abs(gr.value)), `loss ${tag}`)
         gn.grads.forEach((g, i) => {
-          const scale = Math.max(1, maxAbs(gr.grads[i]));
-          const err = maxAbsDiff(g, gr.grads[i]) / scale;
-          assert.ok(err < 1e-4, `gradient ${i} ${tag}: relative error ${err}`);
-        });
-      });
-    });
-  });
+          const scale = Math.max(1, maxAbs(gr.grads[i]))
+          const err = maxAbsDiff(g, gr.grads[i]) / scale
+          assert.ok(err < 1e-4, `gradient ${i} ${tag}: relative error ${err}`)
+        })
+      })
+    })
+  })
 
-  test(`native RNN gradients match finite differences on ${isa}`, { skip }, () => {
-    assert.equal(addon!.setIsa(isa), true);
+  test(`native RNN gradients match finite differences on ${isa}`, {skip}, () => {
+    assert.equal(addon!.setIsa(isa), true)
     for (const cell of ['gru', 'lstm'] as const) {
       tf.tidy(() => {
-        const p = makeProblem({ cell, T: 4, B: 3, I: 3, H: 5, L: 2, dirs: 2, init: true, dropout: true }, 99);
-        const { grads } = gradsOf(p, native);
-        const ps = params(p);
-        const r = rng(5);
+        const p = makeProblem({cell, T: 4, B: 3, I: 3, H: 5, L: 2, dirs: 2, init: true, dropout: true}, 99)
+        const {grads} = gradsOf(p, native)
+        const ps = params(p)
+        const r = rng(5)
         // Directional derivatives along random directions: sum over many coordinates averages out
         // float32 round-off, so a loose tolerance still catches any wrong gradient term.
         for (let trial = 0; trial < 3; trial++) {
-          const dirs = ps.map((t) => tf.tensor(Float32Array.from({ length: t.size }, () => r() * 2 - 1), t.shape));
-          const eps = 1e-2;
+          const dirs = ps.map((t) =>
+            tf.tensor(
+              Float32Array.from({length: t.size}, () => r() * 2 - 1),
+              t.shape,
+            ),
+          )
+          const eps = 1e-2
           const at = (sgn: number) =>
-            loss(p, native, withParams(p, ps.map((t, i) => tf.add(t, tf.mul(dirs[i], sgn * eps))))).dataSync()[0];
-          const fd = (at(1) - at(-1)) / (2 * eps);
-          const an = grads.reduce((acc, g, i) => acc + tf.sum(tf.mul(g, dirs[i])).dataSync()[0], 0);
-          const rel = Math.abs(fd - an) / Math.max(1, Math.abs(an));
-          assert.ok(rel < 2e-3, `${cell} trial ${trial}: finite difference ${fd} vs analytic ${an} (rel ${rel})`);
+            loss(
+              p,
+              native,
+              withParams(
+                p,
+                ps.map((t, i) => tf.add(t, tf.mul(dirs[i], sgn * eps))),
+              ),
+            ).dataSync()[0]
+          const fd = (at(1) - at(-1)) / (2 * eps)
+          const an = grads.reduce((acc, g, i) => acc + tf.sum(tf.mul(g, dirs[i])).dataSync()[0], 0)
+          const rel = Math.abs(fd - an) / Math.max(1, Math.abs(an))
+          assert.ok(rel < 2e-3, `${cell} trial ${trial}: finite difference ${fd} vs analytic ${an} (rel ${rel})`)
         }
-      });
+      })
     }
-  });
+  })
 }
 
-test('native RNN forward without gradient recording leaks no tensors and reuses buffers', { skip }, () => {
-  addon!.setIsa(addon!.supportedIsas()[0]);
-  const p = makeProblem({ cell: 'gru', T: 5, B: 4, I: 3, H: 8, L: 2, dirs: 2, init: true, dropout: true }, 3);
-  const before = tf.memory().numTensors;
-  let first: Float32Array | null = null;
+test('native RNN forward without gradient recording leaks no tensors and reuses buffers', {skip}, () => {
+  addon!.setIsa(addon!.supportedIsas()[0])
+  const p = makeProblem({cell: 'gru', T: 5, B: 4, I: 3, H: 8, L: 2, dirs: 2, init: true, dropout: true}, 3)
+  const before = tf.memory().numTensors
+  let first: Float32Array | null = null
   for (let i = 0; i < 5; i++) {
     tf.tidy(() => {
-      const r = native(p.args);
-      const v = r.output.dataSync() as Float32Array;
-      if (!first) first = v.slice();
-      else assert.equal(maxAbsDiff(tf.tensor(first), tf.tensor(v)), 0, 'repeated calls must give identical results');
-    });
+      const r = native(p.args)
+      const v = r.output.dataSync() as Float32Array
+      if (!first) first = v.slice()
+      else assert.equal(maxAbsDiff(tf.tensor(first), tf.tensor(v)), 0, 'repeated calls must give identical results')
+    })
     tf.tidy(() => {
-      gradsOf(p, native);
-    });
+      gradsOf(p, native)
+    })
   }
-  assert.equal(tf.memory().numTensors, before);
+  assert.equal(tf.memory().numTensors, before)
   // Steady state: every forward/backward pair reuses a pooled native workspace.
-  const created = nativeWorkspaceStats().created;
-  for (let i = 0; i < 3; i++) tf.tidy(() => void gradsOf(p, native));
-  assert.equal(nativeWorkspaceStats().created, created);
-});
+  const created = nativeWorkspaceStats().created
+  for (let i = 0; i < 3; i++) tf.tidy(() => void gradsOf(p, native))
+  assert.equal(nativeWorkspaceStats().created, created)
+})
 
-test('inputGradient: false gives zero dx and unchanged weight gradients (native and reference)', { skip }, () => {
+test('inputGradient: false gives zero dx and unchanged weight gradients (native and reference)', {skip}, () => {
   tf.tidy(() => {
-    const p = makeProblem({ cell: 'lstm', T: 4, B: 3, I: 3, H: 5, L: 2, dirs: 2, init: true, dropout: true }, 31);
-    const full = gradsOf(p, native);
+    const p = makeProblem({cell: 'lstm', T: 4, B: 3, I: 3, H: 5, L: 2, dirs: 2, init: true, dropout: true}, 31)
+    const full = gradsOf(p, native)
     for (const run of [native, (a: RnnArgs) => reference(() => referenceRnn(a))]) {
-      const g = gradsOf(p, (a) => run({ ...a, inputGradient: false }));
-      assert.equal(maxAbs(g.grads[0]), 0);
-      for (let i = 1; i < g.grads.length; i++) assert.ok(maxAbsDiff(g.grads[i], full.grads[i]) < 1e-4 * Math.max(1, maxAbs(full.grads[i])));
+      const g = gradsOf(p, (a) => run({...a, inputGradient: false}))
+      assert.equal(maxAbs(g.grads[0]), 0)
+      for (let i = 1; i < g.grads.length; i++) assert.ok(maxAbsDiff(g.grads[i], full.grads[i]) < 1e-4 * Math.max(1, maxAbs(full.grads[i])))
     }
-  });
-});
+  })
+})
 
-test('rnn rejects wrongly shaped weights, state and masks', { skip }, () => {
-  const p = makeProblem({ cell: 'gru', T: 3, B: 2, I: 3, H: 4, L: 1, dirs: 1 }, 4);
-  assert.throws(() => native({ ...p.args, initialState: tf.zeros([2, 5]) as tf.Tensor2D }), /initialState/);
-  assert.throws(() => native({ ...p.args, cell: 'lstm' }), /bias|kernel/);
-  assert.throws(() => native({ ...p.args, dropout: { input: [[tf.ones([3, 2, 4]) as tf.Tensor3D]] } }), /dropout/);
-});
+test('rnn rejects wrongly shaped weights, state and masks', {skip}, () => {
+  const p = makeProblem({cell: 'gru', T: 3, B: 2, I: 3, H: 4, L: 1, dirs: 1}, 4)
+  assert.throws(() => native({...p.args, initialState: tf.zeros([2, 5]) as tf.Tensor2D}), /initialState/)
+  assert.throws(() => native({...p.args, cell: 'lstm'}), /bias|kernel/)
+  assert.throws(() => native({...p.args, dropout: {input: [[tf.ones([3, 2, 4]) as tf.Tensor3D]]}}), /dropout/)
+})
 
-test('dropout masks: keep rate, scale, reproducible from a seed, on native and tfjs generators', { skip }, async () => {
+test('dropout masks: keep rate, scale, reproducible from a seed, on native and tfjs generators', {skip}, async () => {
   for (const backend of ['native', 'wasm'] as const) {
-    await selectBackend(backend);
-    const a = dropoutMask([50, 40, 30], 0.8, 123).dataSync();
-    const b = dropoutMask([50, 40, 30], 0.8, 123).dataSync();
-    const c = dropoutMask([50, 40, 30], 0.8, 124).dataSync();
-    let zeros = 0, same = true, differ = false;
+    await selectBackend(backend)
+    const a = dropoutMask([50, 40, 30], 0.8, 123).dataSync()
+    const b = dropoutMask([50, 40, 30], 0.8, 123).dataSync()
+    const c = dropoutMask([50, 40, 30], 0.8, 124).dataSync()
+    let zeros = 0,
+      same = true,
+      differ = false
     for (let i = 0; i < a.length; i++) {
-      if (a[i] === 0) zeros++;
-      else assert.ok(Math.abs(a[i] - 1.25) < 1e-6);
-      if (a[i] !== b[i]) same = false;
-      if (a[i] !== c[i]) differ = true;
+      if (a[i] === 0) zeros++
+      else assert.ok(Math.abs(a[i] - 1.25) < 1e-6)
+      if (a[i] !== b[i]) same = false
+      if (a[i] !== c[i]) differ = true
     }
-    assert.ok(Math.abs(zeros / a.length - 0.2) < 0.01, `${backend}: drop rate ${zeros / a.length}`);
-    assert.ok(same, `${backend}: same seed, same mask`);
-    assert.ok(differ, `${backend}: other seed, other mask`);
+    assert.ok(Math.abs(zeros / a.length - 0.2) < 0.01, `${backend}: drop rate ${zeros / a.length}`)
+    assert.ok(same, `${backend}: same seed, same mask`)
+    assert.ok(differ, `${backend}: other seed, other mask`)
   }
-  await selectBackend('native');
-});
+  await selectBackend('native')
+})
 
-test('training through rnn() with Adam: native and reference follow the same loss curve', { skip }, () => {
+test('training through rnn() with Adam: native and reference follow the same loss curve', {skip}, () => {
   const run = (impl: 'native' | 'reference') =>
     tf.tidy(() => {
-      const p = makeProblem({ cell: 'gru', T: 6, B: 4, I: 3, H: 5, L: 2, dirs: 2, init: false }, 21);
-      const vars = p.args.layers.flat().flatMap((l) => [tf.variable(l.kernel), tf.variable(l.bias)]);
-      const layers = p.args.layers.map((d, di) => d.map((_, li) => {
-        const k = 2 * (di * d.length + li);
-        return { kernel: vars[k] as unknown as tf.Tensor2D, bias: vars[k + 1] as unknown as tf.Tensor1D };
-      }));
-      const target = tf.reverse(p.args.x, 0);
-      const opt = tf.train.adam(0.05);
-      const losses: number[] = [];
+      const p = makeProblem({cell: 'gru', T: 6, B: 4, I: 3, H: 5, L: 2, dirs: 2, init: false}, 21)
+      const vars = p.args.layers.flat().flatMap((l) => [tf.variable(l.kernel), tf.variable(l.bias)])
+      const layers = p.args.layers.map((d, di) =>
+        d.map((_, li) => {
+          const k = 2 * (di * d.length + li)
+          return {kernel: vars[k] as unknown as tf.Tensor2D, bias: vars[k + 1] as unknown as tf.Tensor1D}
+        }),
+      )
+      const target = tf.reverse(p.args.x, 0)
+      const opt = tf.train.adam(0.05)
+      const losses: number[] = []
       const step = () => {
-        const { output } = rnn({ cell: 'gru', x: p.args.x, layers, impl });
-        const recon = tf.slice(output, [0, 0, 0], [6, 4, 3]);
-        return tf.sqrt(tf.mean(tf.squaredDifference(recon, target))) as tf.Scalar;
-      };
-      if (impl === 'reference') unregisterNativeMatMul();
-      try {
-        for (let i = 0; i < 15; i++) losses.push(opt.minimize(step, true)!.dataSync()[0]);
-      } finally {
-        if (impl === 'reference') registerNativeMatMul(addon!);
+        const {output} = rnn({cell: 'gru', x: p.args.x, layers, impl})
+        const recon = tf.slice(output, [0, 0, 0], [6, 4, 3])
+        return tf.sqrt(tf.mean(tf.squaredDifference(recon, target))) as tf.Scalar
       }
-      opt.dispose();
-      vars.forEach((v) => v.dispose());
-      return losses;
-    });
-  const ln = run('native'), lr = run('reference');
-  assert.ok(ln[14] < ln[0] * 0.9, `loss should fall: ${ln[0]} -> ${ln[14]}`);
-  ln.forEach((v, i) => assert.ok(Math.abs(v - lr[i]) < 1e-3 * Math.max(1, Math.abs(lr[i])), `step ${i}: ${v} vs ${lr[i]}`));
-});
+      if (impl === 'reference') unregisterNativeMatMul()
+      try {
+        for (let i = 0; i < 15; i++) losses.push(opt.minimize(step, true)!.dataSync()[0])
+      } finally {
+        if (impl === 'reference') registerNativeMatMul(addon!)
+      }
+      opt.dispose()
+      vars.forEach((v) => v.dispose())
+      return losses
+    })
+  const ln = run('native'),
+    lr = run('reference')
+  assert.ok(ln[14] < ln[0] * 0.9, `loss should fall: ${ln[0]} -> ${ln[14]}`)
+  ln.forEach((v, i) => assert.ok(Math.abs(v - lr[i]) < 1e-3 * Math.max(1, Math.abs(lr[i])), `step ${i}: ${v} vs ${lr[i]}`))
+})

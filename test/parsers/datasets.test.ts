@@ -46,7 +46,10 @@ test('hear on spoken_digit: 5 folds of 20, labels from the split files, missing 
   assert.equal(parser.name, 'hear')
   assert.equal(dataSet.instances.length, 100)
   assert.equal(dataSet.numFolds, 5)
-  assert.deepEqual([...dataSet.labelMap!], Array.from({length: 10}, (_, d) => [String(d), d]))
+  assert.deepEqual(
+    [...dataSet.labelMap!],
+    Array.from({length: 10}, (_, d) => [String(d), d]),
+  )
 
   for (let fold = 0; fold < 5; fold++) {
     const split = `fold0${fold}`
@@ -60,7 +63,10 @@ test('hear on spoken_digit: 5 folds of 20, labels from the split files, missing 
       assert.equal(inst.path, join(SPOKEN_DIGIT, '44100', split, inst.filename))
       assert.equal(inst.labelNumeric, labels[inst.filename][0])
       assert.equal(inst.labelNominal, String(labels[inst.filename][0]))
-      assert.deepEqual(inst.cvFolds, [0, 1, 2, 3, 4].map((k) => (k === fold ? Split.VALID : Split.TRAIN)))
+      assert.deepEqual(
+        inst.cvFolds,
+        [0, 1, 2, 3, 4].map((k) => (k === fold ? Split.VALID : Split.TRAIN)),
+      )
       assert.equal(inst.partition, null)
     }
   }
@@ -68,14 +74,26 @@ test('hear on spoken_digit: 5 folds of 20, labels from the split files, missing 
   assert.equal(fold0Digits.has(0) || fold0Digits.has(7), false, 'fold00 has no 0 and no 7 (hear-reference §2)')
 })
 
-function hearTask(splits: string[], labels: Record<string, Record<string, unknown[]>>, rates: number[], extra: Record<string, unknown> = {}): string {
+function hearTask(
+  splits: string[],
+  labels: Record<string, Record<string, unknown[]>>,
+  rates: number[],
+  extra: Record<string, unknown> = {},
+): string {
   const files: Record<string, string | WavSpec> = {
     'task_metadata.json': JSON.stringify({task_name: 't', embedding_type: 'scene', prediction_type: 'multiclass', splits, ...extra}),
     'labelvocabulary.csv': 'idx,label\n0,cat\n1,dog\n',
   }
   for (const split of splits) {
     files[`${split}.json`] = JSON.stringify(labels[split])
-    for (const rate of rates) Object.assign(files, wavs(Object.keys(labels[split]).map((name) => `${rate}/${split}/${name}`), {sampleRate: rate}))
+    for (const rate of rates)
+      Object.assign(
+        files,
+        wavs(
+          Object.keys(labels[split]).map((name) => `${rate}/${split}/${name}`),
+          {sampleRate: rate},
+        ),
+      )
   }
   return writeTree(freshDir(), files)
 }

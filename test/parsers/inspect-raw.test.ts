@@ -63,7 +63,10 @@ test('inspect raw on the HEAR task: constant durations give only mean and var', 
   const json = join(freshDir(), 'stats.json')
   const result = runCli(['inspect', 'raw', '--basedir', join(sharedDir, 'data', 'hear', 'spoken_digit-1.0.9-small'), '--json', json])
   assert.equal(result.status, 0, result.stderr)
-  assert.match(result.stdout, /\| number of audio files  \|      100 \|\n\| number of labels       \|       10 \|\n\| cross validation folds \|        5 \|\n\| minimum sample length  \|   1\.00 s \|/)
+  assert.match(
+    result.stdout,
+    /\| number of audio files  \|      100 \|\n\| number of labels       \|       10 \|\n\| cross validation folds \|        5 \|\n\| minimum sample length  \|   1\.00 s \|/,
+  )
   const stats = JSON.parse(readFileSync(json, 'utf8'))
   assert.deepEqual(stats, {
     count: 100,
@@ -106,7 +109,10 @@ test('inspect raw with a user parser module, and clear errors for unreadable or 
   })
   const ok = runCli(['inspect', 'raw', '--basedir', root, '--parser', 'samples/my-parser.js'])
   assert.equal(ok.status, 0, ok.stderr)
-  assert.match(ok.stdout, /\| number of audio files  \|       1 \|\n\| number of labels       \|       1 \|\n[^]*\| sample rate            \| 8000 Hz \|/)
+  assert.match(
+    ok.stdout,
+    /\| number of audio files  \|       1 \|\n\| number of labels       \|       1 \|\n[^]*\| sample rate            \| 8000 Hz \|/,
+  )
 
   writeFileSync(join(root, 'audio', 'bad.wav'), 'this is not audio')
   const bad = runCli(['inspect', 'raw', '--basedir', join(root, 'audio'), '--parser', 'no-metadata'])

@@ -121,8 +121,14 @@ test('urbansound8k on the US8K layout matches us8k-fake.nc exactly', async () =>
 test('urbansound8k: inconsistent class ids and bad folds are errors naming the CSV line', async () => {
   const header = 'slice_file_name,fsID,start,end,salience,fold,classID,class\n'
   const files = wavs(['audio/fold1/a.wav', 'audio/fold1/b.wav'])
-  const inconsistent = writeTree(freshDir(), {...files, 'metadata/UrbanSound8K.csv': header + 'a.wav,1,0,1,1,1,3,dog\nb.wav,1,0,1,1,1,4,dog\n'})
-  await assert.rejects(parseDataSet(inconsistent, 'urbansound8k'), (e: Error) => e instanceof UserError && /line 3: inconsistent labels: 'dog'/.test(e.message))
+  const inconsistent = writeTree(freshDir(), {
+    ...files,
+    'metadata/UrbanSound8K.csv': header + 'a.wav,1,0,1,1,1,3,dog\nb.wav,1,0,1,1,1,4,dog\n',
+  })
+  await assert.rejects(
+    parseDataSet(inconsistent, 'urbansound8k'),
+    (e: Error) => e instanceof UserError && /line 3: inconsistent labels: 'dog'/.test(e.message),
+  )
   const badFold = writeTree(freshDir(), {...files, 'metadata/UrbanSound8K.csv': header + 'a.wav,1,0,1,1,11,3,dog\n'})
   await assert.rejects(parseDataSet(badFold, 'urbansound8k'), /UrbanSound8K\.csv, line 2: fold '11'/)
   const missing = writeTree(freshDir(), {...files, 'metadata/UrbanSound8K.csv': header + 'c.wav,1,0,1,1,1,3,dog\n'})
@@ -132,19 +138,37 @@ test('urbansound8k: inconsistent class ids and bad folds are errors naming the C
 test('cross-validated: folds in numeric order, VALID in the own fold, sorted-union label map (crashed in auDeep)', async () => {
   const root = writeTree(freshDir(), {
     ...wavs(['fold_2/dog/b.wav', 'fold_2/cat/a.wav', 'fold_1/dog/z.wav', 'fold_1/dog/y.ogg', 'fold_10/bird/q.wav']),
-    ...wavs(['fold_3/cat/c.wav', 'fold_4/cat/d.wav', 'fold_5/cat/e.wav', 'fold_6/cat/f.wav', 'fold_7/cat/g.wav', 'fold_8/cat/h.wav', 'fold_9/cat/i.wav']),
+    ...wavs([
+      'fold_3/cat/c.wav',
+      'fold_4/cat/d.wav',
+      'fold_5/cat/e.wav',
+      'fold_6/cat/f.wav',
+      'fold_7/cat/g.wav',
+      'fold_8/cat/h.wav',
+      'fold_9/cat/i.wav',
+    ]),
   })
   const parser = new CrossValidatedParser()
   assert.equal(await parser.canParse(root), true)
   const {dataSet} = await parseDataSet(root)
   assert.equal(dataSet.numFolds, 10)
-  assert.deepEqual([...dataSet.labelMap!], [['bird', 0], ['cat', 1], ['dog', 2]])
+  assert.deepEqual(
+    [...dataSet.labelMap!],
+    [
+      ['bird', 0],
+      ['cat', 1],
+      ['dog', 2],
+    ],
+  )
   const names = dataSet.instances.map((i) => i.filename)
   assert.deepEqual(names.slice(0, 4), ['fold_1/dog/y.ogg', 'fold_1/dog/z.wav', 'fold_2/cat/a.wav', 'fold_2/dog/b.wav'])
   assert.equal(names[names.length - 1], 'fold_10/bird/q.wav')
   for (const inst of dataSet.instances) {
     const fold = Number(inst.filename.split('/')[0].slice(5))
-    assert.deepEqual(inst.cvFolds, Array.from({length: 10}, (_, k) => (k === fold - 1 ? Split.VALID : Split.TRAIN)))
+    assert.deepEqual(
+      inst.cvFolds,
+      Array.from({length: 10}, (_, k) => (k === fold - 1 ? Split.VALID : Split.TRAIN)),
+    )
     assert.equal(inst.labelNumeric, dataSet.labelMap!.get(inst.labelNominal!))
     assert.equal(inst.partition, null)
   }
@@ -207,7 +231,14 @@ test('esc: any common audio extension, sorted files, label = folder index, fold 
     wavs(['001 - Dog bark/5-2.wav', '001 - Dog bark/1-9.WAV', '002 - Rain/3-1.flac', '002 - Rain/.DS_Store', '010 - Zebra/2-1.ogg']),
   )
   const {dataSet} = await parseDataSet(root, 'esc')
-  assert.deepEqual([...dataSet.labelMap!], [['Dog bark', 0], ['Rain', 1], ['Zebra', 2]])
+  assert.deepEqual(
+    [...dataSet.labelMap!],
+    [
+      ['Dog bark', 0],
+      ['Rain', 1],
+      ['Zebra', 2],
+    ],
+  )
   assert.deepEqual(
     dataSet.instances.map((i) => [i.filename, i.labelNominal, i.labelNumeric, i.cvFolds.indexOf(Split.VALID) + 1]),
     [

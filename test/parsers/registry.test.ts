@@ -29,13 +29,26 @@ test('meta refuses a layout that two parsers accept, naming both, and one that n
   assert.equal((await parseDataSet(both, 'cross-validated')).dataSet.instances.length, 2)
 
   const flat = writeTree(freshDir(), wavs(['x.wav']))
-  await assert.rejects(parseDataSet(flat), userError(/no parser recognises this layout \(tried dcase, partitioned, cross-validated, esc, urbansound8k, hear\)/))
+  await assert.rejects(
+    parseDataSet(flat),
+    userError(/no parser recognises this layout \(tried dcase, partitioned, cross-validated, esc, urbansound8k, hear\)/),
+  )
   await assert.rejects(parseDataSet(join(flat, 'nope')), userError(/nope: data set directory does not exist/))
 })
 
 test('built-in names and auDeep class names resolve; unknown and Python parsers are clear errors', async () => {
   const names = PARSERS.map((p) => p.name)
-  assert.deepEqual(names, ['meta', 'no-metadata', 'esc', 'urbansound8k', 'dcase', 'dcase18-task4', 'partitioned', 'cross-validated', 'hear'])
+  assert.deepEqual(names, [
+    'meta',
+    'no-metadata',
+    'esc',
+    'urbansound8k',
+    'dcase',
+    'dcase18-task4',
+    'partitioned',
+    'cross-validated',
+    'hear',
+  ])
   for (const name of names) assert.equal((await resolveParser(name)).name, name)
   const aliases: Record<string, string> = {
     'audeep.backend.parsers.meta.MetaParser': 'meta',
@@ -70,10 +83,20 @@ test('a user module is loaded by path: default export object, class, or named `p
   writeFileSync(join(dir, 'named.js'), `export const parser = {${methods.replace('}\n    async parse', '},\n    async parse')}}\n`)
   writeFileSync(join(dir, 'package.json'), '{"type": "module"}\n')
 
-  for (const [file, name] of [['object.mjs', 'mine'], ['class.js', 'mine-class'], ['named.js', 'named.js']]) {
+  for (const [file, name] of [
+    ['object.mjs', 'mine'],
+    ['class.js', 'mine-class'],
+    ['named.js', 'named.js'],
+  ]) {
     const {parser, dataSet} = await parseDataSet(data, join(dir, file))
     assert.equal(parser.name, name)
-    assert.deepEqual([...dataSet.labelMap!], [['a', 0], ['b', 1]])
+    assert.deepEqual(
+      [...dataSet.labelMap!],
+      [
+        ['a', 0],
+        ['b', 1],
+      ],
+    )
     assert.equal(dataSet.numFolds, 2)
     assert.deepEqual(
       dataSet.instances.map((i) => [i.path, i.filename, i.labelNumeric, i.cvFolds, i.partition]),
@@ -95,7 +118,10 @@ test('user modules that are broken, throw, or return inconsistent data fail with
   await assert.rejects(parseDataSet(data, join(dir, 'absent.mjs')), userError(/absent\.mjs: parser module not found/))
   await assert.rejects(parseDataSet(data, module('syntax.mjs', 'export default {')), userError(/syntax\.mjs: cannot load parser module/))
   await assert.rejects(parseDataSet(data, module('noparse.mjs', 'export default {name: "x"}')), userError(/has no parse\(basedir\) method/))
-  await assert.rejects(parseDataSet(data, module('none.mjs', 'export const other = 1')), userError(/neither a default export nor a 'parser' export/))
+  await assert.rejects(
+    parseDataSet(data, module('none.mjs', 'export const other = 1')),
+    userError(/neither a default export nor a 'parser' export/),
+  )
   await assert.rejects(
     parseDataSet(data, module('throws.mjs', 'export default {name: "boom", async parse() { throw new Error("labels.csv is broken") }}')),
     userError(/^parser boom: parse failed: labels\.csv is broken$/),
@@ -104,21 +130,42 @@ test('user modules that are broken, throw, or return inconsistent data fail with
     parseDataSet(data, module('refuses.mjs', 'export default {name: "picky", async canParse() { return false }, async parse() {}}')),
     userError(/the picky parser cannot parse this directory/),
   )
-  const returning = (name: string, result: string): string => module(name, `export default {name: '${name}', async parse(basedir) { return ${result} }}`)
-  const one = (fields: string): string => `{labelMap: {a: 0}, numFolds: 1, instances: [{path: 'one.wav', filename: 'one.wav', labelNominal: 'a', cvFolds: [0], ${fields}}]}`
-  await assert.rejects(parseDataSet(data, returning('m1.mjs', one('labelNumeric: 3'))), userError(/instance 0 \(one\.wav\): numeric label 3 contradicts the label map \('a' -> 0\)/))
-  await assert.rejects(parseDataSet(data, returning('m2.mjs', one('labelNominal: "zz"'))), userError(/instance 0 \(one\.wav\): label 'zz' is not in the label map/))
+  const returning = (name: string, result: string): string =>
+    module(name, `export default {name: '${name}', async parse(basedir) { return ${result} }}`)
+  const one = (fields: string): string =>
+    `{labelMap: {a: 0}, numFolds: 1, instances: [{path: 'one.wav', filename: 'one.wav', labelNominal: 'a', cvFolds: [0], ${fields}}]}`
+  await assert.rejects(
+    parseDataSet(data, returning('m1.mjs', one('labelNumeric: 3'))),
+    userError(/instance 0 \(one\.wav\): numeric label 3 contradicts the label map \('a' -> 0\)/),
+  )
+  await assert.rejects(
+    parseDataSet(data, returning('m2.mjs', one('labelNominal: "zz"'))),
+    userError(/instance 0 \(one\.wav\): label 'zz' is not in the label map/),
+  )
   await assert.rejects(parseDataSet(data, returning('m3.mjs', one('cvFolds: [0, 1]'))), userError(/cvFolds must be an array of 1 entries/))
-  await assert.rejects(parseDataSet(data, returning('m4.mjs', one('partition: 7'))), userError(/partition must be null, 0 \(train\), 1 \(devel\) or 2 \(test\), got 7/))
+  await assert.rejects(
+    parseDataSet(data, returning('m4.mjs', one('partition: 7'))),
+    userError(/partition must be null, 0 \(train\), 1 \(devel\) or 2 \(test\), got 7/),
+  )
   await assert.rejects(parseDataSet(data, returning('m5.mjs', one('path: "gone.wav"'))), userError(/gone\.wav: audio file does not exist/))
-  await assert.rejects(parseDataSet(data, returning('m6.mjs', '{labelMap: null, numFolds: 0, instances: []}')), userError(/found no audio files/))
+  await assert.rejects(
+    parseDataSet(data, returning('m6.mjs', '{labelMap: null, numFolds: 0, instances: []}')),
+    userError(/found no audio files/),
+  )
   writeFileSync(join(data, 'empty.wav'), '')
   await assert.rejects(parseDataSet(data, returning('m7.mjs', one('path: "empty.wav"'))), userError(/empty\.wav: empty file/))
 })
 
 test('validateParsedDataSet fills numeric labels from the map and sorts the map', () => {
   const result = validateParsedDataSet(
-    {labelMap: new Map([['z', 0], ['a', 1]]), numFolds: 0, instances: [{path: 'x.wav', filename: 'x.wav', labelNominal: 'a', labelNumeric: null, partition: 'TEST'}]},
+    {
+      labelMap: new Map([
+        ['z', 0],
+        ['a', 1],
+      ]),
+      numFolds: 0,
+      instances: [{path: 'x.wav', filename: 'x.wav', labelNominal: 'a', labelNumeric: null, partition: 'TEST'}],
+    },
     '/data',
     'test',
   )
@@ -135,7 +182,13 @@ test('samples/my-parser.js parses its documented labels.csv layout', async () =>
   })
   const {parser, dataSet} = await parseDataSet(data, join(repoRoot, 'samples', 'my-parser.js'))
   assert.equal(parser.name, 'labels-csv')
-  assert.deepEqual([...dataSet.labelMap!], [['no', 0], ['yes', 1]])
+  assert.deepEqual(
+    [...dataSet.labelMap!],
+    [
+      ['no', 0],
+      ['yes', 1],
+    ],
+  )
   assert.deepEqual(
     dataSet.instances.map((i) => [i.filename, i.labelNumeric, i.partition]),
     [

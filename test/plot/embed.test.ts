@@ -19,7 +19,10 @@ test('jacobiEigen recovers a matrix built from known eigenpairs', () => {
   const a = new Float64Array(9)
   for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) for (let k = 0; k < 3; k++) a[i * 3 + j] += q[i * 3 + k] * d[k] * q[j * 3 + k]
   const {values, vectors} = jacobiEigen(a, 3)
-  assert.deepEqual([...values].map((v) => +v.toFixed(10)), [5, 2, 1])
+  assert.deepEqual(
+    [...values].map((v) => +v.toFixed(10)),
+    [5, 2, 1],
+  )
   // The top eigenvector is Q's second column, up to sign.
   assert.ok(Math.abs(Math.abs(vectors[0 * 3] * -s + vectors[1 * 3] * c) - 1) < 1e-10)
 })
@@ -37,7 +40,8 @@ function covarianceEigenvalues(data: Float32Array, rows: number, cols: number): 
   for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) mean[j] += data[r * cols + j] / rows
   const cov = new Float64Array(cols * cols)
   for (let r = 0; r < rows; r++)
-    for (let a = 0; a < cols; a++) for (let b = 0; b < cols; b++) cov[a * cols + b] += ((data[r * cols + a] - mean[a]) * (data[r * cols + b] - mean[b])) / (rows - 1)
+    for (let a = 0; a < cols; a++)
+      for (let b = 0; b < cols; b++) cov[a * cols + b] += ((data[r * cols + a] - mean[a]) * (data[r * cols + b] - mean[b])) / (rows - 1)
   return jacobiEigen(cov, cols).values
 }
 
@@ -51,7 +55,10 @@ test('pca variances match a full eigendecomposition (covariance and Gram paths)'
     const result = await pca(data, rows, cols, 10, 7)
     assert.equal(result.k, 10)
     for (let j = 0; j < 10; j++) {
-      assert.ok(Math.abs(result.variances[j] - expected[j]) / expected[j] < 1e-6, `${rows}x${cols} component ${j}: ${result.variances[j]} vs ${expected[j]}`)
+      assert.ok(
+        Math.abs(result.variances[j] - expected[j]) / expected[j] < 1e-6,
+        `${rows}x${cols} component ${j}: ${result.variances[j]} vs ${expected[j]}`,
+      )
       // Scores along a component have that component's variance.
       let sum = 0
       let squares = 0
@@ -101,7 +108,10 @@ test('t-SNE and UMAP keep ESC-10 classes apart about as well as the features the
       for (let c = 0; c < reduced.cols; c++) d += (reduced.data[i * reduced.cols + c] - reduced.data[j * reduced.cols + c]) ** 2
       return d
     }
-    const near = order.map((j) => [dist(j), j]).sort((a, b) => a[0] - b[0]).slice(0, 5)
+    const near = order
+      .map((j) => [dist(j), j])
+      .sort((a, b) => a[0] - b[0])
+      .slice(0, 5)
     const votes = new Map<string, number>()
     for (const [, j] of near) votes.set(labels[j]!, (votes.get(labels[j]!) ?? 0) + 1)
     const best = [...votes].sort((a, b) => b[1] - a[1])[0][0]

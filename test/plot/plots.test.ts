@@ -21,7 +21,11 @@ import {reference, runCli, tempDir} from '../helpers.js'
 /** Decodes a PNG with pngjs, independent of our encoder, into RGBA pixels. */
 function decode(png: Uint8Array): {width: number; height: number; rgba: Uint8ClampedArray} {
   const image = PNG.sync.read(Buffer.from(png))
-  return {width: image.width, height: image.height, rgba: new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.length)}
+  return {
+    width: image.width,
+    height: image.height,
+    rgba: new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.length),
+  }
 }
 
 function pixel(img: {width: number; rgba: Uint8ClampedArray}, x: number, y: number): number[] {
@@ -77,7 +81,10 @@ test('pretend histogram: range just inside the clipping bounds, densities integr
 
   const out = join(tempDir(), 'pretend.png')
   const [frames, bands] = ds.featureShape
-  await renderSpectrogramPng({values, frames, bands, frameStepSeconds: 0.04, bandLabel: 'mel band', clipBelow: -60, title: ds.instances[3].filename}, out)
+  await renderSpectrogramPng(
+    {values, frames, bands, frameStepSeconds: 0.04, bandLabel: 'mel band', clipBelow: -60, title: ds.instances[3].filename},
+    out,
+  )
   const {width, height} = pngSize(readFileSync(out))
   assert.ok(width > 1200 && height > 800, `figure size ${width} x ${height}`)
 })
@@ -89,7 +96,9 @@ test('confusion matrix: rows normalised, both axes in label order, counts printe
     [0, 5, 5],
     [0, 0, 0],
   ]
-  const spec = confusionMatrixSpec({labels, matrix, title: 'confusion'}) as {data: {values: {truth: string; predicted: string; fraction: number; count: number}[]}}
+  const spec = confusionMatrixSpec({labels, matrix, title: 'confusion'}) as {
+    data: {values: {truth: string; predicted: string; fraction: number; count: number}[]}
+  }
   const cell = (t: string, p: string) => spec.data.values.find((v) => v.truth === t && v.predicted === p)!
   assert.equal(cell('b', 'b').fraction, 0.8)
   assert.equal(cell('a', 'c').fraction, 0.5)
@@ -106,7 +115,10 @@ test('confusion matrix: rows normalised, both axes in label order, counts printe
 })
 
 test('loss curve: smoothing is debiased, log scale drops non-positive losses, epochs marked', () => {
-  assert.deepEqual([...smoothLosses([2, 2, 2], 0.9)].map((v) => +v.toFixed(12)), [2, 2, 2])
+  assert.deepEqual(
+    [...smoothLosses([2, 2, 2], 0.9)].map((v) => +v.toFixed(12)),
+    [2, 2, 2],
+  )
   const steps = Array.from({length: 100}, (_, i) => i)
   const losses = steps.map((s) => (s === 10 ? 0 : 1 / (s + 1)))
   const spec = lossCurveSpec({steps, losses, epochEnds: [49, 99], logScale: true, title: 'loss'}) as {
@@ -115,7 +127,10 @@ test('loss curve: smoothing is debiased, log scale drops non-positive losses, ep
   const raw = spec.layer[0].data.values.filter((v) => v.series === 'per step')
   assert.equal(raw.length, 99)
   assert.ok(!raw.some((v) => v.step === 10))
-  assert.deepEqual(spec.layer[1].data.values.map((v) => v.step), [49, 99])
+  assert.deepEqual(
+    spec.layer[1].data.values.map((v) => v.step),
+    [49, 99],
+  )
 })
 
 test('scatter plot colours unlabelled points apart from every class', () => {
@@ -135,7 +150,7 @@ test('chart text is rendered (fonts found)', {skip: haveFonts() ? false : 'no fo
   assert.ok(dark > 200, `${dark} dark pixels`)
 })
 
-test('plot training draws the loss from a run\'s event files', () => {
+test("plot training draws the loss from a run's event files", () => {
   const run = tempDir()
   const logs = join(run, 'logs')
   const writer = new EventFileWriter(logs)
@@ -165,10 +180,26 @@ test('visualize umap and tsne write a PNG; multi-dimensional features are refuse
   const summary = JSON.parse(umap.stdout) as {explainedVariance: number}
   // 20 instances span at most 19 dimensions, so PCA to min(50, 20, 1024) = 20 keeps all the variance.
   assert.ok(Math.abs(summary.explainedVariance - 1) < 1e-9)
-  assert.deepEqual({...summary, explainedVariance: 1}, {output: join(dir, 'u.png'), instances: 20, features: 1024, pcaComponents: 20, explainedVariance: 1})
+  assert.deepEqual(
+    {...summary, explainedVariance: 1},
+    {output: join(dir, 'u.png'), instances: 20, features: 1024, pcaComponents: 20, explainedVariance: 1},
+  )
   assert.ok(existsSync(join(dir, 'u.png')))
 
-  const tsne = runCli(['visualize', 'tsne', '--input', input, '--output', join(dir, 't.png'), '--perplexity', '5', '--iterations', '200', '--seed', '1'])
+  const tsne = runCli([
+    'visualize',
+    'tsne',
+    '--input',
+    input,
+    '--output',
+    join(dir, 't.png'),
+    '--perplexity',
+    '5',
+    '--iterations',
+    '200',
+    '--seed',
+    '1',
+  ])
   assert.equal(tsne.status, 0, tsne.stderr)
   assert.ok(existsSync(join(dir, 't.png')))
 

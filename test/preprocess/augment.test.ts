@@ -16,7 +16,16 @@ import {Random} from '../../src/random.js'
 import {repoRoot, runCli, tempDir} from '../helpers.js'
 
 const SAMPLE = join(repoRoot, 'samples', 'esc-10-subset')
-const OPTIONS: SpectrogramPreprocessOptions = {windowWidth: 0.08, windowOverlap: 0.04, melBands: 64, fixedLength: 2, centerFixed: true, clipBelow: -60, chunkLength: 0.96, chunkCount: 2}
+const OPTIONS: SpectrogramPreprocessOptions = {
+  windowWidth: 0.08,
+  windowOverlap: 0.04,
+  melBands: 64,
+  fixedLength: 2,
+  centerFixed: true,
+  clipBelow: -60,
+  chunkLength: 0.96,
+  chunkCount: 2,
+}
 const base = (extra: Partial<AugmentOptions>): AugmentOptions => ({seed: 42, copies: 1, ...extra})
 
 function tone(n: number, amplitude: number): Float64Array {
@@ -84,7 +93,9 @@ test('masks fill whole frames and bands with the minimum, within the width limit
     const values = Float64Array.from({length: frames * bands}, (_, i) => -1 - (i % 7))
     const original = values.slice()
     maskSpectrogram(values, frames, bands, base({timeMasks: {count: 1, maxWidth: 8}}), fileIndex)
-    const maskedFrames = [...Array(frames).keys()].filter((t) => values.subarray(t * bands, (t + 1) * bands).some((v, b) => v !== original[t * bands + b]))
+    const maskedFrames = [...Array(frames).keys()].filter((t) =>
+      values.subarray(t * bands, (t + 1) * bands).some((v, b) => v !== original[t * bands + b]),
+    )
     assert.ok(maskedFrames.length <= 8)
     for (const t of maskedFrames) assert.ok(values.subarray(t * bands, (t + 1) * bands).every((v) => v === -7))
     if (maskedFrames.length > 1) assert.equal(maskedFrames.at(-1)! - maskedFrames[0], maskedFrames.length - 1, 'contiguous')
@@ -123,7 +134,14 @@ test('preprocess with augmentation: originals unchanged, copies .aug<k> after th
   const input = await sampleInput(5)
   const plain = join(dir, 'plain.nc')
   await preprocess(input, OPTIONS, {output: plain, workers: 0})
-  const augment = base({copies: 2, noiseSnr: {min: 5, max: 25}, timeShift: 0.25, gainDb: 6, timeMasks: {count: 1, maxWidth: 5}, freqMasks: {count: 1, maxWidth: 8}})
+  const augment = base({
+    copies: 2,
+    noiseSnr: {min: 5, max: 25},
+    timeShift: 0.25,
+    gainDb: 6,
+    timeMasks: {count: 1, maxWidth: 5},
+    freqMasks: {count: 1, maxWidth: 8},
+  })
   const options = {...OPTIONS, augment}
   const single = join(dir, 'single.nc')
   const summary = await preprocess(input, options, {output: single, workers: 2, window: 2})
@@ -134,7 +152,10 @@ test('preprocess with augmentation: originals unchanged, copies .aug<k> after th
   const augmented = await readDataSet(single)
   assert.ok(isValid(checkIntegrity(augmented)), 'validate passes')
   const f0 = input.instances[0].filename
-  assert.deepEqual(augmented.instances.slice(0, 6).map((i) => `${i.filename}#${i.chunkNr}`), [`${f0}#0`, `${f0}#1`, `${f0}.aug1#0`, `${f0}.aug1#1`, `${f0}.aug2#0`, `${f0}.aug2#1`])
+  assert.deepEqual(
+    augmented.instances.slice(0, 6).map((i) => `${i.filename}#${i.chunkNr}`),
+    [`${f0}#0`, `${f0}#1`, `${f0}.aug1#0`, `${f0}.aug1#1`, `${f0}.aug2#0`, `${f0}.aug2#1`],
+  )
   for (let f = 0; f < 5; f++) {
     for (let c = 0; c < 2; c++) {
       const o = original.instances[f * 2 + c]
@@ -153,7 +174,10 @@ test('preprocess with augmentation: originals unchanged, copies .aug<k> after th
   const inProcess = join(dir, 'in-process.nc')
   await preprocess(input, options, {output: inProcess, workers: 0})
   const shards: DataSet[] = []
-  for (const [start, end] of [[0, 2], [2, 5]]) {
+  for (const [start, end] of [
+    [0, 2],
+    [2, 5],
+  ]) {
     const out = join(dir, `shard-${start}.nc`)
     await preprocess(input, options, {output: out, workers: 1, fileRange: {start, end}})
     shards.push(await readDataSet(out))
@@ -168,14 +192,24 @@ test('preprocess with augmentation: originals unchanged, copies .aug<k> after th
 test('--augment-partitions limits copies to files of those partitions', async () => {
   const dir = tempDir()
   const input = await sampleInput(4)
-  const withPartitions: PreprocessInput = {...input, instances: input.instances.map((inst, i) => ({...inst, partition: i % 2 === 0 ? Partition.TRAIN : Partition.TEST}))}
+  const withPartitions: PreprocessInput = {
+    ...input,
+    instances: input.instances.map((inst, i) => ({...inst, partition: i % 2 === 0 ? Partition.TRAIN : Partition.TEST})),
+  }
   const out = join(dir, 'train-only.nc')
-  await preprocess(withPartitions, {...OPTIONS, augment: base({freqMasks: {count: 1, maxWidth: 4}, partitions: [Partition.TRAIN]})}, {output: out, workers: 0})
+  await preprocess(
+    withPartitions,
+    {...OPTIONS, augment: base({freqMasks: {count: 1, maxWidth: 4}, partitions: [Partition.TRAIN]})},
+    {output: out, workers: 0},
+  )
   const ds = await readDataSet(out)
   const names = [...new Set(ds.instances.map((i) => i.filename))]
   const f = input.instances.map((i) => i.filename)
   assert.deepEqual(names, [f[0], `${f[0]}.aug1`, f[1], f[2], `${f[2]}.aug1`, f[3]])
-  await assert.rejects(preprocess(input, {...OPTIONS, augment: base({gainDb: 1, partitions: [Partition.TRAIN]})}, {output: join(dir, 'x.nc'), workers: 0}), /needs a data set with partition information/)
+  await assert.rejects(
+    preprocess(input, {...OPTIONS, augment: base({gainDb: 1, partitions: [Partition.TRAIN]})}, {output: join(dir, 'x.nc'), workers: 0}),
+    /needs a data set with partition information/,
+  )
 })
 
 test('preprocess augmentation flags: copies need a perturbation; the seed is logged and reproduces the run', async () => {
@@ -186,7 +220,27 @@ test('preprocess augmentation flags: copies need a perturbation; the seed is log
   r = runCli(['preprocess', '--basedir', SAMPLE, '--augment-noise-snr', '30:10', '--output', join(dir, 'x.nc')])
   assert.match(r.stderr, /^audeep: error: --augment-noise-snr 30:10: the minimum exceeds the maximum/m)
 
-  const args = ['preprocess', '--basedir', SAMPLE, '--window-width', '0.08', '--window-overlap', '0.04', '--mel-spectrum', '32', '--fixed-length', '1', '--augment-noise-snr', '20', '--augment-time-mask', '4', '--augment-time-masks', '2', '--seed', '9']
+  const args = [
+    'preprocess',
+    '--basedir',
+    SAMPLE,
+    '--window-width',
+    '0.08',
+    '--window-overlap',
+    '0.04',
+    '--mel-spectrum',
+    '32',
+    '--fixed-length',
+    '1',
+    '--augment-noise-snr',
+    '20',
+    '--augment-time-mask',
+    '4',
+    '--augment-time-masks',
+    '2',
+    '--seed',
+    '9',
+  ]
   r = runCli([...args, '--output', join(dir, 'a.nc')])
   assert.equal(r.status, 0, r.stderr)
   assert.match(r.stderr, /augmentation seed: 9\n/)

@@ -32,11 +32,19 @@ test('the worker pool writes esc10-sample.nc: same metadata, features within tol
     const input = await sampleInput()
     const output = path.join(dir, 'nested', 'sample.nc')
     const progress: number[] = []
-    const summary = await preprocess(input, SAMPLE, {output, workers: 2, window: 3, onProgress: (done, total) => {
-      assert.equal(total, 20)
-      progress.push(done)
-    }})
-    assert.deepEqual(progress, Array.from({length: 20}, (_, i) => i + 1))
+    const summary = await preprocess(input, SAMPLE, {
+      output,
+      workers: 2,
+      window: 3,
+      onProgress: (done, total) => {
+        assert.equal(total, 20)
+        progress.push(done)
+      },
+    })
+    assert.deepEqual(
+      progress,
+      Array.from({length: 20}, (_, i) => i + 1),
+    )
     assert.deepEqual(summary.featureShape, [124, 128])
     assert.equal(summary.instances, 20)
     assert.equal(summary.sampleRate, 44100)
@@ -46,7 +54,10 @@ test('the worker pool writes esc10-sample.nc: same metadata, features within tol
     const reference = await readDataSet(path.join(referenceDir(), 'esc10-sample.nc'))
     assert.deepEqual(ours.featureDims, ['time', 'freq'])
     assert.deepEqual([...ours.labelMap!], [...reference.labelMap!])
-    assert.deepEqual(ours.instances.map((i) => i.filename), input.instances.map((i) => i.filename))
+    assert.deepEqual(
+      ours.instances.map((i) => i.filename),
+      input.instances.map((i) => i.filename),
+    )
     const byName = new Map(reference.instances.map((inst, index) => [inst.filename, index]))
     const stats = new DifferenceStats(1e-3)
     for (let i = 0; i < ours.numInstances; i++) {
@@ -130,7 +141,14 @@ function wav16(file: string, sampleRate: number, seconds: number): void {
 
 function items(files: string[]): PreprocessInput {
   return {
-    instances: files.map((p) => ({path: p, filename: path.basename(p), labelNominal: null, labelNumeric: null, cvFolds: [], partition: null})),
+    instances: files.map((p) => ({
+      path: p,
+      filename: path.basename(p),
+      labelNominal: null,
+      labelNumeric: null,
+      cvFolds: [],
+      partition: null,
+    })),
     labelMap: null,
     numFolds: 0,
   }

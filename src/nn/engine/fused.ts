@@ -2,135 +2,154 @@
 // for BPTT, wired into tfjs autodiff with tf.customGrad. customGrad ops have one output, so the op
 // returns [output | finalState] packed in a 1-D tensor that is sliced back apart (slices are
 // differentiable, so gradients of either part reach the op).
-import * as tf from '@tensorflow/tfjs';
-import { withNativeBuffers } from './heap.js';
-import type { NativeAddon, NativeRnnConfig, NativeWorkspace } from './native.js';
-import { rnnDims, rnnStateSize, type RnnArgs, type RnnResult } from './types.js';
+import * as tf from '@tensorflow/tfjs'
+import {withNativeBuffers} from './heap.js'
+import type {NativeAddon, NativeRnnConfig, NativeWorkspace} from './native.js'
+import {rnnDims, rnnStateSize, type RnnArgs, type RnnResult} from './types.js'
 
 /** Thrown when a native call was cut short by NativeAddon.abort(). */
 export class NativeAbortedError extends Error {
   constructor() {
-    super('native RNN call aborted');
-    this.name = 'NativeAbortedError';
+    super('native RNN call aborted')
+    this.name = 'NativeAbortedError'
   }
 }
 
 // Workspaces keep the forward pass for BPTT. They are pooled per shape so steady-state training
 // reuses the same native buffers every batch; one is held from forward until its backward runs.
-const pool = new Map<string, NativeWorkspace[]>();
-let created = 0;
+const pool = new Map<string, NativeWorkspace[]>()
+let created = 0
 const acquire = (addon: NativeAddon, key: string) => {
-  const ws = pool.get(key)?.pop();
-  if (ws) return ws;
-  created++;
-  return addon.createWorkspace();
-};
+  const ws = pool.get(key)?.pop()
+  if (ws) return ws
+  created++
+  return addon.createWorkspace()
+}
 
 /** How many native workspaces were ever created, and how many sit in the pool (for tests/diagnostics). */
-export function nativeWorkspaceStats(): { created: number; pooled: number } {
-  let pooled = 0;
-  for (const l of pool.values()) pooled += l.length;
-  return { created, pooled };
+export function nativeWorkspaceStats(): {created: number; pooled: number} {
+  let pooled = 0
+  for (const l of pool.values()) pooled += l.length
+  return {created, pooled}
 }
 // Training holds ~2 per step; beyond a few, the least recently used shapes are dropped for GC to free
 // (each can be hundreds of MB; the addon reports them to V8 as external memory).
-const MAX_POOLED = 6;
+const MAX_POOLED = 6
 function release(key: string, ws: NativeWorkspace): void {
-  const list = pool.get(key) ?? [];
-  pool.delete(key); // re-insert: Map order is the recency order
-  list.push(ws);
-  pool.set(key, list);
-  let total = 0;
-  for (const l of pool.values()) total += l.length;
+  const list = pool.get(key) ?? []
+  pool.delete(key) // re-insert: Map order is the recency order
+  list.push(ws)
+  pool.set(key, list)
+  let total = 0
+  for (const l of pool.values()) total += l.length
   for (const [k, l] of pool) {
-    if (total <= MAX_POOLED) break;
-    if (k === key) continue;
-    total -= l.length;
-    pool.delete(k);
+    if (total <= MAX_POOLED) break
+    if (k === key) continue
+    total -= l.length
+    pool.delete(k)
   }
 }
 
 /** Drops pooled native buffers (they are also freed by GC). */
 export function clearNativeWorkspaces(): void {
-  pool.clear();
+  pool.clear()
 }
 
 function checkMask(m: tf.Tensor | null | undefined, shape: number[], what: string): tf.Tensor | null {
-  if (!m) return null;
+  if (!m) return null
   if (m.shape.length !== 3 || m.shape.some((v, i) => v !== shape[i]))
-    throw new RangeError(`rnn: ${what} must be [${shape}], got [${m.shape}]`);
-  return m;
+    throw new RangeError(`rnn: ${what} must be [${shape}], got [${m.shape}]`)
+  return m
 }
 
 export function nativeRnn(args: RnnArgs, addon: NativeAddon): RnnResult {
-  const { cell, T, B, I, H, L, dirs } = rnnDims(args);
-  const S = rnnStateSize(cell, H, L, dirs);
-  const cfg: NativeRnnConfig = { cell, T, B, I, H, L, dirs, forgetBias: args.forgetBias ?? 1.0 };
-  const key = JSON.stringify(cfg);
-  const n = dirs * L;
-  const kernels = args.layers.flatMap((d) => d.map((p) => p.kernel as tf.Tensor));
-  const biases = args.layers.flatMap((d) => d.map((p) => p.bias as tf.Tensor));
-  const inMasks: (tf.Tensor | null)[] = [], outMasks: (tf.Tensor | null)[] = [];
+  const {cell, T, B, I, H, L, dirs} = rnnDims(args)
+  const S = rnnStateSize(cell, H, L, dirs)
+  const cfg: NativeRnnConfig = {cell, T, B, I, H, L, dirs, forgetBias: args.forgetBias ?? 1.0}
+  const key = JSON.stringify(cfg)
+  const n = dirs * L
+  const kernels = args.layers.flatMap((d) => d.map((p) => p.kernel as tf.Tensor))
+  const biases = args.layers.flatMap((d) => d.map((p) => p.bias as tf.Tensor))
+  const inMasks: (tf.Tensor | null)[] = [],
+    outMasks: (tf.Tensor | null)[] = []
   for (let d = 0; d < dirs; d++)
     for (let l = 0; l < L; l++) {
-      inMasks.push(checkMask(args.dropout?.input?.[d]?.[l], [T, B, l === 0 ? I : H], `dropout.input[${d}][${l}]`));
-      outMasks.push(checkMask(args.dropout?.output?.[d]?.[l], [T, B, H], `dropout.output[${d}][${l}]`));
+      inMasks.push(checkMask(args.dropout?.input?.[d]?.[l], [T, B, l === 0 ? I : H], `dropout.input[${d}][${l}]`))
+      outMasks.push(checkMask(args.dropout?.output?.[d]?.[l], [T, B, H], `dropout.output[${d}][${l}]`))
     }
-  const init = args.initialState ?? null;
-  const yLen = T * B * dirs * H, sLen = B * S;
-  const inputs: tf.Tensor[] = [args.x, ...(init ? [init] : []), ...kernels, ...biases];
-  const k0 = init ? 2 : 1;
+  const init = args.initialState ?? null
+  const yLen = T * B * dirs * H,
+    sLen = B * S
+  const inputs: tf.Tensor[] = [args.x, ...(init ? [init] : []), ...kernels, ...biases]
+  const k0 = init ? 2 : 1
 
   const op = tf.customGrad((...fargs: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const ins = fargs.slice(0, inputs.length) as tf.Tensor[];
+    const ins = fargs.slice(0, inputs.length) as tf.Tensor[]
     // Only keep the forward pass when tfjs is recording for a gradient.
-    const save = tf.engine().state.gradientDepth > 0;
-    const ws = acquire(addon, key);
-    let ok = false;
+    const save = tf.engine().state.gradientDepth > 0
+    const ws = acquire(addon, key)
+    let ok = false
     const [packed] = withNativeBuffers([...ins, ...inMasks, ...outMasks], [[yLen + sLen]], (v, [out]) => {
       ok = addon.rnnForward(
-        ws, cfg, v[0]!, init ? v[1] : null,
-        v.slice(k0, k0 + n) as Float32Array[], v.slice(k0 + n, k0 + 2 * n) as Float32Array[],
-        v.slice(k0 + 2 * n, k0 + 3 * n), v.slice(k0 + 3 * n, k0 + 4 * n),
-        out.subarray(0, yLen), out.subarray(yLen), save,
-      );
-    });
-    if (!save || !ok) release(key, ws);
+        ws,
+        cfg,
+        v[0]!,
+        init ? v[1] : null,
+        v.slice(k0, k0 + n) as Float32Array[],
+        v.slice(k0 + n, k0 + 2 * n) as Float32Array[],
+        v.slice(k0 + 2 * n, k0 + 3 * n),
+        v.slice(k0 + 3 * n, k0 + 4 * n),
+        out.subarray(0, yLen),
+        out.subarray(yLen),
+        save,
+      )
+    })
+    if (!save || !ok) release(key, ws)
     if (!ok) {
-      packed.dispose();
-      throw new NativeAbortedError();
+      packed.dispose()
+      throw new NativeAbortedError()
     }
     return {
       value: packed,
       gradFunc: (dy: tf.Tensor) => {
-        if (!save) throw new Error('rnn: backward requested for a forward pass that was not recorded');
-        const wantDx = args.inputGradient !== false;
-        const shapes = [...(wantDx ? [[T, B, I]] : []), ...(init ? [[B, S]] : []), ...kernels.map((k) => k.shape), ...biases.map((b) => b.shape)];
-        const o0 = wantDx ? 0 : -1; // output index shift when dx is not computed
-        let bok = false;
+        if (!save) throw new Error('rnn: backward requested for a forward pass that was not recorded')
+        const wantDx = args.inputGradient !== false
+        const shapes = [
+          ...(wantDx ? [[T, B, I]] : []),
+          ...(init ? [[B, S]] : []),
+          ...kernels.map((k) => k.shape),
+          ...biases.map((b) => b.shape),
+        ]
+        const o0 = wantDx ? 0 : -1 // output index shift when dx is not computed
+        let bok = false
         const grads = withNativeBuffers([dy], shapes, ([g], o) => {
           bok = addon.rnnBackward(
-            ws, g!.subarray(0, yLen), g!.subarray(yLen), wantDx ? o[0] : null, init ? o[1 + o0] : null,
-            o.slice(k0 + o0, k0 + o0 + n), o.slice(k0 + o0 + n, k0 + o0 + 2 * n),
-          );
-        });
-        if (!wantDx) grads.unshift(tf.zeros([T, B, I]));
-        release(key, ws);
+            ws,
+            g!.subarray(0, yLen),
+            g!.subarray(yLen),
+            wantDx ? o[0] : null,
+            init ? o[1 + o0] : null,
+            o.slice(k0 + o0, k0 + o0 + n),
+            o.slice(k0 + o0 + n, k0 + o0 + 2 * n),
+          )
+        })
+        if (!wantDx) grads.unshift(tf.zeros([T, B, I]))
+        release(key, ws)
         if (!bok) {
-          tf.dispose(grads);
-          throw new NativeAbortedError();
+          tf.dispose(grads)
+          throw new NativeAbortedError()
         }
-        return grads;
+        return grads
       },
-    };
-  });
+    }
+  })
 
   return tf.tidy(() => {
-    const packed = op(...inputs);
-    const output = take(packed, 0, [T, B, dirs * H]) as tf.Tensor3D;
-    const finalState = take(packed, yLen, [B, S]) as tf.Tensor2D;
-    return { output, finalState };
-  });
+    const packed = op(...inputs)
+    const output = take(packed, 0, [T, B, dirs * H]) as tf.Tensor3D
+    const finalState = take(packed, yLen, [B, S]) as tf.Tensor2D
+    return {output, finalState}
+  })
 }
 
 /**
@@ -138,19 +157,19 @@ export function nativeRnn(args: RnnArgs, addon: NativeAddon): RnnResult {
  * slice+reshape would, but the stock wasm Slice reads the whole input through a copy of it first.
  */
 function take(packed: tf.Tensor, offset: number, shape: number[]): tf.Tensor {
-  const len = shape.reduce((a, b) => a * b, 1);
-  const total = packed.size;
+  const len = shape.reduce((a, b) => a * b, 1)
+  const total = packed.size
   const op = tf.customGrad((...a: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [out] = withNativeBuffers([a[0] as tf.Tensor], [shape], ([p], [o]) => o.set(p!.subarray(offset, offset + len)));
+    const [out] = withNativeBuffers([a[0] as tf.Tensor], [shape], ([p], [o]) => o.set(p!.subarray(offset, offset + len)))
     return {
       value: out,
       gradFunc: (dy: tf.Tensor) =>
         withNativeBuffers([dy], [[total]], ([d], [g]) => {
-          g.fill(0, 0, offset);
-          g.set(d!, offset);
-          g.fill(0, offset + len);
+          g.fill(0, 0, offset)
+          g.set(d!, offset)
+          g.fill(0, offset + len)
         })[0],
-    };
-  });
-  return op(packed);
+    }
+  })
+  return op(packed)
 }

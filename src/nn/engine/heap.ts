@@ -3,16 +3,16 @@
 // written in place. Views are created only after every allocation of the call, because a heap growth
 // detaches earlier views; the addon call that follows is synchronous, so nothing can grow the heap
 // while native code holds the pointers.
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs'
 
 interface WasmBackendLike {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
-  dataIdMap: { has(dataId: object): boolean };
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array
+  dataIdMap: {has(dataId: object): boolean}
 }
 
 function wasmBackend(): WasmBackendLike | null {
-  return tf.getBackend() === 'wasm' ? (tf.backend() as unknown as WasmBackendLike) : null;
+  return tf.getBackend() === 'wasm' ? (tf.backend() as unknown as WasmBackendLike) : null
 }
 
 /**
@@ -25,22 +25,21 @@ export function withNativeBuffers(
   outShapes: readonly number[][],
   fn: (ins: (Float32Array | null)[], outs: Float32Array[]) => void,
 ): tf.Tensor[] {
-  for (const t of inputs)
-    if (t && t.dtype !== 'float32') throw new TypeError(`native engine: expected float32 tensors, got ${t.dtype}`);
-  const wb = wasmBackend();
+  for (const t of inputs) if (t && t.dtype !== 'float32') throw new TypeError(`native engine: expected float32 tensors, got ${t.dtype}`)
+  const wb = wasmBackend()
   if (wb) {
     // A tensor created under another backend is not in the wasm heap: read a copy of it (inputs are
     // only read). Copies first, views after every allocation.
-    const foreign = inputs.map((t) => (t && !wb.dataIdMap.has(t.dataId) ? (t.dataSync() as Float32Array) : null));
-    const infos = outShapes.map((s) => wb.makeOutput(s, 'float32'));
-    const ins = inputs.map((t, i) => (t ? (foreign[i] ?? wb.typedArrayFromHeap(t)) : null));
-    const outs = infos.map((i) => wb.typedArrayFromHeap(i));
-    fn(ins, outs);
-    return infos.map((i) => tf.engine().makeTensorFromTensorInfo(i));
+    const foreign = inputs.map((t) => (t && !wb.dataIdMap.has(t.dataId) ? (t.dataSync() as Float32Array) : null))
+    const infos = outShapes.map((s) => wb.makeOutput(s, 'float32'))
+    const ins = inputs.map((t, i) => (t ? (foreign[i] ?? wb.typedArrayFromHeap(t)) : null))
+    const outs = infos.map((i) => wb.typedArrayFromHeap(i))
+    fn(ins, outs)
+    return infos.map((i) => tf.engine().makeTensorFromTensorInfo(i))
   }
   // Other backends: read copies (dataSync), build outputs from fresh arrays.
-  const ins = inputs.map((t) => (t ? (t.dataSync() as Float32Array) : null));
-  const outs = outShapes.map((s) => new Float32Array(s.reduce((a, b) => a * b, 1)));
-  fn(ins, outs);
-  return outs.map((o, i) => tf.tensor(o, outShapes[i], 'float32'));
+  const ins = inputs.map((t) => (t ? (t.dataSync() as Float32Array) : null))
+  const outs = outShapes.map((s) => new Float32Array(s.reduce((a, b) => a * b, 1)))
+  fn(ins, outs)
+  return outs.map((o, i) => tf.tensor(o, outShapes[i], 'float32'))
 }

@@ -1,90 +1,113 @@
 // Loads the optional C++ addon (build/Release/audeep_native.node, built by `npm ci` through
 // scripts/build-native.mjs). Absence is not an error: callers fall back to the wasm backend.
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { RnnDims } from './types.js';
+import {existsSync} from 'node:fs'
+import {createRequire} from 'node:module'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+import type {RnnDims} from './types.js'
 
-export type NativeIsa = 'avx512' | 'avx2' | 'portable';
+export type NativeIsa = 'avx512' | 'avx2' | 'portable'
 
 /** Shape description shared by rnnForward/rnnBackward. See docs in ./rnn.ts for layouts. */
 export interface NativeRnnConfig extends RnnDims {
-  forgetBias?: number;
+  forgetBias?: number
 }
 
 /** Opaque handle to native buffers that keep a forward pass for its backward pass. */
-export type NativeWorkspace = { readonly __brand: 'NativeWorkspace' };
+export type NativeWorkspace = {readonly __brand: 'NativeWorkspace'}
 
 /** The raw addon. Every array argument is a Float32Array (or null where stated). */
 export interface NativeAddon {
-  isa(): NativeIsa;
+  isa(): NativeIsa
   /** Returns false if this CPU cannot run the path. */
-  setIsa(isa: NativeIsa): boolean;
-  supportedIsas(): NativeIsa[];
-  numThreads(): number;
-  setNumThreads(n: number): void;
+  setIsa(isa: NativeIsa): boolean
+  supportedIsas(): NativeIsa[]
+  numThreads(): number
+  setNumThreads(n: number): void
   /** Asks running kernels to return early (they then report false). */
-  abort(): void;
+  abort(): void
   /** Row-major C[M,N] (+)= op(A) op(B). */
   sgemm(
-    transA: boolean, transB: boolean, M: number, N: number, K: number,
-    A: Float32Array, lda: number, B: Float32Array, ldb: number, C: Float32Array, ldc: number, accumulate: boolean,
-  ): void;
+    transA: boolean,
+    transB: boolean,
+    M: number,
+    N: number,
+    K: number,
+    A: Float32Array,
+    lda: number,
+    B: Float32Array,
+    ldb: number,
+    C: Float32Array,
+    ldc: number,
+    accumulate: boolean,
+  ): void
   /** kind 0: out = tanh(in); kind 1: out = sigmoid(in). */
-  unary(kind: 0 | 1, input: Float32Array, out: Float32Array): void;
+  unary(kind: 0 | 1, input: Float32Array, out: Float32Array): void
   /** out[i] = 1/keepProb with probability keepProb, else 0; reproducible from seed. */
-  fillDropoutMask(out: Float32Array, keepProb: number, seed: number): void;
-  createWorkspace(): NativeWorkspace;
+  fillDropoutMask(out: Float32Array, keepProb: number, seed: number): void
+  createWorkspace(): NativeWorkspace
   rnnForward(
-    ws: NativeWorkspace, cfg: NativeRnnConfig, x: Float32Array, init: Float32Array | null,
-    kernels: Float32Array[], biases: Float32Array[], inMasks: (Float32Array | null)[], outMasks: (Float32Array | null)[],
-    y: Float32Array | null, finalState: Float32Array | null, save: boolean,
-  ): boolean;
+    ws: NativeWorkspace,
+    cfg: NativeRnnConfig,
+    x: Float32Array,
+    init: Float32Array | null,
+    kernels: Float32Array[],
+    biases: Float32Array[],
+    inMasks: (Float32Array | null)[],
+    outMasks: (Float32Array | null)[],
+    y: Float32Array | null,
+    finalState: Float32Array | null,
+    save: boolean,
+  ): boolean
   rnnBackward(
-    ws: NativeWorkspace, dy: Float32Array | null, dFinal: Float32Array | null, dx: Float32Array | null,
-    dInit: Float32Array | null, dKernels: Float32Array[], dBiases: Float32Array[],
-  ): boolean;
+    ws: NativeWorkspace,
+    dy: Float32Array | null,
+    dFinal: Float32Array | null,
+    dx: Float32Array | null,
+    dInit: Float32Array | null,
+    dKernels: Float32Array[],
+    dBiases: Float32Array[],
+  ): boolean
 }
 
-let cached: { addon: NativeAddon | null; error: string | null } | undefined;
+let cached: {addon: NativeAddon | null; error: string | null} | undefined
 
 function findAddon(): string | null {
-  if (process.env.AUDEEP_NATIVE_ADDON) return process.env.AUDEEP_NATIVE_ADDON;
+  if (process.env.AUDEEP_NATIVE_ADDON) return process.env.AUDEEP_NATIVE_ADDON
   // This file runs from dist/src/nn/engine (or src/nn/engine under a TS loader): walk up to the package root.
-  let dir = path.dirname(fileURLToPath(import.meta.url));
+  let dir = path.dirname(fileURLToPath(import.meta.url))
   for (let i = 0; i < 7; i++) {
-    const candidate = path.join(dir, 'build', 'Release', 'audeep_native.node');
-    if (existsSync(candidate)) return candidate;
-    const parent = path.dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
+    const candidate = path.join(dir, 'build', 'Release', 'audeep_native.node')
+    if (existsSync(candidate)) return candidate
+    const parent = path.dirname(dir)
+    if (parent === dir) break
+    dir = parent
   }
-  return null;
+  return null
 }
 
 /** The addon, or null when it was not built / cannot load (see nativeLoadError()). Cached. */
 export function loadNative(): NativeAddon | null {
-  if (cached) return cached.addon;
+  if (cached) return cached.addon
   if (process.env.AUDEEP_DISABLE_NATIVE) {
-    cached = { addon: null, error: 'disabled by AUDEEP_DISABLE_NATIVE' };
-    return null;
+    cached = {addon: null, error: 'disabled by AUDEEP_DISABLE_NATIVE'}
+    return null
   }
-  const file = findAddon();
+  const file = findAddon()
   if (!file) {
-    cached = { addon: null, error: 'build/Release/audeep_native.node not found (native build skipped or failed)' };
-    return null;
+    cached = {addon: null, error: 'build/Release/audeep_native.node not found (native build skipped or failed)'}
+    return null
   }
   try {
-    const require = createRequire(import.meta.url);
-    cached = { addon: require(file) as NativeAddon, error: null };
+    const require = createRequire(import.meta.url)
+    cached = {addon: require(file) as NativeAddon, error: null}
   } catch (e) {
-    cached = { addon: null, error: `cannot load ${file}: ${(e as Error).message}` };
+    cached = {addon: null, error: `cannot load ${file}: ${(e as Error).message}`}
   }
-  return cached.addon;
+  return cached.addon
 }
 
 export function nativeLoadError(): string | null {
-  loadNative();
-  return cached?.error ?? null;
+  loadNative()
+  return cached?.error ?? null
 }

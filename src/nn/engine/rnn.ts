@@ -1,10 +1,10 @@
-import * as tf from '@tensorflow/tfjs';
-import { nativeFusedActive } from './backend.js';
-import { nativeRnn } from './fused.js';
-import { withNativeBuffers } from './heap.js';
-import { loadNative } from './native.js';
-import { referenceRnn } from './reference.js';
-import { rnnDims, type RnnArgs, type RnnDropoutMasks, type RnnResult } from './types.js';
+import * as tf from '@tensorflow/tfjs'
+import {nativeFusedActive} from './backend.js'
+import {nativeRnn} from './fused.js'
+import {withNativeBuffers} from './heap.js'
+import {loadNative} from './native.js'
+import {referenceRnn} from './reference.js'
+import {rnnDims, type RnnArgs, type RnnDropoutMasks, type RnnResult} from './types.js'
 
 /**
  * Runs a (possibly multi-layer, possibly bidirectional) GRU or LSTM over a whole sequence.
@@ -12,14 +12,14 @@ import { rnnDims, type RnnArgs, type RnnDropoutMasks, type RnnResult } from './t
  * native calls per training step (forward, BPTT); elsewhere it is the pure-tfjs reference.
  */
 export function rnn(args: RnnArgs): RnnResult {
-  const impl = args.impl ?? 'auto';
-  if (impl === 'reference') return referenceRnn(args);
-  const addon = loadNative();
+  const impl = args.impl ?? 'auto'
+  if (impl === 'reference') return referenceRnn(args)
+  const addon = loadNative()
   if (impl === 'native') {
-    if (!addon) throw new Error('rnn: impl "native" requested but the native addon is not available');
-    return nativeRnn(args, addon);
+    if (!addon) throw new Error('rnn: impl "native" requested but the native addon is not available')
+    return nativeRnn(args, addon)
   }
-  return nativeFusedActive() && addon ? nativeRnn(args, addon) : referenceRnn(args);
+  return nativeFusedActive() && addon ? nativeRnn(args, addon) : referenceRnn(args)
 }
 
 /**
@@ -28,12 +28,12 @@ export function rnn(args: RnnArgs): RnnResult {
  * as much as the native RNN itself for the tutorial model's masks). Either way a seed reproduces them.
  */
 export function dropoutMask(shape: number[], keepProb: number, seed?: number): tf.Tensor {
-  const addon = loadNative();
+  const addon = loadNative()
   if (addon && nativeFusedActive()) {
-    const s = seed ?? Math.floor(Math.random() * 2 ** 31);
-    return withNativeBuffers([], [shape], (_, [out]) => addon.fillDropoutMask(out, keepProb, s))[0];
+    const s = seed ?? Math.floor(Math.random() * 2 ** 31)
+    return withNativeBuffers([], [shape], (_, [out]) => addon.fillDropoutMask(out, keepProb, s))[0]
   }
-  return tf.tidy(() => tf.mul(tf.cast(tf.less(tf.randomUniform(shape, 0, 1, 'float32', seed), keepProb), 'float32'), 1 / keepProb));
+  return tf.tidy(() => tf.mul(tf.cast(tf.less(tf.randomUniform(shape, 0, 1, 'float32', seed), keepProb), 'float32'), 1 / keepProb))
 }
 
 /**
@@ -41,20 +41,23 @@ export function dropoutMask(shape: number[], keepProb: number, seed?: number): t
  * Returns undefined for keepProb >= 1 (no dropout, e.g. at inference). seed makes them reproducible.
  */
 export function rnnDropoutMasks(
-  args: Pick<RnnArgs, 'x' | 'layers' | 'cell'>, keepProb: number, seed?: number,
+  args: Pick<RnnArgs, 'x' | 'layers' | 'cell'>,
+  keepProb: number,
+  seed?: number,
 ): RnnDropoutMasks | undefined {
-  if (keepProb >= 1) return undefined;
-  const { T, B, I, H, L, dirs } = rnnDims({ ...args });
-  let k = 0;
-  const next = () => (seed === undefined ? undefined : seed + 7919 * k++);
-  const input: tf.Tensor3D[][] = [], output: tf.Tensor3D[][] = [];
+  if (keepProb >= 1) return undefined
+  const {T, B, I, H, L, dirs} = rnnDims({...args})
+  let k = 0
+  const next = () => (seed === undefined ? undefined : seed + 7919 * k++)
+  const input: tf.Tensor3D[][] = [],
+    output: tf.Tensor3D[][] = []
   for (let d = 0; d < dirs; d++) {
-    input.push([]);
-    output.push([]);
+    input.push([])
+    output.push([])
     for (let l = 0; l < L; l++) {
-      input[d].push(dropoutMask([T, B, l === 0 ? I : H], keepProb, next()) as tf.Tensor3D);
-      output[d].push(dropoutMask([T, B, H], keepProb, next()) as tf.Tensor3D);
+      input[d].push(dropoutMask([T, B, l === 0 ? I : H], keepProb, next()) as tf.Tensor3D)
+      output[d].push(dropoutMask([T, B, H], keepProb, next()) as tf.Tensor3D)
     }
   }
-  return { input, output };
+  return {input, output}
 }

@@ -1,6 +1,6 @@
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs'
 
-export type CellType = 'gru' | 'lstm';
+export type CellType = 'gru' | 'lstm'
 
 /**
  * One layer of one direction.
@@ -12,8 +12,8 @@ export type CellType = 'gru' | 'lstm';
  * reads only its own lower layer, as in auDeep).
  */
 export interface RnnLayerParams {
-  kernel: tf.Tensor2D;
-  bias: tf.Tensor1D;
+  kernel: tf.Tensor2D
+  bias: tf.Tensor1D
 }
 
 /**
@@ -23,46 +23,46 @@ export interface RnnLayerParams {
  * TF1 DropoutWrapper(input_keep_prob, output_keep_prob). States passed along time are never masked.
  */
 export interface RnnDropoutMasks {
-  input?: (tf.Tensor3D | null)[][];
-  output?: (tf.Tensor3D | null)[][];
+  input?: (tf.Tensor3D | null)[][]
+  output?: (tf.Tensor3D | null)[][]
 }
 
 export interface RnnArgs {
-  cell: CellType;
+  cell: CellType
   /** [T, B, inputSize], time-major. */
-  x: tf.Tensor3D;
+  x: tf.Tensor3D
   /** [directions][layers]; directions = 1 (forward) or 2 ([forward, backward]). */
-  layers: RnnLayerParams[][];
+  layers: RnnLayerParams[][]
   /** [B, stateSize] in auDeep's flat layout (see rnnStateSize); zeros when omitted. */
-  initialState?: tf.Tensor2D;
-  dropout?: RnnDropoutMasks;
+  initialState?: tf.Tensor2D
+  dropout?: RnnDropoutMasks
   /** LSTM only; TF1 default 1.0. */
-  forgetBias?: number;
+  forgetBias?: number
   /**
    * false when nothing upstream of x needs a gradient (x is data, e.g. the spectrogram frames or the
    * shifted targets): the native backward pass then skips the input-gradient GEMM and returns zeros
    * for x. Default true (ft-rae's time encoder reads trained frequency-encoder states).
    */
-  inputGradient?: boolean;
+  inputGradient?: boolean
   /** 'auto' = native fused kernels when the native backend is active, else the reference. */
-  impl?: 'auto' | 'native' | 'reference';
+  impl?: 'auto' | 'native' | 'reference'
 }
 
 export interface RnnResult {
   /** [T, B, directions*units]: top layer outputs (after its output dropout), [fw | bw], original time order. */
-  output: tf.Tensor3D;
+  output: tf.Tensor3D
   /** [B, stateSize]: every layer's final state in auDeep's flat layout, no dropout. */
-  finalState: tf.Tensor2D;
+  finalState: tf.Tensor2D
 }
 
 export interface RnnDims {
-  cell: CellType;
-  T: number;
-  B: number;
-  I: number;
-  H: number;
-  L: number;
-  dirs: 1 | 2;
+  cell: CellType
+  T: number
+  B: number
+  I: number
+  H: number
+  L: number
+  dirs: 1 | 2
 }
 
 /**
@@ -70,35 +70,35 @@ export interface RnnDims {
  * within a layer [fw | bw]; within a direction [c | h] for LSTM (auDeep's layout).
  */
 export function rnnStateSize(cell: CellType, units: number, layers: number, directions: 1 | 2): number {
-  return units * layers * (cell === 'lstm' ? 2 : 1) * directions;
+  return units * layers * (cell === 'lstm' ? 2 : 1) * directions
 }
 
 /** Offset of (layer, direction)'s block in the flat state; LSTM blocks are [c | h]. */
 export function stateBlockOffset(cell: CellType, units: number, directions: 1 | 2, layer: number, direction: number): number {
-  return (layer * directions + direction) * units * (cell === 'lstm' ? 2 : 1);
+  return (layer * directions + direction) * units * (cell === 'lstm' ? 2 : 1)
 }
 
 export function rnnDims(args: RnnArgs): RnnDims {
-  const [T, B, I] = args.x.shape;
-  const dirs = args.layers.length;
-  if (dirs !== 1 && dirs !== 2) throw new RangeError('rnn: layers must have 1 or 2 directions');
-  const L = args.layers[0].length;
-  if (L < 1 || args.layers.some((d) => d.length !== L)) throw new RangeError('rnn: every direction needs the same number of layers');
-  const G = args.cell === 'gru' ? 3 : 4;
-  const H = args.layers[0][0].bias.shape[0] / G;
-  if (!Number.isInteger(H) || H < 1) throw new RangeError(`rnn: bias length must be ${G} * units`);
+  const [T, B, I] = args.x.shape
+  const dirs = args.layers.length
+  if (dirs !== 1 && dirs !== 2) throw new RangeError('rnn: layers must have 1 or 2 directions')
+  const L = args.layers[0].length
+  if (L < 1 || args.layers.some((d) => d.length !== L)) throw new RangeError('rnn: every direction needs the same number of layers')
+  const G = args.cell === 'gru' ? 3 : 4
+  const H = args.layers[0][0].bias.shape[0] / G
+  if (!Number.isInteger(H) || H < 1) throw new RangeError(`rnn: bias length must be ${G} * units`)
   for (const d of args.layers)
     d.forEach((p, l) => {
-      const inSize = l === 0 ? I : H;
+      const inSize = l === 0 ? I : H
       if (p.kernel.shape[0] !== inSize + H || p.kernel.shape[1] !== G * H || p.bias.shape[0] !== G * H)
         throw new RangeError(
           `rnn: layer ${l} expects kernel [${inSize + H}, ${G * H}] and bias [${G * H}], got [${p.kernel.shape}] and [${p.bias.shape}]`,
-        );
-    });
+        )
+    })
   if (args.initialState) {
-    const S = rnnStateSize(args.cell, H, L, dirs as 1 | 2);
+    const S = rnnStateSize(args.cell, H, L, dirs as 1 | 2)
     if (args.initialState.shape[0] !== B || args.initialState.shape[1] !== S)
-      throw new RangeError(`rnn: initialState must be [${B}, ${S}], got [${args.initialState.shape}]`);
+      throw new RangeError(`rnn: initialState must be [${B}, ${S}], got [${args.initialState.shape}]`)
   }
-  return { cell: args.cell, T, B, I, H, L, dirs: dirs as 1 | 2 };
+  return {cell: args.cell, T, B, I, H, L, dirs: dirs as 1 | 2}
 }

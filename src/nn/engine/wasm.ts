@@ -1,25 +1,25 @@
 // Initialises tfjs' wasm backend from the package's own .wasm files (no network: setWasmPaths gets a
 // file path, which the Node build reads with fs).
-import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { createRequire } from 'node:module';
-import path from 'node:path';
+import * as tf from '@tensorflow/tfjs'
+import {setWasmPaths} from '@tensorflow/tfjs-backend-wasm'
+import {createRequire} from 'node:module'
+import path from 'node:path'
 
-let pathsSet = false;
+let pathsSet = false
 
 export function wasmDistDir(): string {
-  const require = createRequire(import.meta.url);
-  return path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
+  const require = createRequire(import.meta.url)
+  return path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))
 }
 
 /** Makes 'wasm' the active tfjs backend. */
 export async function activateWasm(): Promise<void> {
   if (!pathsSet) {
-    setWasmPaths(wasmDistDir() + path.sep);
-    pathsSet = true;
+    setWasmPaths(wasmDistDir() + path.sep)
+    pathsSet = true
   }
-  if (tf.getBackend() === 'wasm') return;
-  const ok = await tf.setBackend('wasm');
-  if (!ok) throw new Error('could not initialise the tfjs wasm backend');
-  await tf.ready();
+  if (tf.getBackend() === 'wasm') return
+  const ok = await tf.setBackend('wasm')
+  if (!ok) throw new Error('could not initialise the tfjs wasm backend')
+  await tf.ready()
 }
