@@ -5,10 +5,10 @@ import {CHANNEL_FUSIONS, parseChannelFusion} from '../src/audio/channels.js'
 import {AudeepCommand} from '../src/cli/command.js'
 import {numberFlag, partitionsFlag, seedFlag} from '../src/cli/flags.js'
 import {UserError} from '../src/cli/errors.js'
-import {startProgress} from '../src/cli/progress.js'
-import {describeShard, resolveShard, shardFlags, shardOutputPath, shardRange} from '../src/cli/sharding.js'
+import {runPreprocessing} from '../src/cli/preprocess-run.js'
+import {shardFlags} from '../src/cli/sharding.js'
 import {renderTable} from '../src/cli/table.js'
-import {preprocess, type SpectrogramPreprocessOptions} from '../src/preprocess/driver.js'
+import type {SpectrogramPreprocessOptions} from '../src/preprocess/driver.js'
 import {augmentOptionsFromFlags} from '../src/preprocess/augment.js'
 import {pretend} from '../src/preprocess/pretend.js'
 import {renderSpectrogramPng} from '../src/plot/spectrogram.js'
@@ -176,31 +176,18 @@ Exactly auDeep's pipeline: optional fixed length (--center-fixed pads or cuts sy
     }
 
     if (dataSet.instances.length === 0) throw new UserError(`${flags.basedir}: the data set has no audio files`)
-    const shard = resolveShard({shardIndex: flags['shard-index'], numShards: flags['num-shards']}, process.env, (m) => this.logger.warn(m))
-    const fileRange = shardRange(dataSet.instances.length, shard)
-    const output = shardOutputPath(flags.output, shard)
-    if (shard !== null) this.logger.info(describeShard(shard, fileRange, dataSet.instances.length, 'files'))
-    const bar = startProgress('preprocessing', fileRange.end - fileRange.start)
-    let summary
-    try {
-      summary = await preprocess(dataSet, options, {
-        output,
-        fileRange,
+    await runPreprocessing(
+      dataSet,
+      options,
+      {
+        output: flags.output,
+        shardIndex: flags['shard-index'],
+        numShards: flags['num-shards'],
         workers: flags.workers,
         skipErrors: flags['skip-errors'],
-        logger: this.logger,
-        onProgress: (done) => bar.update(done),
-      })
-    } finally {
-      bar.stop()
-    }
-    for (const {path, reason} of summary.skipped) this.logger.warn(`skipped ${path}: ${reason}`)
-    const hours = summary.audioSeconds / 3600
-    this.logger.info(
-      `wrote ${summary.instances} instances of [${summary.featureShape.join(', ')}] (time, freq) from ${summary.files - summary.skipped.length} files ` +
-        (summary.augmentedInstances > 0 ? `(${summary.augmentedInstances} of them augmented copies) ` : '') +
-        `to ${output} in ${summary.elapsedSeconds.toFixed(1)} s (${(summary.elapsedSeconds / Math.max(hours, 1e-9)).toFixed(1)} s per hour of audio)` +
-        (summary.skipped.length > 0 ? `; ${summary.skipped.length} file(s) skipped` : ''),
+        label: 'preprocessing',
+      },
+      this.logger,
     )
   }
 }

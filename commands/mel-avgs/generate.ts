@@ -5,10 +5,10 @@ import {CHANNEL_FUSIONS, parseChannelFusion} from '../../src/audio/channels.js'
 import {AudeepCommand} from '../../src/cli/command.js'
 import {UserError} from '../../src/cli/errors.js'
 import {numberFlag} from '../../src/cli/flags.js'
-import {startProgress} from '../../src/cli/progress.js'
-import {describeShard, resolveShard, shardFlags, shardOutputPath, shardRange} from '../../src/cli/sharding.js'
+import {runPreprocessing} from '../../src/cli/preprocess-run.js'
+import {shardFlags} from '../../src/cli/sharding.js'
 import {MEL_AVGS_DEFAULTS} from '../../src/features/mel-avgs.js'
-import {preprocess, type MelAvgsPreprocessOptions} from '../../src/preprocess/driver.js'
+import type {MelAvgsPreprocessOptions} from '../../src/preprocess/driver.js'
 
 export default class MelAvgsGenerate extends AudeepCommand {
   static override description = `Compute EfficientAT's mel-band averages (mel_avgs) of every audio file: low-level features to fuse with autoencoder features.
@@ -73,29 +73,18 @@ Each file is mixed to mono, resampled to 32 kHz, pre-emphasised (0.97), turned i
       resampleQuality: flags['resample-quality'] as MelAvgsPreprocessOptions['resampleQuality'],
     }
     const {dataSet} = await parseDataSet(flags.basedir, flags.parser)
-    const shard = resolveShard({shardIndex: flags['shard-index'], numShards: flags['num-shards']}, process.env, (m) => this.logger.warn(m))
-    const fileRange = shardRange(dataSet.instances.length, shard)
-    const output = shardOutputPath(flags.output, shard)
-    if (shard !== null) this.logger.info(describeShard(shard, fileRange, dataSet.instances.length, 'files'))
-    const bar = startProgress('mel averages', fileRange.end - fileRange.start)
-    let summary
-    try {
-      summary = await preprocess(dataSet, options, {
-        output,
-        fileRange,
+    await runPreprocessing(
+      dataSet,
+      options,
+      {
+        output: flags.output,
+        shardIndex: flags['shard-index'],
+        numShards: flags['num-shards'],
         workers: flags.workers,
         skipErrors: flags['skip-errors'],
-        logger: this.logger,
-        onProgress: (done) => bar.update(done),
-      })
-    } finally {
-      bar.stop()
-    }
-    for (const {path, reason} of summary.skipped) this.logger.warn(`skipped ${path}: ${reason}`)
-    this.logger.info(
-      `wrote ${summary.instances} instances of [${summary.featureShape.join(', ')}] (${summary.featureDims.join(', ')}) from ${summary.files - summary.skipped.length} files ` +
-        `to ${output} in ${summary.elapsedSeconds.toFixed(1)} s` +
-        (summary.skipped.length > 0 ? `; ${summary.skipped.length} file(s) skipped` : ''),
+        label: 'mel averages',
+      },
+      this.logger,
     )
   }
 }
