@@ -1,8 +1,9 @@
 import {Flags} from '@oclif/core'
 
-import {PARSERS, parseDataSet} from '../parsers/index.js'
+import {parseDataSet} from '../parsers/index.js'
 import {CHANNEL_FUSIONS, parseChannelFusion} from '../src/audio/channels.js'
 import {AudeepCommand} from '../src/cli/command.js'
+import {audioDataSetFlags} from '../src/cli/parser-flags.js'
 import {numberFlag, partitionsFlag, seedFlag} from '../src/cli/flags.js'
 import {UserError} from '../src/cli/errors.js'
 import {runPreprocessing} from '../src/cli/preprocess-run.js'
@@ -33,12 +34,7 @@ Exactly auDeep's pipeline: optional fixed length (--center-fixed pads or cuts sy
   ]
 
   static override flags = {
-    basedir: Flags.string({description: 'The data set base directory.', required: true, helpValue: 'DIR'}),
-    parser: Flags.string({
-      description: `Parser for the data set layout: ${PARSERS.map((p) => p.name).join(', ')}, an auDeep parser class name, or the path of a JavaScript parser module (docs/parsers.md).`,
-      default: 'meta',
-      helpValue: 'NAME|FILE',
-    }),
+    ...audioDataSetFlags,
     output: Flags.string({
       description: 'Where to write the spectrograms (parent directories are created).',
       default: './spectrograms.nc',

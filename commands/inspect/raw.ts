@@ -2,9 +2,10 @@ import {writeFile} from 'node:fs/promises'
 
 import {Flags} from '@oclif/core'
 
-import {PARSERS, parseDataSet} from '../../parsers/index.js'
+import {parseDataSet} from '../../parsers/index.js'
 import {audioDirStats, formatAudioDirStats, probeAudioFiles, pythonFixed} from '../../src/audio/probe.js'
 import {AudeepCommand} from '../../src/cli/command.js'
+import {audioDataSetFlags} from '../../src/cli/parser-flags.js'
 import {UserError} from '../../src/cli/errors.js'
 import {renderTable} from '../../src/cli/table.js'
 
@@ -37,12 +38,7 @@ Parses the data set in --basedir, reads every audio file's header and prints auD
   ]
 
   static override flags = {
-    basedir: Flags.string({description: 'The data set base directory.', required: true, helpValue: 'DIR'}),
-    parser: Flags.string({
-      description: `Parser for the data set layout: a built-in name (${PARSERS.map((p) => p.name).join(', ')}), an auDeep parser class name, or the path of a JavaScript parser module (see docs/parsers.md).`,
-      default: 'meta',
-      helpValue: 'NAME|FILE',
-    }),
+    ...audioDataSetFlags,
     json: Flags.string({description: "Also write HEAR's audio_dir_stats JSON to this file.", helpValue: 'FILE'}),
   }
 
