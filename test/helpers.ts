@@ -48,3 +48,21 @@ export function runCli(args: string[], options: {cwd?: string; input?: string; e
   })
   return {status: result.status, stdout: result.stdout, stderr: result.stderr}
 }
+
+/** The 20 ESC-10 clips bundled with the project. */
+export const sampleDir = join(repoRoot, 'samples', 'esc-10-subset')
+
+/** preprocess options of auDeep's ESC-10 tutorial (those behind shared/reference/audeep/esc10-sample.nc). */
+export const TUTORIAL_PREPROCESS = [
+  '--window-width',
+  '0.08',
+  '--window-overlap',
+  '0.04',
+  '--mel-spectrum',
+  '128',
+  '--fixed-length',
+  '5',
+  '--center-fixed',
+  '--clip-below',
+  '-60',
+]

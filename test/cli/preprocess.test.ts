@@ -6,22 +6,10 @@ import {join} from 'node:path'
 import {test} from 'node:test'
 
 import {readDataSet} from '../../src/data/netcdf.js'
-import {reference, repoRoot, runCli, tempDir} from '../helpers.js'
+import {reference, runCli, sampleDir, tempDir, TUTORIAL_PREPROCESS} from '../helpers.js'
 
-const SAMPLE = join(repoRoot, 'samples', 'esc-10-subset')
-const TUTORIAL = [
-  '--window-width',
-  '0.08',
-  '--window-overlap',
-  '0.04',
-  '--mel-spectrum',
-  '128',
-  '--fixed-length',
-  '5',
-  '--center-fixed',
-  '--clip-below',
-  '-60',
-]
+const SAMPLE = sampleDir
+const TUTORIAL = TUTORIAL_PREPROCESS
 
 test('preprocess reproduces esc10-sample.nc within the reference tolerances', async (t) => {
   const out = join(tempDir(), 'nested', 'esc10-sample.nc')

@@ -11,22 +11,10 @@ import {resolveShard, shardOutputPath, shardRange, type Shard} from '../../src/c
 import {DataSet} from '../../src/data/dataset.js'
 import {readDataSet, writeDataSet} from '../../src/data/netcdf.js'
 import {concatInstances, selectInstances} from '../../src/data/ops.js'
-import {reference, repoRoot, runCli, tempDir} from '../helpers.js'
+import {reference, runCli, sampleDir, tempDir, TUTORIAL_PREPROCESS} from '../helpers.js'
 
-const SAMPLE = join(repoRoot, 'samples', 'esc-10-subset')
-const TUTORIAL = [
-  '--window-width',
-  '0.08',
-  '--window-overlap',
-  '0.04',
-  '--mel-spectrum',
-  '128',
-  '--fixed-length',
-  '5',
-  '--center-fixed',
-  '--clip-below',
-  '-60',
-]
+const SAMPLE = sampleDir
+const TUTORIAL = TUTORIAL_PREPROCESS
 
 /** Same metadata and bit-identical features (NaN-safe, -0 distinguished). */
 function assertSameDataSet(actual: DataSet, expected: DataSet): void {

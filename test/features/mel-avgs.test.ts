@@ -16,7 +16,7 @@ import {
   symmetricHann,
   type MelAvgsOptions,
 } from '../../src/features/mel-avgs.js'
-import {repoRoot, runCli, tempDir} from '../helpers.js'
+import {repoRoot, runCli, sampleDir, tempDir} from '../helpers.js'
 
 interface FixtureCase {
   samples: number
@@ -94,7 +94,7 @@ test('Kaldi mel banks: triangles up to 1 between fmin and fmax, and the window i
 
 test('mel-avgs generate writes [n, 128] generated features that fuse with t-rae features of the same files', async () => {
   const dir = tempDir()
-  const sample = join(repoRoot, 'samples', 'esc-10-subset')
+  const sample = sampleDir
   const mel = join(dir, 'mel-avgs.nc')
   let r = runCli(['mel-avgs', 'generate', '--basedir', sample, '--workers', '2', '--output', mel])
   assert.equal(r.status, 0, r.stderr)
@@ -158,16 +158,7 @@ test('mel-avgs generate writes [n, 128] generated features that fuse with t-rae 
 })
 
 test('mel-avgs generate refuses a mel range beyond Nyquist with one clear line', () => {
-  const r = runCli([
-    'mel-avgs',
-    'generate',
-    '--basedir',
-    join(repoRoot, 'samples', 'esc-10-subset'),
-    '--fmax',
-    '20000',
-    '--output',
-    join(tempDir(), 'x.nc'),
-  ])
+  const r = runCli(['mel-avgs', 'generate', '--basedir', sampleDir, '--fmax', '20000', '--output', join(tempDir(), 'x.nc')])
   assert.notEqual(r.status, 0)
   assert.match(r.stderr, /^audeep: error: --fmax must be a number in \(0, 16000\]/)
 })

@@ -13,9 +13,9 @@ import {checkIntegrity, isValid} from '../../src/data/validate.js'
 import {augmentationHooks, maskSpectrogram, perturbSignal, type AugmentOptions} from '../../src/preprocess/augment.js'
 import {preprocess, type PreprocessInput, type SpectrogramPreprocessOptions} from '../../src/preprocess/driver.js'
 import {Random} from '../../src/random.js'
-import {repoRoot, runCli, tempDir} from '../helpers.js'
+import {runCli, sampleDir, tempDir} from '../helpers.js'
 
-const SAMPLE = join(repoRoot, 'samples', 'esc-10-subset')
+const SAMPLE = sampleDir
 const OPTIONS: SpectrogramPreprocessOptions = {
   windowWidth: 0.08,
   windowOverlap: 0.04,
