@@ -13,7 +13,7 @@ import {crossValidate} from '../src/evaluate/evaluation.js'
 import {mlpLearner, svmLearner} from '../src/evaluate/learners.js'
 import {MLP_DEFAULTS, selectMlpBackend} from '../src/evaluate/mlp.js'
 import {gaussianClasses} from '../src/evaluate/synthetic.js'
-import {Random} from '../src/random.js'
+import {Random} from '../src/core/random.js'
 
 const PYTHON = '/usr/bin/python3'
 const COMPLEXITY = 0.01

@@ -5,7 +5,7 @@ import {basename, extname} from 'node:path'
 import {Flags} from '@oclif/core'
 
 import {AudeepCommand} from '../src/cli/command.js'
-import {UserError} from '../src/cli/errors.js'
+import {UserError} from '../src/core/errors.js'
 import {exportDataSet, type ExportFormat} from '../src/data/export.js'
 import {readDataSet} from '../src/data/netcdf.js'
 

@@ -6,8 +6,8 @@ import {createInterface, type Interface} from 'node:readline'
 import {AudeepCommand} from '../src/cli/command.js'
 import {catalogFromConfig, createCompleter, findCommandPrefix, tokenize} from '../src/cli/completion.js'
 import {extractGlobalOptions} from '../src/cli/global-options.js'
-import {interrupt, resetInterrupt} from '../src/cli/interrupt.js'
-import {configureLogging, logOptions} from '../src/cli/log.js'
+import {interrupt, resetInterrupt} from '../src/core/interrupt.js'
+import {configureLogging, logOptions} from '../src/core/log.js'
 
 const PROMPT = '(audeep) '
 const HISTORY_SIZE = 1000

@@ -4,7 +4,7 @@ import type {Dirent} from 'node:fs'
 import {readdir, readFile, stat} from 'node:fs/promises'
 import path from 'node:path'
 
-import {UserError} from '../src/cli/errors.js'
+import {UserError} from '../src/core/errors.js'
 import {compareStrings, Split} from '../src/data/dataset.js'
 
 /** Extensions the directory-layout parsers treat as audio (compared case-insensitively). */

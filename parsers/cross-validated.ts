@@ -6,8 +6,8 @@
 
 import path from 'node:path'
 
-import {UserError} from '../src/cli/errors.js'
-import {getLogger} from '../src/cli/log.js'
+import {UserError} from '../src/core/errors.js'
+import {getLogger} from '../src/core/log.js'
 import {labelMapFromNames, listDirectory, listFiles, listSubdirectories, validInFold} from './common.js'
 import {isGlobbedFile, sameNames} from './partitioned.js'
 import type {ParsedDataSet, ParsedInstance, Parser} from './types.js'

@@ -7,7 +7,7 @@
 
 import path from 'node:path'
 
-import {UserError} from '../src/cli/errors.js'
+import {UserError} from '../src/core/errors.js'
 import {Split} from '../src/data/dataset.js'
 import {isFile, nonBlankLines, readTextFile} from './common.js'
 import type {ParsedDataSet, ParsedInstance, Parser} from './types.js'

@@ -10,8 +10,8 @@
 
 import path from 'node:path'
 
-import {UserError} from '../src/cli/errors.js'
-import {getLogger} from '../src/cli/log.js'
+import {UserError} from '../src/core/errors.js'
+import {getLogger} from '../src/core/log.js'
 import {Partition, type Split} from '../src/data/dataset.js'
 import {
   isFile,

@@ -5,8 +5,8 @@
 
 import path from 'node:path'
 
-import {UserError} from '../src/cli/errors.js'
-import {getLogger} from '../src/cli/log.js'
+import {UserError} from '../src/core/errors.js'
+import {getLogger} from '../src/core/log.js'
 import {CrossValidatedParser} from './cross-validated.js'
 import {DCASEParser} from './dcase.js'
 import {ESCParser} from './esc.js'

@@ -5,7 +5,7 @@
 
 import path from 'node:path'
 
-import {UserError} from '../src/cli/errors.js'
+import {UserError} from '../src/core/errors.js'
 import {isDirectory, isFile, nonBlankLines, parseIntStrict, readTextFile, splitCsvLine, validInFold} from './common.js'
 import type {ParsedDataSet, ParsedInstance, Parser} from './types.js'
 

@@ -5,7 +5,7 @@ import {Flags} from '@oclif/core'
 
 import {backendFlag} from '../../src/cli/autoencoder-commands.js'
 import {AudeepCommand} from '../../src/cli/command.js'
-import {UserError} from '../../src/cli/errors.js'
+import {UserError} from '../../src/core/errors.js'
 import {readDataSet} from '../../src/data/netcdf.js'
 import {GRID_NAMES, type GridName} from '../../src/evaluate/hear-grid.js'
 import {evaluateHear, pythonJsonIndent} from '../../src/evaluate/hear-protocol.js'

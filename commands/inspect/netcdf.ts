@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {AudeepCommand} from '../../src/cli/command.js'
-import {UserError} from '../../src/cli/errors.js'
+import {UserError} from '../../src/core/errors.js'
 import {foldTables, globalInfoTable, instanceInfoTable} from '../../src/data/inspect.js'
 import {openDataSetReader} from '../../src/data/netcdf.js'
 

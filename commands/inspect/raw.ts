@@ -6,7 +6,7 @@ import {parseDataSet} from '../../parsers/index.js'
 import {audioDirStats, formatAudioDirStats, probeAudioFiles, pythonFixed} from '../../src/audio/probe.js'
 import {AudeepCommand} from '../../src/cli/command.js'
 import {audioDataSetFlags} from '../../src/cli/parser-flags.js'
-import {UserError} from '../../src/cli/errors.js'
+import {UserError} from '../../src/core/errors.js'
 import {renderTable} from '../../src/cli/table.js'
 
 // Loops rather than Math.min(...values): spreading hundreds of thousands of arguments overflows the stack.

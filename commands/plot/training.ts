@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 import {join} from 'node:path'
 
 import {AudeepCommand} from '../../src/cli/command.js'
-import {UserError} from '../../src/cli/errors.js'
+import {UserError} from '../../src/core/errors.js'
 
 export default class PlotTraining extends AudeepCommand {
   static override description = `Plot the training loss of a run as a PNG.

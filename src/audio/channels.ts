@@ -1,6 +1,6 @@
 // Reducing multichannel audio to the single signal the spectrogram is computed from.
 
-import {UserError} from '../cli/errors.js'
+import {UserError} from '../core/errors.js'
 
 export type Pcm = Float32Array | Float64Array
 

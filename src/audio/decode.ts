@@ -6,7 +6,7 @@
 import {readFile} from 'node:fs/promises'
 import wavefile from 'wavefile'
 import decodeCompressed from 'audio-decode'
-import {UserError} from '../cli/errors.js'
+import {UserError} from '../core/errors.js'
 import type {Pcm} from './channels.js'
 
 export interface DecodedAudio {

@@ -5,7 +5,7 @@
 
 import {open, type FileHandle} from 'node:fs/promises'
 
-import {UserError} from '../cli/errors.js'
+import {UserError} from '../core/errors.js'
 import {pythonJsonDumps} from '../data/python-json.js'
 import {decodeAudioFile} from './decode.js'
 

@@ -2,7 +2,7 @@
 // converters (121 dB SNR for MEDIUM, 137 dB for BEST in dependencies.md §1.3) run in float32.
 
 import libsamplerate from '@alexanderolsen/libsamplerate-js'
-import {UserError} from '../cli/errors.js'
+import {UserError} from '../core/errors.js'
 import type {Pcm} from './channels.js'
 
 export type ResampleQuality = 'best' | 'medium' | 'fastest'

@@ -2,8 +2,8 @@
 
 import {Command, Errors, Flags} from '@oclif/core'
 
-import {UserError} from './errors.js'
-import {getLogger, logOptions, LogLevel, type Logger} from './log.js'
+import {UserError} from '../core/errors.js'
+import {getLogger, logOptions, LogLevel, type Logger} from '../core/log.js'
 
 export abstract class AudeepCommand extends Command {
   // Parsed (and removed from argv) by extractGlobalOptions before oclif sees the line; declared here so that

@@ -3,9 +3,9 @@
 import {Flags} from '@oclif/core'
 
 import {parsePartition, type Partition} from '../data/dataset.js'
-import {UserError} from './errors.js'
-import {Random} from '../random.js'
-import type {Logger} from './log.js'
+import {UserError} from '../core/errors.js'
+import {Random} from '../core/random.js'
+import type {Logger} from '../core/log.js'
 
 export const seedFlag = Flags.integer({
   description: 'Seed of the random number generator; the same seed reproduces a run exactly (default: a fresh seed, which is logged).',

@@ -1,7 +1,7 @@
 // auDeep accepts its global options anywhere on the command line. We strip them before oclif parses the
 // command's own flags, so `audeep -v fuse ...` and `audeep fuse ... -v` both work, in the CLI and the REPL.
 
-import {LogLevel, type LogOptions} from './log.js'
+import {LogLevel, type LogOptions} from '../core/log.js'
 
 export interface GlobalOptions extends LogOptions {
   quiet: boolean

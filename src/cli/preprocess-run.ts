@@ -3,7 +3,7 @@
 
 import type {ParsedDataSet} from '../../parsers/types.js'
 import {preprocess, type PreprocessOptions, type PreprocessSummary} from '../preprocess/driver.js'
-import type {Logger} from './log.js'
+import type {Logger} from '../core/log.js'
 import {startProgress} from './progress.js'
 import {describeShard, resolveShard, shardOutputPath, shardRange} from './sharding.js'
 

@@ -3,7 +3,7 @@
 
 import {SingleBar} from 'cli-progress'
 
-import {logOptions, LogLevel} from './log.js'
+import {logOptions, LogLevel} from '../core/log.js'
 
 export interface Progress {
   /** Sets the absolute position and optional fields shown after the bar (e.g. {loss: '0.1234'}). */

@@ -3,7 +3,7 @@
 import {execute} from '@oclif/core'
 
 import {extractGlobalOptions} from './global-options.js'
-import {configureLogging} from './log.js'
+import {configureLogging} from '../core/log.js'
 
 export async function runCli(argv: readonly string[], binUrl: string): Promise<void> {
   const {args, options} = extractGlobalOptions(argv)

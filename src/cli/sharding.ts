@@ -9,7 +9,7 @@
 
 import {Flags} from '@oclif/core'
 
-import {UserError} from './errors.js'
+import {UserError} from '../core/errors.js'
 
 export interface Shard {
   /** 0-based. */

@@ -3,7 +3,7 @@
 // A DataSet is immutable; every operation in ops.ts returns a new one. Missing values are `null` in
 // memory (auDeep stores them as NaN doubles or empty strings on disk; netcdf.ts translates).
 
-import {UserError} from '../cli/errors.js'
+import {UserError} from '../core/errors.js'
 
 export enum Split {
   TRAIN = 0,

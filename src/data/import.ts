@@ -16,8 +16,8 @@
 import {readdirSync, statSync} from 'node:fs'
 import {extname, join} from 'node:path'
 
-import {UserError} from '../cli/errors.js'
-import {getLogger} from '../cli/log.js'
+import {UserError} from '../core/errors.js'
+import {getLogger} from '../core/log.js'
 import {readArffFile, type ArffAttribute} from '../formats/arff.js'
 import {readCsvFile} from '../formats/csv.js'
 import {compareStrings, DataSet, Partition, PARTITION_NAMES, Split, type InstanceMeta} from './dataset.js'

@@ -11,7 +11,7 @@ import {basename, dirname, join} from 'node:path'
 
 import * as h5 from 'h5wasm/node'
 
-import {UserError} from '../cli/errors.js'
+import {UserError} from '../core/errors.js'
 import {DataSet, DataSetMeta, type InstanceMeta, type LabelMap, Partition, sortedLabelMap, Split} from './dataset.js'
 import {pythonJsonDumps} from './python-json.js'
 

@@ -1,8 +1,8 @@
 // Operations on data sets. Each returns a new DataSet; behaviour follows auDeep's commands
 // (audeep-reference.md §7) with the defects of §11 fixed where noted.
 
-import {UserError} from '../cli/errors.js'
-import {Random} from '../random.js'
+import {UserError} from '../core/errors.js'
+import {Random} from '../core/random.js'
 import {compareStrings, DataSet, DataSetMeta, type InstanceMeta, Partition, partitionName, Split} from './dataset.js'
 import type {DataSetReader} from './netcdf.js'
 

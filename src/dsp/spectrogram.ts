@@ -2,7 +2,7 @@
 // channels -> fixed length -> pre-emphasis -> framed power spectra -> mel -> dB with clipping -> chunks ->
 // per-chunk scaling to [-1, 1]. All arithmetic is float64; only the returned chunks are float32.
 
-import {UserError} from '../cli/errors.js'
+import {UserError} from '../core/errors.js'
 import {fuseChannelsInto, type ChannelFusion, type Pcm} from '../audio/channels.js'
 import {applyMelFilterbank, melFilterbank, type MelFilterbank} from './mel.js'
 import {forEachPowerFrame, frameCount} from './stft.js'

@@ -2,8 +2,8 @@
 // fixed 200, which fails on small data sets), then t-SNE or UMAP from druidjs. Both are driven step by
 // step so that Ctrl-C in the interactive shell stops them and progress can be reported.
 
-import {UserError} from '../cli/errors.js'
-import {pauseForInterrupt} from '../cli/interrupt.js'
+import {UserError} from '../core/errors.js'
+import {pauseForInterrupt} from '../core/interrupt.js'
 import {pca} from './pca.js'
 
 /** PCA target dimensionality before t-SNE/UMAP (and the most dimensions kept without PCA). */

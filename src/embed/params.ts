@@ -1,7 +1,7 @@
 // Parsing of the embedding commands' numeric options (kept out of the command files so that the commands
 // stay thin and the messages stay consistent).
 
-import {UserError} from '../cli/errors.js'
+import {UserError} from '../core/errors.js'
 
 export function parsePositive(text: string): number {
   const value = Number(text)

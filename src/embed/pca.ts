@@ -5,8 +5,8 @@
 // plotting precision for the k <= 50 components t-SNE/UMAP need, and much cheaper than a full
 // eigendecomposition of a large matrix.
 
-import {pauseForInterrupt} from '../cli/interrupt.js'
-import {Random} from '../random.js'
+import {pauseForInterrupt} from '../core/interrupt.js'
+import {Random} from '../core/random.js'
 import {dot} from '../linalg.js'
 
 export interface PcaResult {

@@ -2,8 +2,8 @@
 
 import {basename} from 'node:path'
 
-import {UserError} from '../cli/errors.js'
-import type {Logger} from '../cli/log.js'
+import {UserError} from '../core/errors.js'
+import type {Logger} from '../core/log.js'
 import {readDataSet} from '../data/netcdf.js'
 import {renderScatterPng} from '../plot/scatter.js'
 import {reduceDimensions, tsne2d, umap2d} from './embed.js'

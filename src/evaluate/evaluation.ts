@@ -2,15 +2,15 @@
 // training split if asked, shuffle it, standardise with statistics of the training split only, train a
 // fresh learner, predict every evaluation instance and reduce the chunk predictions to one label per file.
 
-import {UserError} from '../cli/errors.js'
-import type {Logger} from '../cli/log.js'
+import {UserError} from '../core/errors.js'
+import type {Logger} from '../core/log.js'
 import {compareStrings, type DataSet, type DataSetMeta, type InstanceMeta, type Partition, partitionName} from '../data/dataset.js'
 import {foldSplit, groupByFilename, partitionIndices, selectInstances, upsample} from '../data/ops.js'
-import type {Random} from '../random.js'
+import type {Random} from '../core/random.js'
 import type {Learner} from './learners.js'
 import {accuracy, addMatrices, confusionMatrix, mean, meanAndInterval, unweightedAverageRecall} from './metrics.js'
 import {fitStandardiser, standardise} from './standardise.js'
-import {pauseForInterrupt} from '../cli/interrupt.js'
+import {pauseForInterrupt} from '../core/interrupt.js'
 
 export interface PredictOptions {
   upsample: boolean

@@ -3,7 +3,7 @@
 
 import {Flags} from '@oclif/core'
 
-import {UserError} from '../cli/errors.js'
+import {UserError} from '../core/errors.js'
 import {partitionsFlag, seedFlag} from '../cli/flags.js'
 import type {LinearSvmOptions} from './linear-svm.js'
 import {BACKEND_CHOICES} from '../nn/engine/index.js'

@@ -4,7 +4,7 @@
 // --deterministic true) and trains the first --grid-points (8) of them. PythonRandom reproduces CPython's
 // Mersenne Twister, seeding and shuffle, so that the same seed picks the same grid points as heareval.
 
-import {UserError} from '../cli/errors.js'
+import {UserError} from '../core/errors.js'
 
 export type HiddenNorm = 'BatchNorm1d' | 'Identity' | 'LayerNorm'
 export type Initialization = 'xavier_uniform' | 'xavier_normal'

@@ -10,10 +10,10 @@
 // Numbers are returned typed as Python would print them (bigint = int, number = float) so that the JSON
 // has heareval's exact shape, including NaN where a score is undefined.
 
-import {UserError} from '../cli/errors.js'
-import type {Logger} from '../cli/log.js'
+import {UserError} from '../core/errors.js'
+import type {Logger} from '../core/log.js'
 import {type HearEmbeddings, type HearTaskMetadata, pyFloatRepr, pyStr} from '../formats/hear.js'
-import {Random} from '../random.js'
+import {Random} from '../core/random.js'
 import {type GridName, hearGrid, type HearMlpConfig, hparamsJson, selectGridPoints} from './hear-grid.js'
 import {hearScore, type HearMetricName, isHearSceneMetric} from './hear-metrics.js'
 import {fitStandardiser, standardise} from './standardise.js'

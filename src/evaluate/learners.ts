@@ -1,7 +1,7 @@
 // The two classifiers behind one interface, so the evaluation protocol (evaluation.ts) is written once.
 
-import type {Logger} from '../cli/log.js'
-import type {Random} from '../random.js'
+import type {Logger} from '../core/log.js'
+import type {Random} from '../core/random.js'
 import {type LinearSvmOptions, predictLinearSvm} from './linear-svm.js'
 import {disposeMlp, type MlpOptions, predictMlp, trainMlp} from './mlp.js'
 import {trainLinearSvmParallel} from './svm-parallel.js'

@@ -4,7 +4,7 @@
 // intercept modelled as an extra constant feature (intercept_scaling) that is regularised like the
 // weights, as LIBLINEAR does.
 
-import {Random} from '../random.js'
+import {Random} from '../core/random.js'
 import {dot} from '../linalg.js'
 
 export interface LinearSvmOptions {

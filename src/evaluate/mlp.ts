@@ -10,9 +10,9 @@
 
 import * as tf from '@tensorflow/tfjs'
 
-import type {Logger} from '../cli/log.js'
+import type {Logger} from '../core/log.js'
 import {type BackendChoice, currentEngine, type EngineInfo, selectBackend} from '../nn/engine/index.js'
-import type {Random} from '../random.js'
+import type {Random} from '../core/random.js'
 
 export interface MlpOptions {
   numLayers: number

@@ -5,7 +5,7 @@
 import {availableParallelism} from 'node:os'
 import {Worker} from 'node:worker_threads'
 
-import type {Random} from '../random.js'
+import type {Random} from '../core/random.js'
 import {
   type BinaryFitResult,
   gramMatrix,

@@ -1,7 +1,7 @@
 // Deterministic synthetic classification data (Gaussian classes), for tests and benchmarks that need
 // features of a chosen size and difficulty without a trained autoencoder.
 
-import {Random} from '../random.js'
+import {Random} from '../core/random.js'
 
 export interface SyntheticClasses {
   readonly n: number

@@ -11,7 +11,7 @@
 //   log(mel + 1e-5), then (x + 4.5) / 5.
 // Arithmetic is float64 (torch runs float32), so values agree with EfficientAT to about 1e-5.
 
-import {UserError} from '../cli/errors.js'
+import {UserError} from '../core/errors.js'
 import {realFftPlan} from '../dsp/fft.js'
 
 export interface MelAvgsOptions {

@@ -6,7 +6,7 @@
 import {createReadStream} from 'node:fs'
 import {createInterface} from 'node:readline'
 
-import {UserError} from '../cli/errors.js'
+import {UserError} from '../core/errors.js'
 
 export type ArffType =
   | {kind: 'numeric'; keyword: 'NUMERIC' | 'REAL' | 'INTEGER'}

@@ -5,7 +5,7 @@ import {createReadStream} from 'node:fs'
 
 import {stringify} from 'csv-stringify/sync'
 
-import {UserError} from '../cli/errors.js'
+import {UserError} from '../core/errors.js'
 
 /**
  * One CSV record with its trailing LF. Fields are quoted only when they contain a comma, a double quote or

@@ -15,8 +15,8 @@ import {endianness} from 'node:os'
 import path from 'node:path'
 
 import {splitCsvLine} from '../../parsers/common.js'
-import {UserError} from '../cli/errors.js'
-import {getLogger} from '../cli/log.js'
+import {UserError} from '../core/errors.js'
+import {getLogger} from '../core/log.js'
 import type {DataSet} from '../data/dataset.js'
 
 const log = getLogger('formats.hear')

@@ -9,7 +9,7 @@ import {closeSync, fstatSync, mkdirSync, openSync, readSync, writeSync} from 'no
 import {hostname} from 'node:os'
 import {join} from 'node:path'
 
-import {UserError} from '../cli/errors.js'
+import {UserError} from '../core/errors.js'
 
 // ---------------------------------------------------------------------------------------------------------
 // CRC32C (Castagnoli). Node's zlib.crc32 is the IEEE polynomial, which TFRecord does not use.

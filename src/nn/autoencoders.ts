@@ -4,8 +4,8 @@
 
 import * as tf from '@tensorflow/tfjs'
 
-import {UserError} from '../cli/errors.js'
-import {Random} from '../random.js'
+import {UserError} from '../core/errors.js'
+import {Random} from '../core/random.js'
 import type {CellType} from './engine/index.js'
 import {applyLinear, type Linear, ParamStore} from './params.js'
 import {FeedPreviousDecoder, frameNoise, type RnnArchitecture, RnnStack, shiftRight, stateSize} from './rnn-stack.js'

@@ -8,7 +8,7 @@ import {join} from 'node:path'
 
 import * as tf from '@tensorflow/tfjs'
 
-import {UserError} from '../cli/errors.js'
+import {UserError} from '../core/errors.js'
 import type {Adam} from './adam.js'
 import type {AutoencoderConfig} from './autoencoders.js'
 

@@ -3,9 +3,9 @@
 
 import * as tf from '@tensorflow/tfjs'
 
-import {UserError} from '../cli/errors.js'
+import {UserError} from '../core/errors.js'
 import {createDataSetWriter, openDataSetReader, schemaFor} from '../data/netcdf.js'
-import {Random} from '../random.js'
+import {Random} from '../core/random.js'
 import {createAutoencoder} from './autoencoders.js'
 import {loadCheckpoint, restoreCheckpoint} from './checkpoint.js'
 

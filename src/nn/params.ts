@@ -3,7 +3,7 @@
 
 import * as tf from '@tensorflow/tfjs'
 
-import {Random} from '../random.js'
+import {Random} from '../core/random.js'
 import type {CellType, RnnLayerParams} from './engine/index.js'
 
 // tfjs registers variables globally by name; a counter keeps names unique across models in one process.

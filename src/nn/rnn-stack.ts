@@ -3,7 +3,7 @@
 
 import * as tf from '@tensorflow/tfjs'
 
-import {Random} from '../random.js'
+import {Random} from '../core/random.js'
 import {type CellType, rnn, rnnDropoutMasks, type RnnLayerParams, rnnStateSize, stateBlockOffset} from './engine/index.js'
 import {applyLinear, type Linear, type ParamStore} from './params.js'
 

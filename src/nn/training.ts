@@ -8,13 +8,13 @@ import {join} from 'node:path'
 
 import * as tf from '@tensorflow/tfjs'
 
-import {UserError} from '../cli/errors.js'
-import type {Logger} from '../cli/log.js'
+import {UserError} from '../core/errors.js'
+import type {Logger} from '../core/log.js'
 import {DataSet} from '../data/dataset.js'
 import {readDataSet} from '../data/netcdf.js'
 import {EventFileWriter} from '../formats/tfevents.js'
 import {encodePng} from '../plot/png.js'
-import {deriveSeed, Random} from '../random.js'
+import {deriveSeed, Random} from '../core/random.js'
 import {Adam} from './adam.js'
 import {type Autoencoder, type AutoencoderConfig, createAutoencoder, type TrainingNoise} from './autoencoders.js'
 import {

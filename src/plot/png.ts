@@ -8,8 +8,8 @@ import {deflateSync} from 'node:zlib'
 
 import type {TopLevelSpec} from 'vega-lite'
 
-import {UserError} from '../cli/errors.js'
-import {getLogger} from '../cli/log.js'
+import {UserError} from '../core/errors.js'
+import {getLogger} from '../core/log.js'
 
 export type {TopLevelSpec}
 

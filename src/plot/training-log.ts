@@ -3,7 +3,7 @@
 import {existsSync, readdirSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {UserError} from '../cli/errors.js'
+import {UserError} from '../core/errors.js'
 import {readEvents} from '../formats/tfevents.js'
 
 /** Tags tried in order: auDeep's loss summary, then a plain `loss`. */

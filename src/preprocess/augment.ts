@@ -17,12 +17,12 @@
 //               [0, maxWidth] frames (bands) at a random position, filled with the spectrogram's minimum
 //               (silence at the clipping floor), before the per-chunk scaling to [-1, 1].
 
-import {UserError} from '../cli/errors.js'
+import {UserError} from '../core/errors.js'
 import type {Partition} from '../data/dataset.js'
 import type {SpectrogramHooks} from '../dsp/spectrogram.js'
-import {deriveSeed, Random} from '../random.js'
+import {deriveSeed, Random} from '../core/random.js'
 import {numberFlag, toPartitions} from '../cli/flags.js'
-import type {Logger} from '../cli/log.js'
+import type {Logger} from '../core/log.js'
 
 export interface MaskOptions {
   count: number

@@ -6,14 +6,14 @@
 
 import {availableParallelism} from 'node:os'
 import {Worker} from 'node:worker_threads'
-import {UserError} from '../cli/errors.js'
-import {getLogger, type Logger} from '../cli/log.js'
+import {UserError} from '../core/errors.js'
+import {getLogger, type Logger} from '../core/log.js'
 import type {InstanceMeta, LabelMap, Partition, Split} from '../data/dataset.js'
 import {createDataSetWriter, schemaFor, type DataSetWriter} from '../data/netcdf.js'
 import {augmentedFilename} from './augment.js'
 import {chunksPerFile, processFile, validatePreprocessOptions, type FileResult, type PreprocessOptions} from './process-file.js'
 import type {WorkerReply, WorkerTask} from './worker.js'
-import {checkInterrupted} from '../cli/interrupt.js'
+import {checkInterrupted} from '../core/interrupt.js'
 
 export type {MelAvgsPreprocessOptions, PreprocessOptions, SpectrogramPreprocessOptions} from './process-file.js'
 

@@ -1,7 +1,7 @@
 // auDeep's `preprocess --pretend INDEX`: one file through the pipeline without the final scaling, to check
 // options before a long run. Returns what the command prints and plots.
 
-import {UserError} from '../cli/errors.js'
+import {UserError} from '../core/errors.js'
 import {partitionName, Split, SPLIT_NAMES} from '../data/dataset.js'
 import {processFile, type SpectrogramPreprocessOptions} from './process-file.js'
 import type {PreprocessInput} from './driver.js'

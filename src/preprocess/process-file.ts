@@ -5,7 +5,7 @@
 import {decodeAudioFile} from '../audio/decode.js'
 import {fuseChannels, type ChannelFusion} from '../audio/channels.js'
 import {resample, type ResampleQuality} from '../audio/resample.js'
-import {inFile, UserError} from '../cli/errors.js'
+import {inFile, UserError} from '../core/errors.js'
 import {computeSpectrogram, validateSpectrogramOptions, type SpectrogramOptions} from '../dsp/spectrogram.js'
 import {melAverages, validateMelAvgsOptions, type MelAvgsOptions} from '../features/mel-avgs.js'
 import {augmentationHooks, validateAugmentOptions, type AugmentOptions} from './augment.js'

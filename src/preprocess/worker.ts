@@ -2,7 +2,7 @@
 // (their buffers transferred, not copied) or with the error.
 
 import {parentPort, workerData} from 'node:worker_threads'
-import {UserError} from '../cli/errors.js'
+import {UserError} from '../core/errors.js'
 import {processFile, type FileTask, type PreprocessOptions} from './process-file.js'
 
 export interface WorkerTask extends FileTask {

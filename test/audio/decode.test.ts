@@ -4,7 +4,7 @@ import {execFileSync, spawnSync} from 'node:child_process'
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
-import {UserError} from '../../src/cli/errors.js'
+import {UserError} from '../../src/core/errors.js'
 import {decodeAudio, decodeAudioFile, flacBitsPerSample} from '../../src/audio/decode.js'
 import {esc10Files} from '../dsp/golden.js'
 

@@ -7,7 +7,7 @@ import {test} from 'node:test'
 
 import {audioDirStats, percentile, probeAudio, probeAudioFiles, pythonFixed, pythonRound} from '../../src/audio/probe.js'
 import {decodeAudioFile} from '../../src/audio/decode.js'
-import {UserError} from '../../src/cli/errors.js'
+import {UserError} from '../../src/core/errors.js'
 import {sharedDir} from '../helpers.js'
 import {freshDir} from '../parsers/fixtures.js'
 

@@ -6,7 +6,7 @@ import {existsSync, readdirSync} from 'node:fs'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
-import {UserError} from '../../src/cli/errors.js'
+import {UserError} from '../../src/core/errors.js'
 import {resolveShard, shardOutputPath, shardRange, type Shard} from '../../src/cli/sharding.js'
 import {DataSet} from '../../src/data/dataset.js'
 import {readDataSet, writeDataSet} from '../../src/data/netcdf.js'

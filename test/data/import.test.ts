@@ -3,7 +3,7 @@ import {mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
-import {UserError} from '../../src/cli/errors.js'
+import {UserError} from '../../src/core/errors.js'
 import {DataSet, Partition, Split, type InstanceMeta} from '../../src/data/dataset.js'
 import {exportDataSet} from '../../src/data/export.js'
 import {importDataSet} from '../../src/data/import.js'

@@ -5,7 +5,7 @@ import {test} from 'node:test'
 
 import * as h5 from 'h5wasm/node'
 
-import {UserError} from '../../src/cli/errors.js'
+import {UserError} from '../../src/core/errors.js'
 import {DataSet, type InstanceMeta, Split} from '../../src/data/dataset.js'
 import {createDataSetWriter, openDataSetReader, readDataSet, schemaFor, writeDataSet} from '../../src/data/netcdf.js'
 import {fixture, reference, referenceDir, tempDir} from '../helpers.js'

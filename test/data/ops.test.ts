@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
 
-import {UserError} from '../../src/cli/errors.js'
+import {UserError} from '../../src/core/errors.js'
 import {compareStrings, DataSet, Partition, Split} from '../../src/data/dataset.js'
 import {readDataSet} from '../../src/data/netcdf.js'
 import {
@@ -13,7 +13,7 @@ import {
   withoutPartitioning,
   withPartitioning,
 } from '../../src/data/ops.js'
-import {Random} from '../../src/random.js'
+import {Random} from '../../src/core/random.js'
 import {reference} from '../helpers.js'
 
 const key = (ds: DataSet, i: number): string => `${ds.instances[i].filename}#${ds.instances[i].chunkNr}`

@@ -2,7 +2,7 @@
 
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
-import {UserError} from '../../src/cli/errors.js'
+import {UserError} from '../../src/core/errors.js'
 import {hzToMel, melFilterbank, melToHz} from '../../src/dsp/mel.js'
 import {periodicHann} from '../../src/dsp/window.js'
 import {frameCount, powerSpectrogram} from '../../src/dsp/stft.js'

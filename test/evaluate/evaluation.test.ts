@@ -3,15 +3,15 @@
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
 
-import {UserError} from '../../src/cli/errors.js'
-import type {Logger} from '../../src/cli/log.js'
+import {UserError} from '../../src/core/errors.js'
+import type {Logger} from '../../src/core/log.js'
 import {DataSet, Partition} from '../../src/data/dataset.js'
 import {readDataSet} from '../../src/data/netcdf.js'
 import {crossValidate, evaluatePartitions, predictFiles, predictionsPerFile} from '../../src/evaluate/evaluation.js'
 import {type Learner, svmLearner} from '../../src/evaluate/learners.js'
 import {fitStandardiser} from '../../src/evaluate/standardise.js'
 import {gaussianClasses} from '../../src/evaluate/synthetic.js'
-import {Random} from '../../src/random.js'
+import {Random} from '../../src/core/random.js'
 import {reference} from '../helpers.js'
 import {makeDataSet, nominal} from './datasets.js'
 

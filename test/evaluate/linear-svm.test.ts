@@ -14,7 +14,7 @@ import {gramMatrix, predictLinearSvm, trainBinarySvm, trainLinearSvm} from '../.
 import {fitStandardiser, standardise} from '../../src/evaluate/standardise.js'
 import {trainLinearSvmParallel} from '../../src/evaluate/svm-parallel.js'
 import {gaussianClasses} from '../../src/evaluate/synthetic.js'
-import {Random} from '../../src/random.js'
+import {Random} from '../../src/core/random.js'
 import {fixture, tempDir} from '../helpers.js'
 import {makeDataSet} from './datasets.js'
 

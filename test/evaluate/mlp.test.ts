@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs'
 import {disposeMlp, MLP_DEFAULTS, type MlpOptions, predictMlp, selectMlpBackend, trainMlp} from '../../src/evaluate/mlp.js'
 import {fitStandardiser, standardise} from '../../src/evaluate/standardise.js'
 import {gaussianClasses} from '../../src/evaluate/synthetic.js'
-import {Random} from '../../src/random.js'
+import {Random} from '../../src/core/random.js'
 
 const n = 240
 const d = 20

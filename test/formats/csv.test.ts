@@ -3,7 +3,7 @@ import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
-import {UserError} from '../../src/cli/errors.js'
+import {UserError} from '../../src/core/errors.js'
 import {CsvParser, encodeCsvRecord, readCsvFile} from '../../src/formats/csv.js'
 import {tempDir} from '../helpers.js'
 

@@ -9,7 +9,7 @@ import {basename, join} from 'node:path'
 import {test} from 'node:test'
 import {deflateSync} from 'node:zlib'
 
-import {UserError} from '../../src/cli/errors.js'
+import {UserError} from '../../src/core/errors.js'
 import {
   crc32c,
   EventFileWriter,

@@ -10,7 +10,7 @@ import {test} from 'node:test'
 import {DataSet, type InstanceMeta} from '../../src/data/dataset.js'
 import {readDataSet, writeDataSet} from '../../src/data/netcdf.js'
 import {embeddingsFromDataSet, readEmbeddingDirectory, readSplitLabels, writeEmbeddingDirectory} from '../../src/formats/hear.js'
-import {Random} from '../../src/random.js'
+import {Random} from '../../src/core/random.js'
 import {runCli, sharedDir, tempDir} from '../helpers.js'
 import {pythonWith, runPython} from './python.js'
 

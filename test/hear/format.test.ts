@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
 
-import {UserError} from '../../src/cli/errors.js'
+import {UserError} from '../../src/core/errors.js'
 import {decodePickle, encodePickle, parsePythonJson, type PickleValue, pyFloatRepr, pyStr} from '../../src/formats/hear.js'
 import {pythonWith, runPython} from './python.js'
 

@@ -18,7 +18,7 @@ import {
 import {disposeHearMlp, predictHearMlp, trainHearMlp} from '../../src/evaluate/hear-mlp.js'
 import {dataSplits, pythonJsonIndent} from '../../src/evaluate/hear-protocol.js'
 import {gaussianClasses} from '../../src/evaluate/synthetic.js'
-import {Random} from '../../src/random.js'
+import {Random} from '../../src/core/random.js'
 import {pythonWith, runPython} from './python.js'
 
 const sklearn = pythonWith(['numpy', 'sklearn', 'scipy'])

@@ -7,7 +7,7 @@ import {readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {before, test} from 'node:test'
 
-import {getLogger} from '../../src/cli/log.js'
+import {getLogger} from '../../src/core/log.js'
 import {DataSet} from '../../src/data/dataset.js'
 import {readDataSet, writeDataSet} from '../../src/data/netcdf.js'
 import {readEvents} from '../../src/formats/tfevents.js'
@@ -127,7 +127,7 @@ for (const [name, config] of cases) {
 
 test('the tutorial architecture gives 1024 features (2 x 256 GRU, bidirectional decoder)', async () => {
   const {createAutoencoder} = await import('../../src/nn/autoencoders.js')
-  const {Random} = await import('../../src/random.js')
+  const {Random} = await import('../../src/core/random.js')
   const model = createAutoencoder(
     {kind: 't-rae', numFeatures: 128, encoder: arch(false, 'gru', 2, 256), decoder: arch(true, 'gru', 2, 256), maskSilence: false},
     new Random(1),

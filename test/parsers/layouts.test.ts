@@ -16,7 +16,7 @@ import {
   toInstanceMeta,
   UrbanSound8KParser,
 } from '../../parsers/index.js'
-import {UserError} from '../../src/cli/errors.js'
+import {UserError} from '../../src/core/errors.js'
 import {compareStrings, type InstanceMeta, Partition, Split} from '../../src/data/dataset.js'
 import {openDataSetReader} from '../../src/data/netcdf.js'
 import {reference} from '../helpers.js'

@@ -7,7 +7,7 @@ import {join} from 'node:path'
 import {test} from 'node:test'
 
 import {MetaParser, parseDataSet, PARSERS, resolveParser, validateParsedDataSet} from '../../parsers/index.js'
-import {UserError} from '../../src/cli/errors.js'
+import {UserError} from '../../src/core/errors.js'
 import {Partition} from '../../src/data/dataset.js'
 import {repoRoot} from '../helpers.js'
 import {freshDir, wavs, writeTree} from './fixtures.js'

@@ -7,7 +7,7 @@ import {test} from 'node:test'
 import {readDataSet} from '../../src/data/netcdf.js'
 import {knnAccuracy, reduceDimensions, tsne2d, umap2d} from '../../src/embed/embed.js'
 import {jacobiEigen, pca} from '../../src/embed/pca.js'
-import {Random} from '../../src/random.js'
+import {Random} from '../../src/core/random.js'
 import {reference} from '../helpers.js'
 
 test('jacobiEigen recovers a matrix built from known eigenpairs', () => {

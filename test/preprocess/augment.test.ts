@@ -12,7 +12,7 @@ import {concatInstances} from '../../src/data/ops.js'
 import {checkIntegrity, isValid} from '../../src/data/validate.js'
 import {augmentationHooks, maskSpectrogram, perturbSignal, type AugmentOptions} from '../../src/preprocess/augment.js'
 import {preprocess, type PreprocessInput, type SpectrogramPreprocessOptions} from '../../src/preprocess/driver.js'
-import {Random} from '../../src/random.js'
+import {Random} from '../../src/core/random.js'
 import {runCli, sampleDir, tempDir} from '../helpers.js'
 
 const SAMPLE = sampleDir
