@@ -85,6 +85,7 @@ export function decodeWav(bytes: Uint8Array): DecodedAudio {
   const bits = fmt.bitsPerSample
   const numChannels = fmt.numChannels
   if (!(numChannels >= 1)) throw new UserError('WAV file declares no channels')
+  if (!(fmt.sampleRate >= 1)) throw new UserError(`WAV file declares a sample rate of ${fmt.sampleRate}`)
   const bytesPerSample = Math.ceil(bits / 8)
   const frameBytes = bytesPerSample * numChannels
   const numSamples = Math.floor(data.length / frameBytes)
@@ -133,6 +134,12 @@ export function decodeWav(bytes: Uint8Array): DecodedAudio {
     const out = useFloat64 ? new Float64Array(numSamples) : new Float32Array(numSamples)
     let offset = c * bytesPerSample
     for (let i = 0; i < numSamples; i++, offset += frameBytes) out[i] = read(offset)
+    if (encoding === WAVE_FORMAT_IEEE_FLOAT) {
+      // Float data can hold NaN or infinities (a damaged file); they would silently poison every feature.
+      for (let i = 0; i < numSamples; i++) {
+        if (!Number.isFinite(out[i])) throw new UserError(`sample ${i} of channel ${c + 1} is ${out[i]} (damaged float WAV?)`)
+      }
+    }
     channels.push(out)
   }
   return {sampleRate: fmt.sampleRate, channels, numSamples, format: 'wav'}

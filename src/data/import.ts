@@ -377,8 +377,10 @@ class FileBuilder {
  */
 const MAX_CHUNK_NR = 2 ** 31 - 1
 
+/** A value for an error message: at most 40 characters, control and replacement characters escaped. */
 function clip(text: string): string {
-  return text.length > 40 ? text.slice(0, 40) + '...' : text
+  const short = text.length > 40 ? text.slice(0, 40) + '...' : text
+  return short.replace(/[\x00-\x1f\x7f-\x9f\ufffd]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
 
 const NUMBER_TEXT = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/
