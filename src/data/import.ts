@@ -166,6 +166,8 @@ function discoverLayout(basedir: string, name: string): Layout {
     throw new UserError(`invalid data set name '${name}': it must be a plain file name without extension`)
   }
   const {files, dirs} = listDir(basedir)
+  const misplaced = findDataFile(basedir, name, dirs)
+  if (misplaced !== null) throw new UserError(`${misplaced}: is a directory, not a data file`)
   const single = findDataFile(basedir, name, files)
   if (single !== null) return {sources: [{path: single, partition: null, fold: null}], numFolds: 0}
 
