@@ -3,6 +3,7 @@
 import {Command, Errors, Flags} from '@oclif/core'
 
 import {UserError} from '../core/errors.js'
+import {handleTerminationSignals} from '../core/interrupt.js'
 import {getLogger, logOptions, LogLevel, type Logger} from '../core/log.js'
 
 export abstract class AudeepCommand extends Command {
@@ -19,6 +20,18 @@ export abstract class AudeepCommand extends Command {
   }
 
   private _logger?: Logger
+  private releaseSignals?: () => void
+
+  protected override async init(): Promise<void> {
+    await super.init()
+    // Inside the interactive shell, the shell handles Ctrl-C (and already listens).
+    if (process.listenerCount('SIGINT') === 0) this.releaseSignals = handleTerminationSignals()
+  }
+
+  protected override async finally(error: Error | undefined): Promise<unknown> {
+    this.releaseSignals?.()
+    return super.finally(error)
+  }
 
   protected get logger(): Logger {
     this._logger ??= getLogger(this.id?.replaceAll(':', ' ') ?? 'audeep')

@@ -60,9 +60,18 @@ export function removeStaleTemporariesOf(path: string): string[] {
 }
 
 const registered = new Set<string>()
+let exitHook = false
 
-/** Marks a temporary as being written; call `release` once it is renamed into place or removed. */
+/**
+ * Marks a temporary as being written; call `release` once it is renamed into place or removed. Registered
+ * temporaries are removed if the process exits meanwhile (process.exit, an uncaught exception), so only
+ * SIGKILL or a crash leaves them, for a later run to remove.
+ */
 export function registerTemporary(path: string): {release(): void} {
+  if (registered.size === 0 && !exitHook) {
+    exitHook = true
+    process.on('exit', removeRegisteredTemporaries)
+  }
   registered.add(path)
   return {release: () => registered.delete(path)}
 }
