@@ -53,12 +53,15 @@ export async function exportDataSet(ds: DataSet, options: ExportOptions): Promis
   const written: string[] = []
   const write = async (dir: string, indices: number[]): Promise<void> => {
     const path = join(dir, fileName)
+    checkInterrupted()
     log.info(`writing ${indices.length} instances to ${path}`)
     await writer.writeFile(tree.staged(path), indices, path)
     written.push(path)
   }
   try {
     await writeTree(ds, outputDir, format, write)
+    // An interruption that arrived while the last file was written still keeps the previous output.
+    checkInterrupted()
     tree.commit(written)
   } catch (error) {
     tree.abort()
