@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {AudeepCommand} from '../../src/cli/command.js'
 import {UserError} from '../../src/core/errors.js'
-import {foldTables, globalInfoTable, instanceInfoTable} from '../../src/data/inspect.js'
+import {foldTables, globalInfoTable, instanceInfoTable} from '../../src/cli/inspect-tables.js'
 import {openDataSetReader} from '../../src/data/netcdf.js'
 
 export default class InspectNetcdf extends AudeepCommand {

@@ -1,10 +1,9 @@
 import {Flags} from '@oclif/core'
 
 import {AudeepCommand} from '../../src/cli/command.js'
-import {randomFromSeed, seedFlag} from '../../src/cli/flags.js'
-import {parsePositive} from '../../src/embed/params.js'
+import {floatFlag, randomFromSeed, seedFlag} from '../../src/cli/flags.js'
 
-const positive = Flags.custom<number>({parse: async (text) => parsePositive(text), helpValue: 'NUMBER'})
+const positive = floatFlag({min: 0, exclusiveMin: true})
 
 export default class VisualizeTsne extends AudeepCommand {
   static override description = `Draw a t-SNE map of learned features as a PNG, coloured by label.

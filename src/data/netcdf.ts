@@ -13,7 +13,7 @@ import * as h5 from 'h5wasm/node'
 
 import {UserError} from '../core/errors.js'
 import {DataSet, DataSetMeta, type InstanceMeta, type LabelMap, Partition, sortedLabelMap, Split} from './dataset.js'
-import {pythonJsonDumps} from './python-json.js'
+import {pythonJsonDumps} from '../python/json.js'
 
 type H5Module = Awaited<typeof h5.ready>
 

@@ -4,7 +4,9 @@ import assert from 'node:assert/strict'
 import {test} from 'node:test'
 
 import {UserError} from '../../src/core/errors.js'
-import {decodePickle, encodePickle, parsePythonJson, type PickleValue, pyFloatRepr, pyStr} from '../../src/formats/hear.js'
+import {parsePythonJson} from '../../src/python/json.js'
+import {decodePickle, encodePickle, type PickleValue} from '../../src/python/pickle.js'
+import {pyFloatRepr, pyStr} from '../../src/python/repr.js'
 import {pythonWith, runPython} from './python.js'
 
 test('the pickle of [["8"], [3], []] is byte for byte the one in the reference (§3.3)', () => {

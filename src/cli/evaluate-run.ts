@@ -5,14 +5,14 @@ import {writeFileSync} from 'node:fs'
 import {basename} from 'node:path'
 
 import {inFile, UserError} from '../core/errors.js'
-import {randomFromSeed, toPartitions} from '../cli/flags.js'
+import {randomFromSeed, toPartitions} from './flags.js'
 import type {Logger} from '../core/log.js'
 import {readDataSet} from '../data/netcdf.js'
 import {Random} from '../core/random.js'
-import {crossValidate, evaluatePartitions, predictFiles} from './evaluation.js'
-import type {Learner} from './learners.js'
-import {formatFixed} from './metrics.js'
-import {predictionsTsv, quietLine, resultJson, summaryText} from './report.js'
+import {crossValidate, evaluatePartitions, predictFiles} from '../evaluate/evaluation.js'
+import type {Learner} from '../evaluate/learners.js'
+import {formatFixed} from '../evaluate/metrics.js'
+import {predictionsTsv, quietLine, resultJson, summaryText} from '../evaluate/report.js'
 
 export interface CommandIo {
   logger: Logger

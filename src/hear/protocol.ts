@@ -12,15 +12,17 @@
 
 import {UserError} from '../core/errors.js'
 import type {Logger} from '../core/log.js'
-import {type HearEmbeddings, type HearTaskMetadata, pyFloatRepr, pyStr} from '../formats/hear.js'
+import type {PyJson} from '../python/value.js'
+import {pyStr} from '../python/repr.js'
+import type {HearEmbeddings} from './embeddings.js'
+import type {HearTaskMetadata} from './task.js'
 import {Random} from '../core/random.js'
-import {type GridName, hearGrid, type HearMlpConfig, hparamsJson, selectGridPoints} from './hear-grid.js'
-import {hearScore, type HearMetricName, isHearSceneMetric} from './hear-metrics.js'
-import {fitStandardiser, standardise} from './standardise.js'
-import {disposeHearMlp, type HearMatrix, type HearMlpModel, predictHearMlp, trainHearMlp, type ValidationMonitor} from './hear-mlp.js'
+import {type GridName, hearGrid, type HearMlpConfig, hparamsJson, selectGridPoints} from './grid.js'
+import {hearScore, type HearMetricName, isHearSceneMetric} from './metrics.js'
+import {fitStandardiser, standardise} from '../evaluate/standardise.js'
+import {disposeHearMlp, type HearMatrix, type HearMlpModel, predictHearMlp, trainHearMlp, type ValidationMonitor} from './mlp.js'
 
 /** A JSON value typed as Python's json module writes it: bigint is an int, number a float. */
-export type PyJson = number | bigint | string | boolean | null | PyJson[] | {[key: string]: PyJson}
 
 export interface DataSplit {
   readonly train: readonly string[]
@@ -260,30 +262,4 @@ export async function evaluateHear(emb: HearEmbeddings, options: HearEvaluateOpt
   scores.score_mode = monitor.mode
   scores.embedding_path = options.embeddingPath ?? ''
   return {scores, primaryMetric: primary, testScores, config: chosen.config}
-}
-
-function escapeString(s: string): string {
-  return JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'))
-}
-
-/** Python's json.dumps(value, indent=indent). */
-export function pythonJsonIndent(value: PyJson, indent = 4, depth = 0): string {
-  if (value === null) return 'null'
-  if (typeof value === 'boolean') return value ? 'true' : 'false'
-  if (typeof value === 'bigint') return value.toString()
-  if (typeof value === 'number') {
-    if (Number.isNaN(value)) return 'NaN'
-    if (!Number.isFinite(value)) return value > 0 ? 'Infinity' : '-Infinity'
-    return pyFloatRepr(value)
-  }
-  if (typeof value === 'string') return escapeString(value)
-  const pad = ' '.repeat(indent * (depth + 1))
-  const close = ' '.repeat(indent * depth)
-  if (Array.isArray(value)) {
-    if (value.length === 0) return '[]'
-    return `[\n${value.map((v) => pad + pythonJsonIndent(v, indent, depth + 1)).join(',\n')}\n${close}]`
-  }
-  const entries = Object.entries(value)
-  if (entries.length === 0) return '{}'
-  return `{\n${entries.map(([k, v]) => `${pad}${escapeString(k)}: ${pythonJsonIndent(v, indent, depth + 1)}`).join(',\n')}\n${close}}`
 }

@@ -4,7 +4,7 @@ import {readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
-import {formatFloat32Numpy, formatFloat64Python} from '../../src/formats/number-format.js'
+import {formatFloat32Numpy, formatFloat64Python} from '../../src/python/number-format.js'
 import {reference} from '../helpers.js'
 
 /** Feature fields of every golden export file (metadata columns excluded). */

@@ -3,30 +3,10 @@
 
 import {Flags} from '@oclif/core'
 
-import {UserError} from '../core/errors.js'
-import {partitionsFlag, seedFlag} from '../cli/flags.js'
-import type {LinearSvmOptions} from './linear-svm.js'
+import {floatFlag, partitionsFlag, seedFlag} from './flags.js'
+import type {LinearSvmOptions} from '../evaluate/linear-svm.js'
 import {BACKEND_CHOICES} from '../nn/engine/index.js'
-import {MLP_DEFAULTS, type MlpOptions} from './mlp.js'
-
-/**
- * A finite decimal number within optional bounds. Returns a flag factory: call it with the description,
- * default or required, e.g. `floatFlag({min: 0})({description: '...', required: true})`.
- */
-export function floatFlag(bounds: {min?: number; max?: number; exclusiveMin?: boolean} = {}) {
-  const {min, max, exclusiveMin} = bounds
-  return Flags.custom<number>({
-    helpValue: 'NUMBER',
-    parse: async (text: string) => {
-      const value = Number(text)
-      if (text.trim() === '' || !Number.isFinite(value)) throw new UserError(`expected a number, got '${text}'`)
-      if (min !== undefined && (exclusiveMin ? value <= min : value < min))
-        throw new UserError(`expected a number ${exclusiveMin ? '>' : '>='} ${min}, got ${text}`)
-      if (max !== undefined && value > max) throw new UserError(`expected a number <= ${max}, got ${text}`)
-      return value
-    },
-  })
-}
+import {MLP_DEFAULTS, type MlpOptions} from '../evaluate/mlp.js'
 
 const positive = floatFlag({min: 0, exclusiveMin: true})
 

@@ -1,9 +1,9 @@
 // The information tables of `inspect netcdf` (audeep-reference.md §7.5).
 
-import {renderTable} from '../cli/table.js'
-import {type DataSetMeta, partitionName, Split, SPLIT_NAMES} from './dataset.js'
-import {foldSplit} from './ops.js'
-import {pythonRepr} from './python-repr.js'
+import {renderTable} from './table.js'
+import {type DataSetMeta, partitionName, Split, SPLIT_NAMES} from '../data/dataset.js'
+import {foldSplit} from '../data/ops.js'
+import {pythonRepr} from '../python/repr.js'
 
 const pyBool = (b: boolean): string => (b ? 'True' : 'False')
 

@@ -17,7 +17,7 @@ import * as tf from '@tensorflow/tfjs'
 
 import {currentEngine, selectBackend} from '../nn/engine/index.js'
 import type {Random} from '../core/random.js'
-import type {HearMlpConfig} from './hear-grid.js'
+import type {HearMlpConfig} from './grid.js'
 
 export type PredictionType = 'multiclass' | 'multilabel'
 
