@@ -279,7 +279,7 @@ export async function runGeneration(flags: Flagged, logger: Logger): Promise<voi
   let instanceRange: {start: number; end: number} | undefined
   if (shard !== null) {
     // Only the metadata is needed to cut the instance list; the features are read by generateFeatures.
-    const {openDataSetReader} = await import('../data/netcdf.js')
+    const {openDataSetReader} = await import('../data/netcdf/index.js')
     const reader = await openDataSetReader(String(flags.input))
     const total = reader.numInstances
     reader.close()

@@ -4,7 +4,7 @@ import {basename} from 'node:path'
 
 import {UserError} from '../core/errors.js'
 import type {Logger} from '../core/log.js'
-import {readDataSet} from '../data/netcdf.js'
+import {readDataSet} from '../data/netcdf/index.js'
 import {renderScatterPng} from '../plot/scatter.js'
 import {reduceDimensions, tsne2d, umap2d} from './embed.js'
 

@@ -5,7 +5,7 @@ import {existsSync, readdirSync} from 'node:fs'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
-import {readDataSet} from '../../src/data/netcdf.js'
+import {readDataSet} from '../../src/data/netcdf/index.js'
 import {reference, runCli, tempDir} from '../helpers.js'
 
 // Expected output of the original, from shared/reference/audeep/README.md.

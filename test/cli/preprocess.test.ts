@@ -5,7 +5,7 @@ import {cpSync, existsSync, readdirSync, readFileSync, writeFileSync} from 'node
 import {join} from 'node:path'
 import {test} from 'node:test'
 
-import {readDataSet} from '../../src/data/netcdf.js'
+import {readDataSet} from '../../src/data/netcdf/index.js'
 import {reference, runCli, sampleDir, tempDir, TUTORIAL_PREPROCESS} from '../helpers.js'
 
 const SAMPLE = sampleDir

@@ -9,7 +9,7 @@ import {test} from 'node:test'
 import {UserError} from '../../src/core/errors.js'
 import {resolveShard, shardOutputPath, shardRange, type Shard} from '../../src/cli/sharding.js'
 import {DataSet} from '../../src/data/dataset.js'
-import {readDataSet, writeDataSet} from '../../src/data/netcdf.js'
+import {readDataSet, writeDataSet} from '../../src/data/netcdf/index.js'
 import {concatInstances, selectInstances} from '../../src/data/ops.js'
 import {reference, runCli, sampleDir, tempDir, TUTORIAL_PREPROCESS} from '../helpers.js'
 

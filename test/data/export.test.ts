@@ -6,7 +6,7 @@ import {test} from 'node:test'
 
 import {DataSet, Partition, Split, type InstanceMeta} from '../../src/data/dataset.js'
 import {exportDataSet} from '../../src/data/export.js'
-import {readDataSet} from '../../src/data/netcdf.js'
+import {readDataSet} from '../../src/data/netcdf/index.js'
 import {reference, runCli, tempDir} from '../helpers.js'
 
 const FOLDS = [1, 2, 3, 4, 5]

@@ -7,7 +7,7 @@ import {UserError} from '../../src/core/errors.js'
 import {DataSet, Partition, Split, type InstanceMeta} from '../../src/data/dataset.js'
 import {exportDataSet} from '../../src/data/export.js'
 import {importDataSet} from '../../src/data/import.js'
-import {readDataSet} from '../../src/data/netcdf.js'
+import {readDataSet} from '../../src/data/netcdf/index.js'
 import {reference, runCli, tempDir} from '../helpers.js'
 
 const key = (i: InstanceMeta): string => `${i.filename}#${i.chunkNr}`

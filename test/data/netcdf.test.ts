@@ -7,7 +7,7 @@ import * as h5 from 'h5wasm/node'
 
 import {UserError} from '../../src/core/errors.js'
 import {DataSet, type InstanceMeta, Split} from '../../src/data/dataset.js'
-import {createDataSetWriter, openDataSetReader, readDataSet, schemaFor, writeDataSet} from '../../src/data/netcdf.js'
+import {createDataSetWriter, openDataSetReader, readDataSet, schemaFor, writeDataSet} from '../../src/data/netcdf/index.js'
 import {fixture, reference, referenceDir, tempDir} from '../helpers.js'
 
 const referenceFiles = [

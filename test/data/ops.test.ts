@@ -3,7 +3,7 @@ import {test} from 'node:test'
 
 import {UserError} from '../../src/core/errors.js'
 import {compareStrings, DataSet, Partition, Split} from '../../src/data/dataset.js'
-import {readDataSet} from '../../src/data/netcdf.js'
+import {readDataSet} from '../../src/data/netcdf/index.js'
 import {
   fuseChunks,
   fuseDataSets,

@@ -4,7 +4,7 @@
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import path from 'node:path'
-import {readDataSet} from '../../src/data/netcdf.js'
+import {readDataSet} from '../../src/data/netcdf/index.js'
 import type {DataSet} from '../../src/data/dataset.js'
 import {decodeAudioFile, type DecodedAudio} from '../../src/audio/decode.js'
 import {computeSpectrogram, type SpectrogramOptions, type SpectrogramResult} from '../../src/dsp/spectrogram.js'

@@ -5,7 +5,7 @@ import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
-import {readDataSet, writeDataSet} from '../../src/data/netcdf.js'
+import {readDataSet, writeDataSet} from '../../src/data/netcdf/index.js'
 import {pngSize} from '../../src/plot/png.js'
 import {reference, runCli, tempDir} from '../helpers.js'
 

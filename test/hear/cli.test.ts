@@ -8,7 +8,7 @@ import {join} from 'node:path'
 import {test} from 'node:test'
 
 import {DataSet, type InstanceMeta} from '../../src/data/dataset.js'
-import {readDataSet, writeDataSet} from '../../src/data/netcdf.js'
+import {readDataSet, writeDataSet} from '../../src/data/netcdf/index.js'
 import {embeddingsFromDataSet, readEmbeddingDirectory, writeEmbeddingDirectory} from '../../src/hear/embeddings.js'
 import {readSplitLabels} from '../../src/hear/task.js'
 import {Random} from '../../src/core/random.js'

@@ -9,7 +9,7 @@ import {before, test} from 'node:test'
 
 import {getLogger} from '../../src/core/log.js'
 import {DataSet} from '../../src/data/dataset.js'
-import {readDataSet, writeDataSet} from '../../src/data/netcdf.js'
+import {readDataSet, writeDataSet} from '../../src/data/netcdf/index.js'
 import {readEvents} from '../../src/formats/tfevents.js'
 import type {AutoencoderConfig} from '../../src/nn/autoencoders.js'
 import {selectBackend} from '../../src/nn/engine/index.js'

@@ -7,7 +7,7 @@ import {test} from 'node:test'
 
 import {HearParser, parseDataSet, toInstanceMeta} from '../../parsers/index.js'
 import {compareStrings, Split} from '../../src/data/dataset.js'
-import {openDataSetReader} from '../../src/data/netcdf.js'
+import {openDataSetReader} from '../../src/data/netcdf/index.js'
 import {reference, sharedDir} from '../helpers.js'
 import {freshDir, type WavSpec, wavs, writeTree} from './fixtures.js'
 

@@ -18,7 +18,7 @@ import {
 } from '../../parsers/index.js'
 import {UserError} from '../../src/core/errors.js'
 import {compareStrings, type InstanceMeta, Partition, Split} from '../../src/data/dataset.js'
-import {openDataSetReader} from '../../src/data/netcdf.js'
+import {openDataSetReader} from '../../src/data/netcdf/index.js'
 import {reference} from '../helpers.js'
 import {freshDir, wavs, writeTree} from './fixtures.js'
 

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
 
-import {readDataSet} from '../../src/data/netcdf.js'
+import {readDataSet} from '../../src/data/netcdf/index.js'
 import {knnAccuracy, reduceDimensions, tsne2d, umap2d} from '../../src/embed/embed.js'
 import {jacobiEigen, pca} from '../../src/embed/pca.js'
 import {Random} from '../../src/core/random.js'

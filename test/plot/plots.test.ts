@@ -8,7 +8,7 @@ import {test} from 'node:test'
 
 import {PNG} from 'pngjs'
 
-import {readDataSet} from '../../src/data/netcdf.js'
+import {readDataSet} from '../../src/data/netcdf/index.js'
 import {EventFileWriter} from '../../src/formats/tfevents.js'
 import {colormapLut} from '../../src/plot/colormap.js'
 import {confusionMatrixSpec, renderConfusionMatrixPng} from '../../src/plot/confusion.js'

@@ -6,7 +6,7 @@ import {existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync} from 'node:
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {UserError} from '../../src/core/errors.js'
-import {readDataSet} from '../../src/data/netcdf.js'
+import {readDataSet} from '../../src/data/netcdf/index.js'
 import {preprocess, type PreprocessInput, type PreprocessItem} from '../../src/preprocess/driver.js'
 import {DifferenceStats, describe, esc10Files, referenceDir} from '../dsp/golden.js'
 
