@@ -33,7 +33,7 @@ Needs one feature vector per instance (e.g. the output of t-rae generate). Featu
 
   async run() {
     const {flags} = await this.parse(VisualizeUmap)
-    const {visualizeEmbedding} = await import('../../src/embed/visualize.js')
+    const {visualizeEmbedding} = await import('../../src/maps/visualize.js')
     const random = randomFromSeed(flags.seed, this.logger)
     return visualizeEmbedding({
       input: flags.input,

@@ -14,7 +14,7 @@ import {readEvents} from '../../src/formats/tfevents.js'
 import type {AutoencoderConfig} from '../../src/nn/autoencoders.js'
 import {selectBackend} from '../../src/nn/engine/index.js'
 import {generateFeatures} from '../../src/nn/generate.js'
-import {trainAutoencoder, type TrainRunOptions} from '../../src/training/run.js'
+import {trainAutoencoder, type TrainRunOptions} from '../../src/training/train.js'
 import {reference, tempDir} from '../helpers.js'
 
 const FRAMES = 24

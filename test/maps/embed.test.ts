@@ -5,8 +5,8 @@ import assert from 'node:assert/strict'
 import {test} from 'node:test'
 
 import {readDataSet} from '../../src/data/netcdf/index.js'
-import {knnAccuracy, reduceDimensions, tsne2d, umap2d} from '../../src/embed/embed.js'
-import {jacobiEigen, pca} from '../../src/embed/pca.js'
+import {knnAccuracy, reduceDimensions, tsne2d, umap2d} from '../../src/maps/embed.js'
+import {jacobiEigen, pca} from '../../src/maps/pca.js'
 import {Random} from '../../src/core/random.js'
 import {reference} from '../helpers.js'
 
