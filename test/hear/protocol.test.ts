@@ -13,7 +13,7 @@ import {dataSplits} from '../../src/hear/protocol.js'
 import {pythonJsonIndent} from '../../src/python/json.js'
 import {gaussianClasses} from '../../src/evaluate/synthetic.js'
 import {Random} from '../../src/core/random.js'
-import {pythonWith, runPython} from './python.js'
+import {pythonWith, runPython} from '../python/interpreter.js'
 
 const sklearn = pythonWith(['numpy', 'sklearn', 'scipy'])
 const python = pythonWith(['random'])

@@ -8,7 +8,7 @@ import {readDataSet} from '../../src/data/netcdf/index.js'
 import {knnAccuracy, reduceDimensions, tsne2d, umap2d} from '../../src/maps/embed.js'
 import {jacobiEigen, pca} from '../../src/maps/pca.js'
 import {Random} from '../../src/core/random.js'
-import {reference} from '../helpers.js'
+import {needsShared, reference} from '../helpers.js'
 
 test('jacobiEigen recovers a matrix built from known eigenpairs', () => {
   // Q diag(5, 2, 1) Q^T with Q a rotation about the z axis by 30 degrees.
@@ -73,7 +73,7 @@ test('pca variances match a full eigendecomposition (covariance and Gram paths)'
   }
 })
 
-test('t-SNE and UMAP keep ESC-10 classes apart about as well as the features themselves', async () => {
+test('t-SNE and UMAP keep ESC-10 classes apart about as well as the features themselves', needsShared, async () => {
   // Per-band mean and standard deviation over time of the full ESC-10 spectrograms: 400 x 256 real features.
   const ds = await readDataSet(reference('esc10-full-0.08-0.04-128-60.nc'))
   const [frames, bands] = ds.featureShape

@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import {test} from 'node:test'
 
 import {formatFloat32Numpy, formatFloat64Python} from '../../src/python/number-format.js'
-import {reference} from '../helpers.js'
+import {needsShared, reference} from '../helpers.js'
 
 /** Feature fields of every golden export file (metadata columns excluded). */
 function goldenFields(tree: 'csv' | 'arff-ll'): string[] {
@@ -29,7 +29,7 @@ function goldenFields(tree: 'csv' | 'arff-ll'): string[] {
   return fields
 }
 
-test('every CSV number of the golden export is the numpy float32 repr of its value', () => {
+test('every CSV number of the golden export is the numpy float32 repr of its value', needsShared, () => {
   const fields = goldenFields('csv')
   assert.equal(fields.length, 20 * 15872)
   let scientific = 0
@@ -42,7 +42,7 @@ test('every CSV number of the golden export is the numpy float32 repr of its val
   assert.ok(scientific > 0)
 })
 
-test('every ARFF number of the golden export is the Python repr of its (float32) value', () => {
+test('every ARFF number of the golden export is the Python repr of its (float32) value', needsShared, () => {
   const fields = goldenFields('arff-ll')
   assert.equal(fields.length, 20 * 15872)
   let scientific = 0

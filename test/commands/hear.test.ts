@@ -12,8 +12,8 @@ import {readDataSet, writeDataSet} from '../../src/data/netcdf/index.js'
 import {embeddingsFromDataSet, readEmbeddingDirectory, writeEmbeddingDirectory} from '../../src/hear/embeddings.js'
 import {readSplitLabels} from '../../src/hear/task.js'
 import {Random} from '../../src/core/random.js'
-import {runCli, sharedDir, tempDir} from '../helpers.js'
-import {pythonWith, runPython} from './python.js'
+import {needsShared, runCli, sharedDir, sharedMissing, tempDir} from '../helpers.js'
+import {pythonWith, runPython} from '../python/interpreter.js'
 
 const task = join(sharedDir, 'data', 'hear', 'spoken_digit-1.0.9-small')
 const FOLDS = ['fold00', 'fold01', 'fold02', 'fold03', 'fold04']
@@ -51,7 +51,7 @@ function prepare(): Promise<void> {
   return prepared
 }
 
-test('hear export writes the files heareval reads, task files copied byte for byte', async () => {
+test('hear export writes the files heareval reads, task files copied byte for byte', needsShared, async () => {
   await prepare()
   const files = readdirSync(exported).sort()
   const expected = [
@@ -71,7 +71,7 @@ test('hear export writes the files heareval reads, task files copied byte for by
   }
 })
 
-test("each row is the mean over time of its clip's spectrogram, with the clip's labels as Python ints", async () => {
+test("each row is the mean over time of its clip's spectrogram, with the clip's labels as Python ints", needsShared, async () => {
   await prepare()
   const ds = await readDataSet(spectrograms)
   const [frames, bands] = ds.featureShape
@@ -101,7 +101,7 @@ const numpy = pythonWith(['numpy', 'pickle'])
 
 test(
   'Python reads the directory the way heareval does (numpy.memmap, pickle.load, str(label) in the vocabulary)',
-  {skip: numpy === null ? 'no python3 with numpy' : false},
+  {skip: sharedMissing ?? (numpy === null ? 'no python3 with numpy' : false)},
   async () => {
     await prepare()
     const code = `
@@ -139,7 +139,7 @@ print(json.dumps(out))`
   },
 )
 
-test('hear export refuses event tasks and features that miss a clip, naming the file', async () => {
+test('hear export refuses event tasks and features that miss a clip, naming the file', needsShared, async () => {
   await prepare()
   const eventTask = join(work, 'event-task')
   cpSync(task, eventTask, {recursive: true, filter: (src) => !src.includes('44100')})
@@ -163,50 +163,57 @@ function parsePythonScores(text: string): Record<string, Record<string, number |
   return JSON.parse(text.replace(/\bNaN\b/g, 'null'))
 }
 
-test("hear evaluate prints heareval's score JSON; the data set and its exported directory score identically", async () => {
-  await prepare()
-  const json = join(work, 'scores.json')
-  const common = ['--grid', 'fast', '--grid-points', '1', '--seed', '42', '--extra-metrics', 'mAP,d_prime']
-  const fromDir = runCli(['hear', 'evaluate', '--embeddings', exported, ...common, '--json', json])
-  assert.equal(fromDir.status, 0, fromDir.stderr)
-  assert.equal(readFileSync(json, 'utf8'), fromDir.stdout.replace(/\n$/, ''))
-  const scores = parsePythonScores(fromDir.stdout)
-  assert.deepEqual(Object.keys(scores), [...FOLDS, 'aggregated_scores', 'hparams', 'postprocessing', 'score_mode', 'embedding_path'])
-  for (const fold of FOLDS) {
-    const s = scores[fold]
-    assert.deepEqual(Object.keys(s), [
-      'test_loss',
-      'test_score',
-      'test_top1_acc',
-      'test_mAP',
-      'test_d_prime',
-      'validation_score',
-      'epoch',
-      'time_in_min',
-    ])
-    assert.equal(s.test_score, s.test_top1_acc)
-    const acc = s.test_top1_acc as number
-    assert.ok(acc >= 0 && acc <= 1 && Number.isInteger(acc * 20), `${fold} accuracy ${acc}`)
-    assert.ok((s.test_mAP as number) > 0 && (s.test_mAP as number) <= 1)
-    // Every fold of this small task lacks two digits, so ROC AUC (and d') is undefined, as in heareval.
-    assert.equal(s.test_d_prime, null)
-    assert.ok(Number.isInteger(s.epoch) && (s.test_loss as number) > 0)
-  }
-  const mean = FOLDS.reduce((a, f) => a + (scores[f].test_top1_acc as number), 0) / FOLDS.length
-  assert.ok(Math.abs((scores.aggregated_scores.test_score_mean as number) - mean) < 1e-12)
-  assert.equal(scores.score_mode as unknown, 'max')
-  assert.deepEqual(scores.postprocessing as unknown, [])
-  assert.equal(scores.hparams.hidden_dim, 1024)
-  assert.match(fromDir.stderr, /test top1_acc: \d\.\d{4} \(mean over 5 folds\)/)
+// Protocol runs with heareval's 'fast' grid (1024 hidden units, 5 folds) take about a minute each.
+const slow = process.env.AUDEEP_SLOW_TESTS !== '1' && 'about a minute; set AUDEEP_SLOW_TESTS=1'
 
-  const fromInput = runCli(['hear', 'evaluate', '--input', spectrograms, '--task', task, '--pool', 'mean', ...common])
-  assert.equal(fromInput.status, 0, fromInput.stderr)
-  const strip = (text: string) => text.replace(/"embedding_path": .*/, '').replace(/"time_in_min[^\n]*/g, '')
-  assert.equal(strip(fromInput.stdout), strip(fromDir.stdout))
-})
+test(
+  "hear evaluate prints heareval's score JSON; the data set and its exported directory score identically",
+  {skip: sharedMissing ?? slow},
+  async () => {
+    await prepare()
+    const json = join(work, 'scores.json')
+    const common = ['--grid', 'fast', '--grid-points', '1', '--seed', '42', '--extra-metrics', 'mAP,d_prime']
+    const fromDir = runCli(['hear', 'evaluate', '--embeddings', exported, ...common, '--json', json])
+    assert.equal(fromDir.status, 0, fromDir.stderr)
+    assert.equal(readFileSync(json, 'utf8'), fromDir.stdout.replace(/\n$/, ''))
+    const scores = parsePythonScores(fromDir.stdout)
+    assert.deepEqual(Object.keys(scores), [...FOLDS, 'aggregated_scores', 'hparams', 'postprocessing', 'score_mode', 'embedding_path'])
+    for (const fold of FOLDS) {
+      const s = scores[fold]
+      assert.deepEqual(Object.keys(s), [
+        'test_loss',
+        'test_score',
+        'test_top1_acc',
+        'test_mAP',
+        'test_d_prime',
+        'validation_score',
+        'epoch',
+        'time_in_min',
+      ])
+      assert.equal(s.test_score, s.test_top1_acc)
+      const acc = s.test_top1_acc as number
+      assert.ok(acc >= 0 && acc <= 1 && Number.isInteger(acc * 20), `${fold} accuracy ${acc}`)
+      assert.ok((s.test_mAP as number) > 0 && (s.test_mAP as number) <= 1)
+      // Every fold of this small task lacks two digits, so ROC AUC (and d') is undefined, as in heareval.
+      assert.equal(s.test_d_prime, null)
+      assert.ok(Number.isInteger(s.epoch) && (s.test_loss as number) > 0)
+    }
+    const mean = FOLDS.reduce((a, f) => a + (scores[f].test_top1_acc as number), 0) / FOLDS.length
+    assert.ok(Math.abs((scores.aggregated_scores.test_score_mean as number) - mean) < 1e-12)
+    assert.equal(scores.score_mode as unknown, 'max')
+    assert.deepEqual(scores.postprocessing as unknown, [])
+    assert.equal(scores.hparams.hidden_dim, 1024)
+    assert.match(fromDir.stderr, /test top1_acc: \d\.\d{4} \(mean over 5 folds\)/)
 
-test("with features that encode the label, HEAR's protocol finds it (top1_acc near 1)", async () => {
-  // A data set whose instances are the task's clips and whose features are the one-hot digit plus noise.
+    const fromInput = runCli(['hear', 'evaluate', '--input', spectrograms, '--task', task, '--pool', 'mean', ...common])
+    assert.equal(fromInput.status, 0, fromInput.stderr)
+    const strip = (text: string) => text.replace(/"embedding_path": .*/, '').replace(/"time_in_min[^\n]*/g, '')
+    assert.equal(strip(fromInput.stdout), strip(fromDir.stdout))
+  },
+)
+
+/** A data set whose instances are the task's clips and whose features are the one-hot digit plus noise. */
+async function oracleDataSet(): Promise<DataSet> {
   const random = new Random(3)
   const instances: InstanceMeta[] = []
   const rows: number[] = []
@@ -217,7 +224,7 @@ test("with features that encode the label, HEAR's protocol finds it (top1_acc ne
       for (let j = 0; j < 10; j++) rows.push((j === digit ? 1 : 0) + 0.1 * random.normal())
     }
   }
-  const oracle = new DataSet({
+  return new DataSet({
     featureDims: ['generated'],
     featureShape: [10],
     numFolds: 0,
@@ -225,14 +232,19 @@ test("with features that encode the label, HEAR's protocol finds it (top1_acc ne
     instances,
     features: Float32Array.from(rows),
   })
+}
+
+test("with features that encode the label, HEAR's protocol finds it (top1_acc near 1)", {skip: sharedMissing ?? slow}, async () => {
   const file = join(work, 'oracle.nc')
-  await writeDataSet(file, oracle)
+  await writeDataSet(file, await oracleDataSet())
   const result = runCli(['hear', 'evaluate', '-q', '--input', file, '--task', task, '--grid', 'fast', '--grid-points', '2'])
   assert.equal(result.status, 0, result.stderr)
   const scores = parsePythonScores(result.stdout)
   assert.ok((scores.aggregated_scores.test_top1_acc_mean as number) >= 0.9, result.stdout)
+})
 
-  // The same through the library: embeddings in memory equal what the directory holds after a round trip.
+test('embeddings made in memory equal what the directory holds after a round trip', needsShared, async () => {
+  const oracle = await oracleDataSet()
   const emb = await embeddingsFromDataSet(oracle, task)
   const dir = join(work, 'oracle-embeddings')
   await writeEmbeddingDirectory(dir, task, emb)

@@ -7,7 +7,7 @@ import {test} from 'node:test'
 
 import {readDataSet, writeDataSet} from '../../src/data/netcdf/index.js'
 import {pngSize} from '../../src/plot/png.js'
-import {reference, runCli, tempDir} from '../helpers.js'
+import {needsShared, reference, runCli, tempDir} from '../helpers.js'
 
 const layout = reference('esc10-sample-generated-layout.nc')
 const ALPHABETICAL = [
@@ -23,7 +23,7 @@ const ALPHABETICAL = [
   'Sea waves',
 ]
 
-test('svm evaluate -q prints "accuracy,uar", reproducibly with --seed, and --json holds every figure', () => {
+test('svm evaluate -q prints "accuracy,uar", reproducibly with --seed, and --json holds every figure', needsShared, () => {
   const dir = tempDir()
   const json = join(dir, 'result.json')
   const args = ['svm', 'evaluate', '-q', '--input', layout, '--cross-validate', '--complexity', '0.01', '--seed', '3', '--repeat', '2']
@@ -46,7 +46,7 @@ test('svm evaluate -q prints "accuracy,uar", reproducibly with --seed, and --jso
   assert.equal(first.stdout, `${figures.accuracy.toFixed(4)},${figures.uar.toFixed(4)}\n`)
 })
 
-test('svm evaluate without -q: fold log lines on stderr, summary and labelled confusion matrix on stdout, --plot', () => {
+test('svm evaluate without -q: fold log lines on stderr, summary and labelled confusion matrix on stdout, --plot', needsShared, () => {
   const png = join(tempDir(), 'confusion.png')
   const result = runCli(['svm', 'evaluate', '--input', layout, '--cross-validate', '--complexity', '0.01', '--seed', '1', '--plot', png])
   assert.equal(result.status, 0, result.stderr)
@@ -68,7 +68,7 @@ test('svm evaluate without -q: fold log lines on stderr, summary and labelled co
   assert.deepEqual(rowLabels, ALPHABETICAL)
 })
 
-test("svm evaluate reproduces auDeep's verified ESC-10 figure (flattened spectrograms, C = 0.001)", async () => {
+test("svm evaluate reproduces auDeep's verified ESC-10 figure (flattened spectrograms, C = 0.001)", needsShared, async () => {
   // Reference §5.3: the full 400-clip spectrograms, exported and re-imported (which flattens them), gave
   // 0.4775,0.4775. Flattening in memory gives the same features (the original's extra all-zero chunk_nr
   // column is constant, so standardisation maps it to zero).
@@ -81,7 +81,7 @@ test("svm evaluate reproduces auDeep's verified ESC-10 figure (flattened spectro
   assert.equal(result.stdout, '0.4775,0.4775\n')
 })
 
-test('svm predict writes "<filename>\\t<label>" per file, sorted by filename', () => {
+test('svm predict writes "<filename>\\t<label>" per file, sorted by filename', needsShared, () => {
   const output = join(tempDir(), 'predictions.tsv')
   const result = runCli([
     'svm',
@@ -109,7 +109,7 @@ test('svm predict writes "<filename>\\t<label>" per file, sorted by filename', (
   assert.ok(lines.includes('5-186924-A.ogg\tFire crackling'))
 })
 
-test('mlp evaluate -q trains and is reproducible with --seed', () => {
+test('mlp evaluate -q trains and is reproducible with --seed', needsShared, () => {
   const args = ['mlp', 'evaluate', '-q', '--input', layout, '--cross-validate', '--num-epochs', '20', '--num-units', '16', '--seed', '4']
   const first = runCli(args)
   assert.equal(first.status, 0, first.stderr)
@@ -117,7 +117,7 @@ test('mlp evaluate -q trains and is reproducible with --seed', () => {
   assert.equal(runCli(args).stdout, first.stdout)
 })
 
-test('mlp predict writes predictions', () => {
+test('mlp predict writes predictions', needsShared, () => {
   const output = join(tempDir(), 'mlp.tsv')
   const result = runCli([
     'mlp',
@@ -140,7 +140,7 @@ test('mlp predict writes predictions', () => {
   assert.equal(readFileSync(output, 'utf8').trim().split('\n').length, 20)
 })
 
-test('user errors are one clear line', () => {
+test('user errors are one clear line', needsShared, () => {
   const cases: [string[], RegExp][] = [
     [
       ['svm', 'evaluate', '--input', layout, '--complexity', '1'],

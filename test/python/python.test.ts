@@ -7,7 +7,7 @@ import {UserError} from '../../src/core/errors.js'
 import {parsePythonJson} from '../../src/python/json.js'
 import {decodePickle, encodePickle, type PickleValue} from '../../src/python/pickle.js'
 import {pyFloatRepr, pyStr} from '../../src/python/repr.js'
-import {pythonWith, runPython} from './python.js'
+import {pythonWith, runPython} from './interpreter.js'
 
 test('the pickle of [["8"], [3], []] is byte for byte the one in the reference (§3.3)', () => {
   const bytes = encodePickle([['8'], [3n], []])

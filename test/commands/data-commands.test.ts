@@ -6,7 +6,7 @@ import {join} from 'node:path'
 import {test} from 'node:test'
 
 import {readDataSet} from '../../src/data/netcdf/index.js'
-import {reference, runCli, tempDir} from '../helpers.js'
+import {needsShared, reference, runCli, tempDir} from '../helpers.js'
 
 // Expected output of the original, from shared/reference/audeep/README.md.
 const BROKEN_DETAILED = `FAIL validation
@@ -49,7 +49,7 @@ const INSPECT_SAMPLE = `
 
 `
 
-test("validate prints auDeep's report and fails on violations", () => {
+test("validate prints auDeep's report and fails on violations", needsShared, () => {
   const detailed = runCli(['validate', '--input', reference('ops', 'broken.nc'), '--detailed'])
   assert.equal(detailed.stdout, BROKEN_DETAILED)
   assert.equal(detailed.status, 1)
@@ -65,7 +65,7 @@ test("validate prints auDeep's report and fails on violations", () => {
   assert.equal(pass.status, 0)
 })
 
-test("inspect netcdf prints auDeep's tables", () => {
+test("inspect netcdf prints auDeep's tables", needsShared, () => {
   const result = runCli(['inspect', 'netcdf', '--input', reference('esc10-sample.nc'), '--instance', '0'])
   assert.equal(result.status, 0, result.stderr)
   assert.equal(result.stdout, INSPECT_SAMPLE)
@@ -78,7 +78,7 @@ test("inspect netcdf prints auDeep's tables", () => {
   assert.match(folds.stdout, /\| Chainsaw +\| +1 \| +6\.25 % \| +1 \| +25\.00 % \|/)
 })
 
-test('fuse, fuse chunks, upsample and modify write what the library computes', async () => {
+test('fuse, fuse chunks, upsample and modify write what the library computes', needsShared, async () => {
   const dir = tempDir()
   const fusedPath = join(dir, 'out', 'fused.nc')
   let r = runCli([
@@ -122,7 +122,7 @@ test('fuse, fuse chunks, upsample and modify write what the library computes', a
   assert.equal((await readDataSet(noPart)).hasPartitionInfo(), false)
 })
 
-test('user errors are one line naming the problem, with a non-zero exit and nothing written', () => {
+test('user errors are one line naming the problem, with a non-zero exit and nothing written', needsShared, () => {
   const dir = tempDir()
   const out = join(dir, 'never.nc')
   const cases: [string[], RegExp][] = [

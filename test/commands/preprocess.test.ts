@@ -6,12 +6,12 @@ import {join} from 'node:path'
 import {test} from 'node:test'
 
 import {readDataSet} from '../../src/data/netcdf/index.js'
-import {reference, runCli, sampleDir, tempDir, TUTORIAL_PREPROCESS} from '../helpers.js'
+import {needsShared, reference, runCli, sampleDir, tempDir, TUTORIAL_PREPROCESS} from '../helpers.js'
 
 const SAMPLE = sampleDir
 const TUTORIAL = TUTORIAL_PREPROCESS
 
-test('preprocess reproduces esc10-sample.nc within the reference tolerances', async (t) => {
+test('preprocess reproduces esc10-sample.nc within the reference tolerances', needsShared, async (t) => {
   const out = join(tempDir(), 'nested', 'esc10-sample.nc')
   const r = runCli(['preprocess', '--basedir', SAMPLE, ...TUTORIAL, '--output', out])
   assert.equal(r.status, 0, r.stderr)

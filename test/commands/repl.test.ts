@@ -12,7 +12,7 @@ import {test} from 'node:test'
 import {Config} from '@oclif/core'
 
 import {catalogFromConfig, complete, tokenize} from '../../src/cli/completion.js'
-import {reference, repoRoot, tempDir} from '../helpers.js'
+import {needsShared, reference, repoRoot, sharedMissing, tempDir} from '../helpers.js'
 
 const ESC = String.fromCharCode(27)
 const ANSI = new RegExp(`${ESC}\\[[0-9;?]*[A-Za-z]|${ESC}[()][A-Z0-9]|\\r`, 'g')
@@ -95,7 +95,7 @@ const SESSION = 'trap : INT; node bin/run.js; echo "[exit status $?]"; sleep 30'
 
 test(
   'interactive shell in a terminal',
-  {skip: backend ? false : 'needs tmux or script (util-linux) for a pseudo-terminal', timeout: 120_000},
+  {skip: sharedMissing ?? (backend ? false : 'needs tmux or script (util-linux) for a pseudo-terminal'), timeout: 120_000},
   async () => {
     const dir = tempDir()
     const history = join(dir, 'history')
@@ -165,7 +165,7 @@ test(
   },
 )
 
-test('the shell reads commands from a pipe too, and keeps going after errors', () => {
+test('the shell reads commands from a pipe too, and keeps going after errors', needsShared, () => {
   const dir = tempDir()
   const result = spawnSync(process.execPath, [join(repoRoot, 'bin', 'run.js'), 'repl'], {
     cwd: repoRoot,
