@@ -16,7 +16,7 @@ import {type InstanceMeta, Partition, PARTITION_NAMES} from '../../src/data/data
 import {openDataSetReader} from '../../src/data/netcdf.js'
 import {COMPARE_TASKS} from '../../parsers/compare.js'
 import {MetaParser, parseDataSet, PARSERS, resolveParser, toInstanceMeta} from '../../parsers/index.js'
-import {runCli, sharedDir} from '../helpers.js'
+import {repoRoot, runCli, sharedDir} from '../helpers.js'
 import {freshDir} from './fixtures.js'
 
 const esc10 = join(sharedDir, 'data', 'ESC-10')
@@ -964,3 +964,44 @@ test('inspect raw and preprocess run with a ComParE parser from the CLI; errors 
   )
   assert.equal(existsSync(join(root, 'x.nc')), false)
 })
+
+test(
+  'samples/compare.sh runs the challenge workflow end to end on the fake Mask layout',
+  {skip: noAudio || (process.env.AUDEEP_SLOW_TESTS !== '1' && 'set AUDEEP_SLOW_TESTS=1 (about a minute)')},
+  () => {
+    const dir = freshDir()
+    const samples = join(repoRoot, 'samples')
+    const layout = spawnSync('bash', [join(samples, 'compare-fake-layout.sh'), join(dir, 'fake-mask'), esc10], {encoding: 'utf8'})
+    assert.equal(layout.status, 0, layout.stderr)
+    const run = spawnSync('bash', [join(samples, 'compare.sh'), join(dir, 'fake-mask'), 'compare20-mask', join(dir, 'out')], {
+      encoding: 'utf8',
+      env: {...process.env, EPOCHS: '1', CLIP_BELOW: '-45 -60'},
+    })
+    assert.equal(run.status, 0, run.stderr)
+    const results = readFileSync(join(dir, 'out', 'results.csv'), 'utf8')
+      .trim()
+      .split('\n')
+    assert.deepEqual(
+      results.map((line) => line.split(',')[0]),
+      ['SETTING', '0.08-0.04-128-45', '0.08-0.04-128-60', 'fused'],
+    )
+    for (const line of results.slice(1)) assert.match(line, /^[^,]+,[01]\.\d+,[01]\.\d+$/)
+    for (const format of ['csv', 'arff']) {
+      for (const partition of ['train', 'devel', 'test']) {
+        for (const setting of ['-45', '-60', '-fused']) {
+          assert.ok(
+            existsSync(join(dir, 'out', format, partition, `compare20-mask.audeep${setting}.${format}`)),
+            `${format} ${partition} ${setting}`,
+          )
+        }
+      }
+    }
+    // --labels-last: the test files' labels are missing and come last.
+    const test = readFileSync(join(dir, 'out', 'csv', 'test', 'compare20-mask.audeep-fused.csv'), 'utf8')
+      .trim()
+      .split('\n')
+    assert.equal(test.length, 1 + 8)
+    assert.match(test[0], /,label_nominal,label_numeric$/)
+    assert.match(test[1], /^test_0001\.ogg,0,.*,,$/)
+  },
+)
