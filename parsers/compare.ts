@@ -7,7 +7,7 @@
 // stored filename is the file name; there are no folds; the partition is TRAIN for `train*`, DEVEL for
 // `devel*` and TEST for anything else (ComParE 2018 Crying: TEST for anything but `train*`, as in auDeep).
 // Each task differs only in its label file(s), separator, key and label columns, label map and in how an
-// unknown label is written (a missing row, an empty cell or `?`); TASKS below lists them.
+// unknown label is written (a missing row, an empty cell or `?`); COMPARE_TASKS below lists them.
 //
 // The label files are read the way pandas.read_csv reads them (header row, quoting, blank lines skipped,
 // pandas' missing-value spellings such as '' or 'NA'), and where auDeep's code would crash or store junk
@@ -20,7 +20,10 @@
 // is not in wav/ only earn a warning (auDeep's Crying and Continuous Sleepiness parsers sized their
 // output by the row count and so wrote empty instances); ComParE 2020 Elderly works (auDeep's module
 // does not import because of mixed tabs and spaces) and `compare20-elderly-arousal` reads the arousal
-// column its comment mentions.
+// column its comment mentions; a ComParE 2021 label that pandas read as a number in one CSV and as text
+// in another (2.0 and '2.0') is numbered once (auDeep's map numbered the duplicate string twice, leaving
+// a gap), and labels equal as numbers but written differently (2 and 2.0) both get a number (auDeep's
+// set() kept one of them and then crashed on the other).
 
 import path from 'node:path'
 
@@ -28,7 +31,7 @@ import {UserError} from '../src/core/errors.js'
 import {getLogger} from '../src/core/log.js'
 import {compareStrings, Partition} from '../src/data/dataset.js'
 import {pyFloatRepr} from '../src/formats/hear.js'
-import {isDirectory, isFile, isHidden, listFiles, nonBlankLines, readTextFile, splitCsvLine} from './common.js'
+import {isDirectory, isFile, listFiles, nonBlankLines, readTextFile, splitCsvLine} from './common.js'
 import type {ParsedDataSet, ParsedInstance, Parser} from './types.js'
 
 const log = getLogger('parsers.compare')
@@ -418,7 +421,8 @@ export class CompareParser implements Parser {
     for (const row of rows) labels.set(row.key, labelOf(task, row, labelMap))
 
     const instances: ParsedInstance[] = []
-    const audio = (await listFiles(wavDir)).filter((e) => e.name.includes('.') && !isHidden(e.name))
+    // auDeep's `wav/*.*`; listFiles skips hidden files and directories.
+    const audio = (await listFiles(wavDir)).filter((e) => e.name.includes('.'))
     for (const entry of audio) {
       const row = byKey.get(entry.name)
       if (row === undefined && !task.unlistedIsUnknown) {
