@@ -97,7 +97,7 @@ const MASK_MAP: [string, number][] = [
   ['mask', 1],
 ]
 
-export const LAYOUTS: readonly Layout[] = [
+const LAYOUTS: readonly Layout[] = [
   {
     title: '2018 Atypical Affect: test files absent from the TSV are unlabelled',
     parser: 'compare18-atypical-affect',
