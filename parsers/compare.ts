@@ -30,7 +30,7 @@ import path from 'node:path'
 import {UserError} from '../src/core/errors.js'
 import {getLogger} from '../src/core/log.js'
 import {compareStrings, Partition} from '../src/data/dataset.js'
-import {pyFloatRepr} from '../src/formats/hear.js'
+import {pyFloatRepr} from '../src/python/repr.js'
 import {isDirectory, isFile, listFiles, nonBlankLines, readTextFile, splitCsvLine} from './common.js'
 import type {ParsedDataSet, ParsedInstance, Parser} from './types.js'
 
