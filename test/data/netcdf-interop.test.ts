@@ -9,7 +9,7 @@ import {join} from 'node:path'
 import {test} from 'node:test'
 
 import type {DataSet} from '../../src/data/dataset.js'
-import {readDataSet} from '../../src/data/netcdf.js'
+import {readDataSet} from '../../src/data/netcdf/index.js'
 import {fixture, reference, repoRoot, tempDir} from '../helpers.js'
 
 const FORMATS = ['NETCDF4', 'NETCDF4_CLASSIC', 'NETCDF3_64BIT', 'NETCDF3_CLASSIC'] as const

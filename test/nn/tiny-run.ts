@@ -6,9 +6,9 @@ import {join} from 'node:path'
 
 import {getLogger} from '../../src/core/log.js'
 import {DataSet} from '../../src/data/dataset.js'
-import {readDataSet, writeDataSet} from '../../src/data/netcdf.js'
+import {readDataSet, writeDataSet} from '../../src/data/netcdf/index.js'
 import {selectBackend} from '../../src/nn/engine/index.js'
-import {trainAutoencoder} from '../../src/nn/training.js'
+import {trainAutoencoder} from '../../src/training/train.js'
 import {reference} from '../helpers.js'
 
 export const goldenSpectrograms = reference('esc10-sample.nc')

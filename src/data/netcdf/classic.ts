@@ -3,12 +3,15 @@
 import {UserError} from '../../core/errors.js'
 import type {RawFile, RawVariable} from './format.js'
 
+const utf8 = new TextDecoder('utf-8')
+
 export async function openClassic(path: string): Promise<RawFile> {
   const {NetCDFReader} = await import('netcdfjs')
   const {readFileSync} = await import('node:fs')
   let reader: InstanceType<typeof NetCDFReader>
+  const bytes = readFileSync(path)
   try {
-    reader = new NetCDFReader(readFileSync(path))
+    reader = new NetCDFReader(bytes)
   } catch (error) {
     throw new UserError(`${path}: cannot read classic netCDF data (truncated or corrupt file?): ${(error as Error).message}`)
   }
@@ -23,20 +26,28 @@ export async function openClassic(path: string): Promise<RawFile> {
     const shape = v.dimensions.map(dimSize)
     const type = String(v.type)
     if (type === 'char') {
-      // Classic files store strings as char(instance, strlen); join the characters back into strings.
+      // Text is stored as char(instance, strlen): each value takes exactly strlen bytes, zero-padded. They
+      // are read from the file's bytes by that declared length (netcdfjs drops the padding, which shifts
+      // every value after a short one), and decoded as UTF-8 (xarray's _Encoding) without the padding.
+      const strlen = shape.length > 1 ? shape.slice(1).reduce((a, b) => a * b, 1) : 1
       return {
         dims: dims.slice(0, 1),
         shape: shape.slice(0, 1),
         kind: 'string',
         read: () => {
-          // netcdfjs returns a record (unlimited) char variable as one string per record, sometimes running
-          // past strlen into the next variable's bytes, and a fixed one as a flat list of characters.
-          const raw = reader.getDataVariable(name) as unknown
-          const strlen = shape[1] ?? 1
-          const strip = (s: string): string => s.slice(0, strlen).replace(/\0+$/, '')
-          if (Array.isArray(raw) && raw.length === shape[0] && raw.every((r) => typeof r === 'string')) return (raw as string[]).map(strip)
-          const text = Array.isArray(raw) ? (raw as unknown[]).flat(Infinity).join('') : String(raw)
-          return Array.from({length: shape[0]}, (_, i) => strip(text.slice(i * strlen, (i + 1) * strlen)))
+          const count = shape[0] ?? 0
+          const step = v.record ? (recordDim?.recordStep ?? 0) : strlen
+          const begin = Number(v.offset)
+          const out: string[] = new Array(count)
+          for (let i = 0; i < count; i++) {
+            const start = begin + i * step
+            if (start + strlen > bytes.length)
+              throw new UserError(`${path}: variable '${name}' extends past the end of the file (truncated?)`)
+            let end = start + strlen
+            while (end > start && bytes[end - 1] === 0) end--
+            out[i] = utf8.decode(bytes.subarray(start, end))
+          }
+          return out
         },
       }
     }

@@ -43,6 +43,29 @@ function hdfKind(dtype: unknown): RawVariable['kind'] {
   return 'string'
 }
 
+// h5wasm decodes each byte of an ASCII-tagged char array as one windows-1252 character ('' for a zero byte);
+// mapping them back to bytes lets the rows be decoded as UTF-8, which is what xarray writes into them.
+const WINDOWS_1252_BYTE = new Map<string, number>(
+  Array.from({length: 256}, (_, b) => [new TextDecoder('windows-1252').decode(Uint8Array.of(b)), b] as [string, number]),
+)
+const utf8 = new TextDecoder('utf-8')
+
+/** Rows of a char(count, strlen) array given as one string per byte: the text of each, without its padding. */
+function charRows(chars: readonly string[], count: number, strlen: number): string[] {
+  const out: string[] = new Array(count)
+  const row = new Uint8Array(strlen)
+  for (let i = 0; i < count; i++) {
+    let length = 0
+    for (let j = 0; j < strlen; j++) {
+      const c = chars[i * strlen + j] ?? ''
+      row[j] = c === '' ? 0 : (WINDOWS_1252_BYTE.get(c) ?? 0x3f)
+      if (row[j] !== 0) length = j + 1
+    }
+    out[i] = utf8.decode(row.subarray(0, length))
+  }
+  return out
+}
+
 export function openHdf(path: string, h5m: H5Module): RawFile {
   void h5m
   let file: h5.File
@@ -70,6 +93,18 @@ export function openHdf(path: string, h5m: H5Module): RawFile {
       const ds = file.get(name)
       if (!(ds instanceof h5.Dataset)) return undefined
       const shape = ds.shape ?? []
+      const meta = ds.metadata
+      if (hdfKind(ds.dtype) === 'string' && !meta.vlen && meta.size === 1 && shape.length === 2) {
+        // A netCDF char array, char(instance, strlen), as xarray writes text in the NETCDF4_CLASSIC format.
+        const strlen = shape[1]
+        return {
+          dims: [dimName(ds, 0)],
+          shape: [shape[0]],
+          kind: 'string',
+          read: () =>
+            shape[0] === 0 || strlen === 0 ? new Array<string>(shape[0]).fill('') : charRows(ds.value as string[], shape[0], strlen),
+        }
+      }
       return {
         dims: shape.map((_, i) => dimName(ds, i)),
         shape,
