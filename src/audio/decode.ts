@@ -264,6 +264,7 @@ export async function decodeAudioFile(path: string): Promise<DecodedAudio> {
     return await decodeAudio(bytes)
   } catch (e) {
     if (e instanceof UserError) throw new UserError(`${path}: ${e.message}`, {cause: e})
-    throw e
+    // Whatever else a decoder throws on damaged data (a range error, a failed allocation) concerns this file.
+    throw new UserError(`${path}: cannot decode audio (${String((e as Error)?.message ?? e).split('\n')[0]})`, {cause: e})
   }
 }

@@ -2,7 +2,7 @@
 
 import {Command, Errors, Flags} from '@oclif/core'
 
-import {UserError} from '../core/errors.js'
+import {printable, UserError, userErrorFromSystemError} from '../core/errors.js'
 import {handleTerminationSignals} from '../core/interrupt.js'
 import {getLogger, logOptions, LogLevel, type Logger} from '../core/log.js'
 
@@ -43,8 +43,10 @@ export abstract class AudeepCommand extends Command {
     return logOptions().level <= LogLevel.WARNING
   }
 
-  protected override async catch(err: Error & {exitCode?: number}): Promise<void> {
-    const first = oneLine(err.message ?? String(err))
+  protected override async catch(thrown: Error & {exitCode?: number}): Promise<void> {
+    // System errors that escaped the library (a missing or unwritable path, a full disk) are the user's to fix.
+    const err: Error & {exitCode?: number} = thrown instanceof UserError ? thrown : (userErrorFromSystemError(thrown) ?? thrown)
+    const first = printable(oneLine(err.message ?? String(err)))
     if (err instanceof UserError) {
       process.stderr.write(`audeep: error: ${first}\n`)
     } else if (err instanceof Errors.CLIError || (err.name?.endsWith('Error') && 'parse' in err)) {
@@ -55,8 +57,9 @@ export abstract class AudeepCommand extends Command {
     } else {
       process.stderr.write(`audeep: internal error: ${first}\n`)
     }
-    if (logOptions().showStacks && err.stack) process.stderr.write(err.stack + '\n')
-    process.exitCode = err.exitCode && err.exitCode > 0 ? err.exitCode : 1
+    if (logOptions().showStacks && thrown.stack) process.stderr.write(thrown.stack + '\n')
+    const exitCode = (err as {exitCode?: number}).exitCode
+    process.exitCode = exitCode && exitCode > 0 ? exitCode : 1
   }
 }
 
