@@ -95,7 +95,10 @@ export function directionState(arch: RnnArchitecture, state: tf.Tensor2D, direct
  * auDeep's FeedPreviousRNN decoder. Per direction, the input at step 0 is zeros and at step t either the
  * previous step's projected output tanh(W h[t-1] + b) (with probability feedPreviousProb per element)
  * or inputSequence[t-1]; the output at every step is that projection. The backward direction runs on
- * the time-reversed input and its outputs are reversed back. Output: [T, B, dirs*F].
+ * the time-reversed input. Its outputs are reversed back into time order (backwardOutputs 'time', what
+ * f-rae and ft-rae have always done here), or left in processing order as auDeep's FeedPreviousRNN
+ * leaves them ('processing': output t of the backward direction is its t-th step, which has read
+ * the reversed input's first t-1 elements). Output: [T, B, dirs*F].
  */
 export class FeedPreviousDecoder {
   readonly stacks: RnnStack[]
@@ -106,6 +109,7 @@ export class FeedPreviousDecoder {
     readonly name: string,
     readonly arch: RnnArchitecture,
     readonly numFeatures: number,
+    readonly backwardOutputs: 'time' | 'processing' = 'time',
   ) {
     const uni = {...arch, bidirectional: false}
     this.stacks = []
@@ -128,7 +132,7 @@ export class FeedPreviousDecoder {
       const state = directionState(this.arch, initialState, d)
       const input = d === 0 ? inputSequence : (tf.reverse(inputSequence, 0) as tf.Tensor3D)
       const out = this.runDirection(stack, this.projections[d], input, state, feedPreviousProb, randomness, inputIsData)
-      return d === 0 ? out : (tf.reverse(out, 0) as tf.Tensor3D)
+      return d === 0 || this.backwardOutputs === 'processing' ? out : (tf.reverse(out, 0) as tf.Tensor3D)
     })
     return outputs.length === 1 ? outputs[0] : (tf.concat(outputs, 2) as tf.Tensor3D)
   }
