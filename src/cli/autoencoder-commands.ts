@@ -88,7 +88,7 @@ export const recurrentFlags = {
 /** t-rae: which of auDeep's bidirectional decoders --bidirectional-decoder builds. */
 export const decoderVariantFlag = Flags.string({
   description:
-    "Bidirectional decoder: 2017 is auDeep's first release (the model of its README tutorial): a feed-previous RNN per direction, each fed the shifted targets in its own reading order, so no output can copy the target it reconstructs from the step just read. 2018 is auDeep since February 2018: a standard bidirectional RNN whose backward direction has read target t one step before it outputs t (it can copy instead of using the representation). Recorded in the checkpoint; generate and --continue use the run's own. A unidirectional decoder is the same in both.",
+    "Bidirectional decoder. 2017: auDeep's first release (the model of its README tutorial), a feed-previous RNN per direction, each reading the shifted targets in its own order; the forward direction never sees the target it reconstructs, the backward one only in the second half of the sequence, 2t-T+1 steps before position t. 2018: auDeep since February 2018, a standard bidirectional RNN whose backward direction has read target t one step before it outputs position t, at every position, so it can copy instead of reconstructing from the representation. Recorded in the checkpoint; generate and --continue use the run's own. A unidirectional decoder is the same in both.",
   options: [...DECODER_VARIANTS],
   default: '2017',
 })
