@@ -278,8 +278,8 @@ export async function trainAutoencoder(options: TrainRunOptions): Promise<TrainR
   const N = input.numInstances
   const B = Math.min(hyper.batchSize, N)
   const stream = hyper.batchOrder === 'stream' ? new StreamBatchOrder(seed, input.fileSizes, B) : undefined
-  if (stream) logger.info(`batch order: stream (auDeep's shuffle queue: ${numBatches} full batches of ${B} per epoch)`)
   const numBatches = Math.ceil(N / B)
+  if (stream) logger.info(`batch order: stream (auDeep's shuffle queue: ${numBatches} full batches of ${B} per epoch)`)
   const rowSize = input.frames * input.numFeatures
   const lastEpoch = progress.epoch + options.numEpochs
   const noise = noiseOf(hyper)
