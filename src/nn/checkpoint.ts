@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs'
 import {UserError} from '../core/errors.js'
 import {processAlive, registerTemporary, removeStaleTemporaries, tempSibling} from '../core/temp-files.js'
 import type {Adam} from './adam.js'
-import type {AutoencoderConfig} from './autoencoders.js'
+import {type AutoencoderConfig, DECODER_VARIANTS, type DecoderVariant} from './autoencoders.js'
 import type {RnnArchitecture} from './rnn-stack.js'
 
 export const CHECKPOINT_VERSION = 1
@@ -25,7 +25,12 @@ export interface TrainingHyperParameters {
   timeEncoderNoise?: number
   feedPreviousProb: number
   timeFeedPreviousProb?: number
+  /** 'epoch' (absent in older checkpoints): one permutation per epoch; 'stream': auDeep's shuffle queue. */
+  batchOrder?: BatchOrder
 }
+
+export type BatchOrder = 'epoch' | 'stream'
+export const BATCH_ORDERS: readonly BatchOrder[] = ['epoch', 'stream']
 
 export interface TrainingProgress {
   /** Optimiser steps (batches) done so far. */
@@ -279,6 +284,13 @@ function configOk(config: Json): AutoencoderConfig {
       architectureOk(field(config, 'encoder', 'config'), 'config.encoder')
       architectureOk(field(config, 'decoder', 'config'), 'config.decoder')
       if (typeof field(config, 'maskSilence', 'config') !== 'boolean') throw new SchemaError('config.maskSilence must be true or false')
+      {
+        // Absent in checkpoints written before the option existed.
+        const variant = (config as Record<string, Json>).decoderVariant
+        if (variant !== undefined && !DECODER_VARIANTS.includes(variant as DecoderVariant)) {
+          throw new SchemaError(`config.decoderVariant must be one of ${DECODER_VARIANTS.join(', ')}, is ${describeJson(variant)}`)
+        }
+      }
       break
     case 'f-rae':
       architectureOk(field(config, 'encoder', 'config'), 'config.encoder')
@@ -333,6 +345,10 @@ export function validateManifest(file: string, json: Json): CheckpointManifest {
     finite(field(hyper, 'feedPreviousProb', 'hyperParameters'), 'hyperParameters.feedPreviousProb', 0, 1)
     optionalFinite(hyper, 'timeEncoderNoise', 'hyperParameters', 0, 1)
     optionalFinite(hyper, 'timeFeedPreviousProb', 'hyperParameters', 0, 1)
+    const order = (hyper as Record<string, Json>).batchOrder
+    if (order !== undefined && !BATCH_ORDERS.includes(order as BatchOrder)) {
+      throw new SchemaError(`hyperParameters.batchOrder must be one of ${BATCH_ORDERS.join(', ')}, is ${describeJson(order)}`)
+    }
     const progress = field(json, 'progress', '')
     for (const key of ['step', 'epoch', 'batchInEpoch', 'numInstances']) integer(field(progress, key, 'progress'), `progress.${key}`, 0)
     integer(field(progress, 'seed', 'progress'), 'progress.seed', Number.MIN_SAFE_INTEGER)

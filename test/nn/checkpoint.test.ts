@@ -99,6 +99,16 @@ test('damaged checkpoints are one UserError naming the file and what is wrong', 
     ['another format version', editJson((j) => (j.version = 99)), /checkpoint format 99 is not supported/],
     ['a missing progress field', editJson((j) => delete j.progress.seed), /progress\.seed is missing/],
     [
+      'an unknown decoder variant',
+      editJson((j) => (j.config.decoderVariant = '2019')),
+      /config\.decoderVariant must be one of 2017, 2018, is "2019"/,
+    ],
+    [
+      'an unknown batch order',
+      editJson((j) => (j.hyperParameters.batchOrder = 'random')),
+      /hyperParameters\.batchOrder must be one of epoch, stream/,
+    ],
+    [
       'a keep probability above 1',
       editJson((j) => (j.hyperParameters.keepProb = 7)),
       /hyperParameters\.keepProb must be a number from 0 to 1/,
