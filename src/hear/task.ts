@@ -7,6 +7,7 @@
 // them as str(label): JavaScript's JSON.parse cannot tell 1 from 1.0, so label files go through the
 // Python-compatible JSON reader.
 
+import {existsSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
 import path from 'node:path'
 
@@ -70,9 +71,16 @@ export async function readTaskMetadata(dir: string): Promise<HearTaskMetadata> {
   }
   const params = raw.evaluation_params as Record<string, unknown> | undefined
   const grid = params?.task_specific_param_grid
+  // Each split names a <split>.json beside this file: a damaged name is this file's fault, not a missing file's.
+  const splits = list('splits')
+  for (const split of splits) {
+    if (!/^[^/\\\x00-\x1f]+$/.test(split) || !existsSync(path.join(dir, `${split}.json`))) {
+      throw new UserError(`${file}: lists the split ${JSON.stringify(split)}, but there is no ${JSON.stringify(`${split}.json`)} beside it`)
+    }
+  }
   return {
     taskName: str('task_name'),
-    splits: list('splits'),
+    splits,
     splitMode: str('split_mode', ['trainvaltest', 'new_split_kfold', 'presplit_kfold']) as SplitMode,
     embeddingType: str('embedding_type', ['scene', 'event']) as 'scene' | 'event',
     predictionType: str('prediction_type', ['multiclass', 'multilabel']) as 'multiclass' | 'multilabel',

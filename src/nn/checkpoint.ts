@@ -393,10 +393,12 @@ function minimumParameters(config: AutoencoderConfig): number {
 export function restoreCheckpoint(checkpoint: LoadedCheckpoint, parameters: ReadonlyMap<string, tf.Variable>, adam?: Adam): void {
   for (const [name, variable] of parameters) {
     const values = checkpoint.tensors.get(name)
-    if (!values) throw new UserError(`${checkpoint.path}: has no value for parameter ${name} (different model options?)`)
+    // The tensor index is in checkpoint.json: a name or shape that does not fit the model is found there.
+    const manifest = join(checkpoint.path, 'checkpoint.json')
+    if (!values) throw new UserError(`${manifest}: lists no values for parameter ${name} (different model options?)`)
     if (values.length !== variable.size)
       throw new UserError(
-        `${checkpoint.path}: parameter ${name} has ${values.length} values, the model needs ${variable.size} (different model options?)`,
+        `${manifest}: parameter ${name} has ${values.length} values, the model needs ${variable.size} (different model options?)`,
       )
     variable.assign(tf.tensor(values, variable.shape))
   }

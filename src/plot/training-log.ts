@@ -46,7 +46,8 @@ export function readScalarSeries(logDir: string, tags: readonly string[] = LOSS_
   }
   const tag = tags.find((t) => byTag.has(t))
   if (tag === undefined) {
-    throw new UserError(`${logDir}: the event files contain no scalar tagged ${tags.map((t) => `'${t}'`).join(' or ')}`)
+    const where = files.length === 1 ? `${files[0]}: the event file contains` : `${logDir}: the event files contain`
+    throw new UserError(`${where} no scalar tagged ${tags.map((t) => `'${t}'`).join(' or ')}`)
   }
   const entries = [...byTag.get(tag)!].sort((a, b) => a[0] - b[0])
   return {

@@ -86,7 +86,7 @@ FAMILIES.forEach((family, familyIndex) => {
       } catch (error) {
         const message = (error as Error)?.message ?? String(error)
         if (error instanceof UserError) {
-          outcome = message.includes(target) || message.includes(dir) ? 'rejected' : 'unnamed error'
+          outcome = message.includes(target) ? 'rejected' : 'unnamed error'
         } else if (error instanceof assert.AssertionError) outcome = 'accepted invalid'
         else outcome = 'internal error'
         detail = `${(error as Error)?.name ?? typeof error}: ${message.split('\n')[0].slice(0, 300)}`

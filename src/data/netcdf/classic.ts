@@ -21,23 +21,33 @@ export async function openClassic(path: string): Promise<RawFile> {
   }
   const bytes = readFileSync(path)
   const reader = guard(() => new NetCDFReader(bytes))
-  const dimNames = reader.dimensions.map((d) => d.name)
+  // A damaged header can leave netcdfjs with missing lists; anything but a complete header is unreadable.
+  if (!Array.isArray(reader.dimensions) || !Array.isArray(reader.variables) || !Array.isArray(reader.globalAttributes)) {
+    throw new UserError(`${path}: not a readable classic netCDF file (incomplete header)`)
+  }
+  const dimNames = reader.dimensions.map((d) => d?.name)
   const recordDim = reader.recordDimension
-  const dimSize = (id: number): number => (recordDim && recordDim.id === id ? recordDim.length : reader.dimensions[id].size)
+  const dimSize = (id: number): number => (recordDim && recordDim.id === id ? recordDim.length : (reader.dimensions[id]?.size ?? NaN))
   const vars = new Map(reader.variables.map((v) => [v.name, v]))
   // Sizes declared in the header must fit in the file, or a damaged length field would have netcdfjs
   // allocate (and read) far beyond it.
-  for (const v of reader.variables) {
-    const typeSize = TYPE_SIZES[String(v.type)] ?? 8
-    const shape = v.dimensions.map((id) => (dimNames[id] === undefined ? NaN : dimSize(id)))
-    const perRecord = (v.record ? shape.slice(1) : shape).reduce((a, b) => a * b, typeSize)
-    const records = v.record ? (recordDim?.length ?? 0) : 1
-    const step = v.record ? (recordDim?.recordStep ?? 0) : 0
-    const end = Number(v.offset) + (records > 0 ? (records - 1) * step + perRecord : 0)
-    if (!Number.isFinite(end) || shape.some((d) => !Number.isSafeInteger(d) || d < 0) || end > bytes.length) {
-      throw new UserError(`${path}: not a readable classic netCDF file (variable '${v.name}' extends past the end of the file; truncated?)`)
+  guard(() => {
+    for (const v of reader.variables) {
+      if (!Array.isArray(v.dimensions))
+        throw new UserError(`${path}: not a readable classic netCDF file (variable '${v.name}' has no dimensions)`)
+      const typeSize = TYPE_SIZES[String(v.type)] ?? 8
+      const shape = v.dimensions.map((id) => (dimNames[id] === undefined ? NaN : dimSize(id)))
+      const perRecord = (v.record ? shape.slice(1) : shape).reduce((a, b) => a * b, typeSize)
+      const records = v.record ? (recordDim?.length ?? 0) : 1
+      const step = v.record ? (recordDim?.recordStep ?? 0) : 0
+      const end = Number(v.offset) + (records > 0 ? (records - 1) * step + perRecord : 0)
+      if (!Number.isFinite(end) || shape.some((d) => !Number.isSafeInteger(d) || d < 0) || end > bytes.length) {
+        throw new UserError(
+          `${path}: not a readable classic netCDF file (variable '${v.name}' extends past the end of the file; truncated?)`,
+        )
+      }
     }
-  }
+  })
   const variable = (name: string): RawVariable | undefined => guard(() => describe(name))
   const describe = (name: string): RawVariable | undefined => {
     const v = vars.get(name)

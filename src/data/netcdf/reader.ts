@@ -94,6 +94,23 @@ export async function openDataSetReader(path: string): Promise<DataSetReader> {
       nominalVar.kind === 'string' ? (column('label_nominal') as string[]) : toNumbers(column('label_nominal')).map(() => null)
     const numeric = toNumbers(column('label_numeric'))
 
+    // Metadata the data model defines as integers (missing values as NaN in float variables) must be so:
+    // a damaged file otherwise yields labels such as 4.47e-108.
+    const integral = (name: string, values: readonly number[], allowed?: (v: number) => boolean): void => {
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i]
+        if (Number.isNaN(v)) continue
+        if (!Number.isSafeInteger(v) || (allowed && !allowed(v))) {
+          throw new UserError(`${path}: variable '${name}' holds an invalid value ${v} (entry ${i})`)
+        }
+      }
+    }
+    integral('chunk_nr', chunkNrs, (v) => v >= 0)
+    integral('label_numeric', numeric)
+    integral('cv_folds', cvFolds, (v) => v === Split.TRAIN || v === Split.VALID)
+    integral('partition', partitions, (v) => v === Partition.TRAIN || v === Partition.DEVEL || v === Partition.TEST)
+    if (chunkNrs.some((v) => Number.isNaN(v))) throw new UserError(`${path}: variable 'chunk_nr' has missing values`)
+
     const instances: InstanceMeta[] = new Array(numInstances)
     for (let i = 0; i < numInstances; i++) {
       const folds: (Split | null)[] = new Array(numFolds)
