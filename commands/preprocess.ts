@@ -10,7 +10,7 @@ import {runPreprocessing} from '../src/cli/preprocess-run.js'
 import {shardFlags} from '../src/cli/sharding.js'
 import {renderTable} from '../src/cli/table.js'
 import type {SpectrogramPreprocessOptions} from '../src/preprocess/driver.js'
-import {augmentOptionsFromFlags} from '../src/preprocess/augment.js'
+import {augmentOptionsFromFlags} from '../src/cli/augment-flags.js'
 import {pretend} from '../src/preprocess/pretend.js'
 import {renderSpectrogramPng} from '../src/plot/spectrogram.js'
 

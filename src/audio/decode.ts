@@ -307,28 +307,41 @@ function decodeVorbisFast(state: FastVorbis, plan: OggPacketPlan): {channelData:
   let channelData: Float32Array[] | null = null
   let written = 0
   let decoded = 0
+  // Views of the wasm heap, made again only if the heap grows (which detaches the old buffer).
+  let heap = wasm.HEAP
+  let u8 = new Uint8Array(heap)
+  let u32 = new Uint32Array(heap)
+  let f32 = new Float32Array(heap)
   for (let i = 3; i < plan.packets.length; i++) {
     const packet = plan.packets[i]
-    const heap = wasm.HEAP
-    new Uint8Array(heap, codec._input.ptr, packet.length).set(packet)
-    new Uint32Array(heap, codec._inputLen.ptr, 1)[0] = packet.length
+    u8.set(packet, codec._input.ptr)
+    u32[codec._inputLen.ptr >>> 2] = packet.length
     wasm.decode_packets(codec._decoder)
-    const after = wasm.HEAP
-    const samples = new Uint32Array(after, codec._samplesDecoded.ptr, 1)[0]
-    const channels = new Uint32Array(after, codec._channels.ptr, 1)[0]
+    if (wasm.HEAP !== heap) {
+      heap = wasm.HEAP
+      u8 = new Uint8Array(heap)
+      u32 = new Uint32Array(heap)
+      f32 = new Float32Array(heap)
+    }
+    const samples = u32[codec._samplesDecoded.ptr >>> 2]
+    const channels = u32[codec._channels.ptr >>> 2]
     if (channels < 1 || channels > 2) return null
     channelData ??= Array.from({length: channels}, () => new Float32Array(total))
     if (channelData.length !== channels) return null
     decoded += samples
     const keep = Math.min(samples, total - written)
     if (keep > 0) {
-      const pointers = new Uint32Array(after, new Uint32Array(after, codec._outputBufferPtr.ptr, 1)[0], channels)
-      for (let c = 0; c < channels; c++) channelData[c].set(new Float32Array(after, pointers[c], keep), written)
+      const pointers = u32[codec._outputBufferPtr.ptr >>> 2] >>> 2
+      for (let c = 0; c < channels; c++) {
+        const from = u32[pointers + c] >>> 2
+        const out = channelData[c]
+        for (let k = 0; k < keep; k++) out[written + k] = f32[from + k]
+      }
       written += keep
     }
   }
   if (channelData === null || written === 0) return null
-  const sampleRate = new Uint32Array(wasm.HEAP, codec._sampleRate.ptr, 1)[0]
+  const sampleRate = u32[codec._sampleRate.ptr >>> 2]
   // The library keeps everything decoded when the stream ends short of its granule position.
   const length = Math.min(decoded, total)
   return {channelData: channelData.map((c) => (length < total ? c.subarray(0, length) : c)), sampleRate}
