@@ -69,7 +69,11 @@ Exactly auDeep's pipeline: optional fixed length (--center-fixed pads or cuts sy
     'skip-errors': Flags.boolean({
       description: 'Leave out files that cannot be read or processed, and list them at the end, instead of stopping.',
     }),
-    workers: Flags.integer({description: 'Worker threads (default: one per core; 0 processes on the main thread).', min: 0}),
+    workers: Flags.integer({
+      description:
+        'Worker threads (default: one fewer than the cores, the main thread processing files too; 0 processes on the main thread only).',
+      min: 0,
+    }),
     pretend: Flags.integer({
       description:
         'Only process the file with this index: print its information table and write a plot of its spectrogram (no data set is written).',
