@@ -18,6 +18,11 @@ const benches = readdirSync(here)
 console.log(`machine: ${machineLine()}; ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`)
 for (const file of benches) {
   console.log(`\n=== ${file.replace('.bench.js', '')} ===`)
-  const module = (await import(pathToFileURL(`${here}/${file}`).href)) as {run: () => Promise<void>}
+  const module = (await import(pathToFileURL(`${here}/${file}`).href)) as {run: () => Promise<void>; optIn?: boolean}
+  // Benchmarks that take minutes run only when named (`npm run bench -- tutorial`).
+  if (module.optIn && wanted.length === 0) {
+    console.log(`(runs only when named: npm run bench -- ${file.replace('.bench.js', '')})`)
+    continue
+  }
   await module.run()
 }
