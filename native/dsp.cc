@@ -14,6 +14,10 @@
 #include <unordered_map>
 #include <vector>
 
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
+
 namespace audeep_dsp {
 namespace {
 

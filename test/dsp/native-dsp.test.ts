@@ -84,3 +84,18 @@ test('window lengths the native loop declines (odd, large prime factor) fall bac
     assert.deepEqual(a, b)
   }
 })
+
+test('auto uses the native loop when it is built, and TypeScript when AUDEEP_NATIVE_DSP=0', () => {
+  const signal = new Float64Array(8000).map((_, i) => Math.sin(i * 0.05))
+  const fb = melFilterbank(16000, 640, 40)
+  const out = new Float64Array(frameCount(signal.length, 640, 320) * 40)
+  assert.equal(melPowerSpectrogram(signal, 640, 320, fb, out, 'auto'), nativeDspAvailable() ? 'native' : 'typescript')
+  const before = process.env.AUDEEP_NATIVE_DSP
+  process.env.AUDEEP_NATIVE_DSP = '0'
+  try {
+    assert.equal(melPowerSpectrogram(signal, 640, 320, fb, out, 'auto'), 'typescript')
+  } finally {
+    if (before === undefined) delete process.env.AUDEEP_NATIVE_DSP
+    else process.env.AUDEEP_NATIVE_DSP = before
+  }
+})
