@@ -12,6 +12,7 @@ import {UserError} from '../src/core/errors.js'
 import {getLogger} from '../src/core/log.js'
 import {type InstanceMeta, PARTITION_NAMES, Partition, sortedLabelMap, Split} from '../src/data/dataset.js'
 import {CrossValidatedParser} from './cross-validated.js'
+import {COMPARE_TASKS, CompareParser} from './compare.js'
 import {DCASE2018Task4Parser, DCASEParser} from './dcase.js'
 import {ESCParser} from './esc.js'
 import {HearParser} from './hear.js'
@@ -23,6 +24,7 @@ import {UrbanSound8KParser} from './urbansound8k.js'
 
 export type {ParsedDataSet, ParsedInstance, Parser} from './types.js'
 export {
+  CompareParser,
   CrossValidatedParser,
   DCASE2018Task4Parser,
   DCASEParser,
@@ -46,7 +48,8 @@ const REGISTRY: Readonly<Record<string, Registration>> = {
   meta: {
     create: () => new MetaParser(),
     aliases: ['audeep.backend.parsers.meta.MetaParser'],
-    description: 'auto-detect: the one of dcase, partitioned, cross-validated, esc, urbansound8k, hear that accepts',
+    description:
+      'auto-detect: the one of dcase, partitioned, cross-validated, esc, urbansound8k, hear, compare18-*, compare21 that accepts',
   },
   'no-metadata': {
     create: () => new NoMetadataParser(),
@@ -88,6 +91,16 @@ const REGISTRY: Readonly<Record<string, Registration>> = {
     aliases: [],
     description: 'HEAR task directory (hear:<rate> picks a sample-rate folder)',
   },
+  ...Object.fromEntries(
+    COMPARE_TASKS.map((task): [string, Registration] => [
+      task.name,
+      {
+        create: () => new CompareParser(task),
+        aliases: task.audeepClass === '' ? [] : [task.audeepClass],
+        description: `${task.title}: wav/ + ${task.labelFiles.map((f) => `lab/${f}`).join(' + ')}`,
+      },
+    ]),
+  ),
 }
 
 /** Built-in parser names with a one-line description each (for --help texts). */

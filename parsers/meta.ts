@@ -1,12 +1,13 @@
 // auDeep's MetaParser (the default): asks each known layout whether it recognises the directory and uses
 // the one that does. It never guesses: if none or several accept, the user must pick with --parser.
-// The HEAR task directory is an addition to auDeep's list (DCASE, Partitioned, CrossValidated, ESC,
-// UrbanSound8K; tried in that order).
+// The HEAR task directory and the ComParE tasks whose label files no other task uses (2018 and 2021) are
+// additions to auDeep's list (DCASE, Partitioned, CrossValidated, ESC, UrbanSound8K; tried in that order).
 
 import path from 'node:path'
 
 import {UserError} from '../src/core/errors.js'
 import {getLogger} from '../src/core/log.js'
+import {compareLayoutHint, compareParser, META_COMPARE_TASKS} from './compare.js'
 import {CrossValidatedParser} from './cross-validated.js'
 import {DCASEParser} from './dcase.js'
 import {ESCParser} from './esc.js'
@@ -28,6 +29,7 @@ export class MetaParser implements Parser {
       new ESCParser(),
       new UrbanSound8KParser(),
       new HearParser(),
+      ...META_COMPARE_TASKS.map(compareParser),
     ],
   ) {}
 
@@ -52,6 +54,8 @@ export class MetaParser implements Parser {
     if (accepted.length === 1) return accepted[0]
     const tried = this.candidates.map((p) => p.name).join(', ')
     if (accepted.length === 0) {
+      const hint = await compareLayoutHint(root)
+      if (hint !== null) throw new UserError(`${root}: ${hint}`)
       throw new UserError(
         `${root}: no parser recognises this layout (tried ${tried}); choose one with --parser, e.g. --parser no-metadata for plain audio folders`,
       )

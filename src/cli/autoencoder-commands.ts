@@ -4,14 +4,22 @@
 
 import {Flags} from '@oclif/core'
 
-import {architecture, type AutoencoderConfig, type AutoencoderKind} from '../nn/autoencoders.js'
-import type {TrainingHyperParameters} from '../nn/checkpoint.js'
+import {
+  architecture,
+  type AutoencoderConfig,
+  type AutoencoderKind,
+  DECODER_VARIANTS,
+  type DecoderVariant,
+  LEGACY_DECODER_VARIANT,
+} from '../nn/autoencoders.js'
+import {BATCH_ORDERS, type BatchOrder, type TrainingHyperParameters} from '../nn/checkpoint.js'
 import {BACKEND_CHOICES, type BackendChoice, selectBackend} from '../nn/engine/index.js'
 import {generateFeatures} from '../nn/generate.js'
-import {trainAutoencoder, type TrainingInput} from '../nn/training.js'
+import type {TrainingInput} from '../nn/training.js'
+import {trainAutoencoder} from '../training/train.js'
 import {Random} from '../core/random.js'
 import {UserError} from '../core/errors.js'
-import {numberFlag} from './flags.js'
+import {floatFlag} from './flags.js'
 import {describeShard, resolveShard, shardFlags, shardOutputPath, shardRange} from './sharding.js'
 import {interruptSignal} from '../core/interrupt.js'
 import type {Logger} from '../core/log.js'
@@ -42,7 +50,7 @@ export const commonTrainFlags = {
     min: 1,
   }),
   'batch-size': Flags.integer({description: 'Instances per training batch.', default: 64, min: 1}),
-  'learning-rate': Flags.string({description: 'Adam learning rate.', default: '0.001'}),
+  'learning-rate': floatFlag({min: 0, exclusiveMin: true, max: 10})({description: 'Adam learning rate.', default: 0.001}),
   'checkpoints-to-keep': Flags.integer({description: 'Keep only the newest N checkpoints (default: all).', min: 1}),
   continue: Flags.boolean({description: 'Resume the run in --run-name from its latest checkpoint and train --num-epochs more.'}),
   tempdir: Flags.string({description: 'Accepted for compatibility with auDeep and ignored: no temporary files are needed.', hidden: true}),
@@ -51,11 +59,21 @@ export const commonTrainFlags = {
     min: 0,
     max: 2 ** 32 - 1,
   }),
+  'batch-order': Flags.string({
+    description:
+      "epoch: each epoch is one random permutation of the data, its last batch possibly smaller. stream: auDeep's input queue, the data repeated endlessly through a shuffle buffer of 100 batches, so every batch is full (an instance can appear twice in one) and an epoch is ceil(N / batch size) batches. Recorded in the checkpoint; --continue keeps the run's own.",
+    options: [...BATCH_ORDERS],
+    default: 'epoch',
+  }),
   backend: backendFlag,
 }
 
 const cellFlag = Flags.string({description: 'Recurrent cell type.', options: ['GRU', 'LSTM', 'gru', 'lstm'], default: 'GRU'})
-const keepProbFlag = Flags.string({description: 'Keep probability of dropout on the inputs and outputs of every cell.', default: '0.8'})
+const keepProbFlag = floatFlag({min: 0, exclusiveMin: true, max: 1})({
+  description: 'Keep probability of dropout on the inputs and outputs of every cell.',
+  default: 0.8,
+})
+const probabilityFlag = floatFlag({min: 0, max: 1})
 
 /** t-rae and f-rae: one architecture for encoder and decoder, auDeep's defaults. */
 export const recurrentFlags = {
@@ -65,12 +83,20 @@ export const recurrentFlags = {
   'bidirectional-encoder': Flags.boolean({description: 'Use a bidirectional encoder.'}),
   'bidirectional-decoder': Flags.boolean({description: 'Use a bidirectional decoder.'}),
   'keep-prob': keepProbFlag,
-  'encoder-noise': Flags.string({description: 'Probability of zeroing an input frame of the encoder.', default: '0.0'}),
-  'feed-previous-prob': Flags.string({
+  'encoder-noise': probabilityFlag({description: 'Probability of zeroing an input frame of the encoder.', default: 0}),
+  'feed-previous-prob': probabilityFlag({
     description: 'Probability of feeding the decoder its own previous output instead of the true previous frame.',
-    default: '0.0',
+    default: 0,
   }),
 }
+
+/** t-rae: which of auDeep's bidirectional decoders --bidirectional-decoder builds. */
+export const decoderVariantFlag = Flags.string({
+  description:
+    "Bidirectional decoder. 2017: auDeep's first release (the model of its README tutorial), a feed-previous RNN per direction, each reading the shifted targets in its own order; the forward direction never sees the target it reconstructs, the backward one only in the second half of the sequence, 2t-T+1 steps before position t. 2018: auDeep since February 2018, a standard bidirectional RNN whose backward direction has read target t one step before it outputs position t, at every position, so it can copy instead of reconstructing from the representation. Recorded in the checkpoint; generate and --continue use the run's own. A unidirectional decoder is the same in both.",
+  options: [...DECODER_VARIANTS],
+  default: '2017',
+})
 
 export const frequencyWindowFlags = {
   'freq-window-width': Flags.integer({description: 'Width of the frequency windows (bands).', default: 32, min: 1}),
@@ -88,21 +114,22 @@ export const frequencyTimeFlags = {
   'bidirectional-t-decoder': Flags.boolean({description: 'Bidirectional time decoder.'}),
   cell: cellFlag,
   'keep-prob': keepProbFlag,
-  'f-encoder-noise': Flags.string({description: 'Input-frame dropout probability of the frequency encoder.', default: '0.0'}),
-  't-encoder-noise': Flags.string({description: 'Input-frame dropout probability of the time encoder.', default: '0.0'}),
-  'f-feed-previous-prob': Flags.string({description: 'Feed-previous probability of the frequency decoder.', default: '0.0'}),
-  't-feed-previous-prob': Flags.string({description: 'Feed-previous probability of the time decoder.', default: '0.0'}),
+  'f-encoder-noise': probabilityFlag({description: 'Input-frame dropout probability of the frequency encoder.', default: 0}),
+  't-encoder-noise': probabilityFlag({description: 'Input-frame dropout probability of the time encoder.', default: 0}),
+  'f-feed-previous-prob': probabilityFlag({description: 'Feed-previous probability of the frequency decoder.', default: 0}),
+  't-feed-previous-prob': probabilityFlag({description: 'Feed-previous probability of the time decoder.', default: 0}),
 }
 
 type Flagged = Record<string, unknown>
 
-const probability = (flags: Flagged, name: string): number => numberFlag(name, String(flags[name]), {min: 0, max: 1})
+const probability = (flags: Flagged, name: string): number => flags[name] as number
 
 export function hyperParametersFrom(flags: Flagged, kind: AutoencoderKind): TrainingHyperParameters {
   const base = {
     batchSize: flags['batch-size'] as number,
-    learningRate: numberFlag('learning-rate', String(flags['learning-rate']), {min: 0, max: 10, minExclusive: true}),
-    keepProb: numberFlag('keep-prob', String(flags['keep-prob']), {min: 0, max: 1, minExclusive: true}),
+    learningRate: flags['learning-rate'] as number,
+    keepProb: flags['keep-prob'] as number,
+    batchOrder: String(flags['batch-order'] ?? 'epoch') as BatchOrder,
   }
   if (kind === 'ft-rae') {
     return {
@@ -147,6 +174,7 @@ export function configFrom(flags: Flagged, kind: AutoencoderKind, input: Trainin
     encoder: arch('bidirectional-encoder'),
     decoder: arch('bidirectional-decoder'),
     maskSilence: Boolean(flags['mask-silence']),
+    decoderVariant: String(flags['decoder-variant'] ?? LEGACY_DECODER_VARIANT) as DecoderVariant,
   }
 }
 
@@ -170,6 +198,7 @@ const HYPER_PARAMETER_FLAGS: Record<keyof TrainingHyperParameters, string[]> = {
   timeEncoderNoise: ['t-encoder-noise'],
   feedPreviousProb: ['feed-previous-prob', 'f-feed-previous-prob'],
   timeFeedPreviousProb: ['t-feed-previous-prob'],
+  batchOrder: ['batch-order'],
 }
 
 /**
@@ -195,8 +224,8 @@ function resumedHyperParameters(
 
 export async function runTraining(kind: AutoencoderKind, flags: Flagged, explicit: ReadonlySet<string>, logger: Logger): Promise<void> {
   const fromFlags = hyperParametersFrom(flags, kind)
-  if (kind === 't-rae' && flags['bidirectional-decoder'] && fromFlags.feedPreviousProb > 0) {
-    logger.warn('--feed-previous-prob is ignored with --bidirectional-decoder (as in auDeep)')
+  if (kind === 't-rae' && flags['bidirectional-decoder'] && flags['decoder-variant'] === '2018' && fromFlags.feedPreviousProb > 0) {
+    logger.warn('--feed-previous-prob is ignored with --bidirectional-decoder --decoder-variant 2018 (as in auDeep since 2018)')
   }
   await activateBackend(String(flags.backend), logger)
   const seed = (flags.seed as number | undefined) ?? Random.freshSeed()
@@ -220,6 +249,14 @@ export async function runTraining(kind: AutoencoderKind, flags: Flagged, explici
       numEpochs: flags['num-epochs'] as number,
       seed,
       resume: Boolean(flags.continue),
+      onResumeConfig: (config) => {
+        if (config.kind !== 't-rae' || !explicit.has('decoder-variant')) return
+        const trained = config.decoderVariant ?? LEGACY_DECODER_VARIANT
+        if (trained !== flags['decoder-variant'])
+          throw new UserError(
+            `--decoder-variant ${String(flags['decoder-variant'])}: the run in ${runDir} was trained with decoder variant ${trained}; --continue keeps it (omit the flag)`,
+          )
+      },
       checkpointsToKeep: flags['checkpoints-to-keep'] as number | undefined,
       logger,
       onStart: ({firstStep, totalSteps}) => {
@@ -275,7 +312,7 @@ export async function runGeneration(flags: Flagged, logger: Logger): Promise<voi
   let instanceRange: {start: number; end: number} | undefined
   if (shard !== null) {
     // Only the metadata is needed to cut the instance list; the features are read by generateFeatures.
-    const {openDataSetReader} = await import('../data/netcdf.js')
+    const {openDataSetReader} = await import('../data/netcdf/index.js')
     const reader = await openDataSetReader(String(flags.input))
     const total = reader.numInstances
     reader.close()

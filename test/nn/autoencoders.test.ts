@@ -9,13 +9,14 @@ import {before, test} from 'node:test'
 
 import {getLogger} from '../../src/core/log.js'
 import {DataSet} from '../../src/data/dataset.js'
-import {readDataSet, writeDataSet} from '../../src/data/netcdf.js'
+import {readDataSet, writeDataSet} from '../../src/data/netcdf/index.js'
 import {readEvents} from '../../src/formats/tfevents.js'
 import type {AutoencoderConfig} from '../../src/nn/autoencoders.js'
 import {selectBackend} from '../../src/nn/engine/index.js'
 import {generateFeatures} from '../../src/nn/generate.js'
-import {trainAutoencoder, type TrainRunOptions} from '../../src/nn/training.js'
-import {reference, tempDir} from '../helpers.js'
+import {StreamBatchOrder} from '../../src/nn/training.js'
+import {trainAutoencoder, type TrainRunOptions} from '../../src/training/train.js'
+import {needsShared, reference, sharedMissing, tempDir} from '../helpers.js'
 
 const FRAMES = 24
 const BANDS = 40
@@ -23,6 +24,7 @@ let cropPath = ''
 
 before(async () => {
   await selectBackend('auto')
+  if (sharedMissing) return
   // The first 24 frames and 40 bands of each sample spectrogram: real data, small enough to train quickly.
   const full = await readDataSet(reference('esc10-sample.nc'))
   const crop = new Float32Array(full.numInstances * FRAMES * BANDS)
@@ -53,6 +55,10 @@ function options(runDir: string, config: AutoencoderConfig, extra: Partial<Train
 
 const cases: [string, AutoencoderConfig][] = [
   ['t-rae GRU, bidirectional decoder', {kind: 't-rae', numFeatures: BANDS, encoder: arch(false), decoder: arch(true), maskSilence: false}],
+  [
+    't-rae GRU, 2017 bidirectional decoder',
+    {kind: 't-rae', numFeatures: BANDS, encoder: arch(false), decoder: arch(true), maskSilence: false, decoderVariant: '2017'},
+  ],
   [
     't-rae LSTM, bidirectional encoder, 2 layers',
     {kind: 't-rae', numFeatures: BANDS, encoder: arch(true, 'lstm', 2), decoder: arch(false, 'lstm', 2), maskSilence: false},
@@ -89,7 +95,7 @@ const cases: [string, AutoencoderConfig][] = [
 ]
 
 for (const [name, config] of cases) {
-  test(`${name}: loss decreases and generated features have the documented shape`, async () => {
+  test(`${name}: loss decreases and generated features have the documented shape`, needsShared, async () => {
     const dir = tempDir()
     const losses: number[] = []
     const result = await trainAutoencoder(options(join(dir, 'run'), config, {onBatch: (s) => losses.push(s.loss)}))
@@ -125,7 +131,7 @@ for (const [name, config] of cases) {
   })
 }
 
-test('the tutorial architecture gives 1024 features (2 x 256 GRU, bidirectional decoder)', async () => {
+test('the tutorial architecture gives 1024 features (2 x 256 GRU, bidirectional decoder)', needsShared, async () => {
   const {createAutoencoder} = await import('../../src/nn/autoencoders.js')
   const {Random} = await import('../../src/core/random.js')
   const model = createAutoencoder(
@@ -136,7 +142,7 @@ test('the tutorial architecture gives 1024 features (2 x 256 GRU, bidirectional 
   model.params.dispose()
 })
 
-test('--continue and an interruption resume exactly where an uninterrupted run would be', async () => {
+test('--continue and an interruption resume exactly where an uninterrupted run would be', needsShared, async () => {
   const dir = tempDir()
   const config = cases[0][1]
   await trainAutoencoder(options(join(dir, 'straight'), config, {numEpochs: 3}))
@@ -157,7 +163,7 @@ test('--continue and an interruption resume exactly where an uninterrupted run w
   await assert.rejects(trainAutoencoder(options(join(dir, 'nothing'), config, {resume: true})), /no checkpoints/)
 })
 
-test('training writes TensorBoard events: loss per step and a reconstruction image per epoch', async () => {
+test('training writes TensorBoard events: loss per step and a reconstruction image per epoch', needsShared, async () => {
   const dir = tempDir()
   await trainAutoencoder(options(join(dir, 'run'), cases[0][1], {numEpochs: 2}))
   const logs = join(dir, 'run', 'logs')
@@ -177,7 +183,7 @@ test('training writes TensorBoard events: loss per step and a reconstruction ima
   )
 })
 
-test('feed-previous decoding (step by step) trains too', async () => {
+test('feed-previous decoding (step by step) trains too', needsShared, async () => {
   const dir = tempDir()
   const losses: number[] = []
   const config: AutoencoderConfig = {kind: 't-rae', numFeatures: BANDS, encoder: arch(false), decoder: arch(false), maskSilence: false}
@@ -187,4 +193,50 @@ test('feed-previous decoding (step by step) trains too', async () => {
   })
   assert.ok(losses.every(Number.isFinite))
   assert.ok(losses.slice(-4).reduce((a, b) => a + b) < losses.slice(0, 4).reduce((a, b) => a + b), losses.join(' '))
+})
+
+test("--batch-order stream: auDeep's shuffle queue gives full batches, replays exactly, draws every instance evenly", () => {
+  const sizes = [7, 5] // two input files, 12 instances
+  const order = new StreamBatchOrder(9, sizes, 5)
+  const first = Array.from({length: 40}, (_, step) => order.batch(step))
+  assert.ok(first.every((b) => b.length === 5 && b.every((i) => Number.isInteger(i) && i >= 0 && i < 12)))
+  // Asking for an earlier step replays the stream from the start: the same batches.
+  assert.deepEqual(order.batch(3), first[3])
+  assert.deepEqual(new StreamBatchOrder(9, sizes, 5).batch(17), first[17])
+  assert.notDeepEqual(new StreamBatchOrder(10, sizes, 5).batch(0), first[0])
+  // Over many draws every instance comes up about equally often (the buffer holds 100 batches).
+  const counts = new Array<number>(12).fill(0)
+  const long = new StreamBatchOrder(1, sizes, 5)
+  for (let step = 0; step < 2400; step++) for (const i of long.batch(step)) counts[i]++
+  for (const c of counts) assert.ok(Math.abs(c - 1000) < 150, `counts ${counts}`)
+})
+
+test('--batch-order stream: full batches each step, ceil(N/B) per epoch, and --continue resumes exactly', needsShared, async () => {
+  const dir = tempDir()
+  const config = cases[1][1]
+  const stream = (extra: Partial<TrainRunOptions>) => ({
+    ...extra,
+    hyperParameters: () => ({
+      batchSize: 6,
+      learningRate: 0.01,
+      keepProb: 0.9,
+      encoderNoise: 0,
+      feedPreviousProb: 0,
+      batchOrder: 'stream' as const,
+    }),
+  })
+  const steps: number[] = []
+  const straight = await trainAutoencoder(
+    options(join(dir, 'straight'), config, stream({numEpochs: 3, onBatch: (s) => steps.push(s.step)})),
+  )
+  const numInstances = straight.progress.numInstances
+  assert.equal(straight.progress.step, 3 * Math.ceil(numInstances / 6))
+  await trainAutoencoder(options(join(dir, 'resumed'), config, stream({numEpochs: 1})))
+  await trainAutoencoder(options(join(dir, 'resumed'), config, stream({numEpochs: 2, resume: true})))
+  const last = straight.progress.step
+  const weights = (run: string) => readFileSync(join(dir, run, 'logs', `model-${last}`, 'weights.bin'))
+  assert.ok(weights('resumed').equals(weights('straight')), '--continue is bit-identical to uninterrupted training')
+  const manifest = JSON.parse(readFileSync(join(dir, 'straight', 'logs', `model-${last}`, 'checkpoint.json'), 'utf8'))
+  assert.equal(manifest.hyperParameters.batchOrder, 'stream')
+  assert.equal(manifest.config.decoderVariant, '2017')
 })
