@@ -1,9 +1,8 @@
 import {Flags} from '@oclif/core'
 
-import {parseDataSet} from '../parsers/index.js'
 import {CHANNEL_FUSIONS, parseChannelFusion} from '../src/audio/channels.js'
 import {AudeepCommand} from '../src/cli/command.js'
-import {audioDataSetFlags} from '../src/cli/parser-flags.js'
+import {audioDataSetFlags, cvSetupFlags, readAudioDataSet} from '../src/cli/parser-flags.js'
 import {numberFlag, partitionsFlag, seedFlag} from '../src/cli/flags.js'
 import {UserError} from '../src/core/errors.js'
 import {runPreprocessing} from '../src/cli/preprocess-run.js'
@@ -35,6 +34,7 @@ Exactly auDeep's pipeline: optional fixed length (--center-fixed pads or cuts sy
 
   static override flags = {
     ...audioDataSetFlags,
+    ...cvSetupFlags,
     output: Flags.string({
       description: 'Where to write the spectrograms (parent directories are created).',
       default: './spectrograms.nc',
@@ -148,7 +148,7 @@ Exactly auDeep's pipeline: optional fixed length (--center-fixed pads or cuts sy
       augment: augmentOptionsFromFlags(flags, this.logger),
     }
     if (flags['center-fixed'] && options.fixedLength === null) this.logger.warn('--center-fixed has no effect without --fixed-length')
-    const {dataSet} = await parseDataSet(flags.basedir, flags.parser)
+    const {dataSet} = await readAudioDataSet(flags, this.logger)
 
     if (flags.pretend !== undefined) {
       const shown = await pretend(dataSet, flags.pretend, options)
