@@ -65,8 +65,13 @@ export function evaluationWarnings(ds: ParsedDataSet): string[] {
         if (missing.length > 0) lacking.push(`fold ${k + 1} lacks ${quoteList(missing)}`)
       })
       if (lacking.length > 0) {
+        // A class of m files can be in at most m folds.
+        const files = new Map<string, Set<string>>()
+        for (const inst of labelled) files.set(inst.labelNominal!, (files.get(inst.labelNominal!) ?? new Set()).add(inst.filename))
+        const smallest = Math.min(...[...files.values()].map((f) => f.size))
+        const bound = smallest < ds.numFolds ? ` with N <= ${smallest} (the smallest class has ${smallest} file(s))` : ''
         warnings.push(
-          `some folds have no file of some class (${lacking.join('; ')}), which skews per-fold results; ${ADD_FOLDS} to balance classes over folds`,
+          `some folds have no file of some class (${lacking.join('; ')}), which skews per-fold results; ${ADD_FOLDS}${bound} to balance classes over folds`,
         )
       }
     }
