@@ -5,6 +5,7 @@ import {AudeepCommand} from '../src/cli/command.js'
 import {audioDataSetFlags, cvSetupFlags, readAudioDataSet} from '../src/cli/parser-flags.js'
 import {numberFlag, partitionsFlag, seedFlag} from '../src/cli/flags.js'
 import {UserError} from '../src/core/errors.js'
+import {checkPreprocessFlags} from '../src/cli/option-checks.js'
 import {runPreprocessing} from '../src/cli/preprocess-run.js'
 import {shardFlags} from '../src/cli/sharding.js'
 import {renderTable} from '../src/cli/table.js'
@@ -147,6 +148,7 @@ Exactly auDeep's pipeline: optional fixed length (--center-fixed pads or cuts sy
       sampleRate: flags['sample-rate'] ?? null,
       augment: augmentOptionsFromFlags(flags, this.logger),
     }
+    checkPreprocessFlags(options)
     if (flags['center-fixed'] && options.fixedLength === null) this.logger.warn('--center-fixed has no effect without --fixed-length')
     const {dataSet} = await readAudioDataSet(flags, this.logger)
 

@@ -207,6 +207,12 @@ function resumedHyperParameters(
 
 export async function runTraining(kind: AutoencoderKind, flags: Flagged, explicit: ReadonlySet<string>, logger: Logger): Promise<void> {
   const fromFlags = hyperParametersFrom(flags, kind)
+  // Checked here, before the input is read, as well as when the model is built.
+  if (kind !== 't-rae' && (flags['freq-window-overlap'] as number) >= (flags['freq-window-width'] as number)) {
+    throw new UserError(
+      `--freq-window-overlap ${String(flags['freq-window-overlap'])} must be smaller than --freq-window-width ${String(flags['freq-window-width'])}`,
+    )
+  }
   if (kind === 't-rae' && flags['bidirectional-decoder'] && fromFlags.feedPreviousProb > 0) {
     logger.warn('--feed-previous-prob is ignored with --bidirectional-decoder (as in auDeep)')
   }
