@@ -6,7 +6,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import type {InstanceMeta} from '../src/data/dataset.js'
-import {createDataSetWriter, openDataSetReader, schemaFor} from '../src/data/netcdf.js'
+import {createDataSetWriter, openDataSetReader, schemaFor} from '../src/data/netcdf/index.js'
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b)

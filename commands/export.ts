@@ -7,7 +7,7 @@ import {Flags} from '@oclif/core'
 import {AudeepCommand} from '../src/cli/command.js'
 import {UserError} from '../src/core/errors.js'
 import {exportDataSet, type ExportFormat} from '../src/data/export.js'
-import {readDataSet} from '../src/data/netcdf.js'
+import {readDataSet} from '../src/data/netcdf/index.js'
 
 export default class Export extends AudeepCommand {
   static override description =

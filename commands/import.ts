@@ -5,7 +5,7 @@ import {Flags} from '@oclif/core'
 
 import {AudeepCommand} from '../src/cli/command.js'
 import {importDataSet} from '../src/data/import.js'
-import {writeDataSet} from '../src/data/netcdf.js'
+import {writeDataSet} from '../src/data/netcdf/index.js'
 
 export default class Import extends AudeepCommand {
   static override description =

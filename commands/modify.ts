@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {AudeepCommand} from '../src/cli/command.js'
 import {partitionsFlag, randomFromSeed, seedFlag, toPartitions} from '../src/cli/flags.js'
-import {readDataSet, writeDataSet} from '../src/data/netcdf.js'
+import {readDataSet, writeDataSet} from '../src/data/netcdf/index.js'
 import {withCvSetup, withoutPartitioning, withPartitioning} from '../src/data/ops.js'
 
 const ACTIONS = ['add-cv-setup', 'remove-cv-setup', 'add-partitioning', 'remove-partitioning']

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {AudeepCommand} from '../src/cli/command.js'
 import {partitionsFlag, toPartitions} from '../src/cli/flags.js'
-import {readDataSet, writeDataSet} from '../src/data/netcdf.js'
+import {readDataSet, writeDataSet} from '../src/data/netcdf/index.js'
 import {upsample} from '../src/data/ops.js'
 
 export default class Upsample extends AudeepCommand {

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {AudeepCommand} from '../src/cli/command.js'
-import {openDataSetReader} from '../src/data/netcdf.js'
+import {openDataSetReader} from '../src/data/netcdf/index.js'
 import {checkIntegrity, formatIntegrityReport, isValid} from '../src/data/validate.js'
 
 export default class Validate extends AudeepCommand {

@@ -98,36 +98,7 @@ export function nonBlankLines(text: string): {line: string; number: number}[] {
   return lines
 }
 
-/** Splits one CSV record (RFC 4180 quoting, no embedded newlines). */
-export function splitCsvLine(line: string, delimiter = ','): string[] {
-  const fields: string[] = []
-  let field = ''
-  let quoted = false
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]
-    if (quoted) {
-      if (c === '"') {
-        if (line[i + 1] === '"') {
-          field += '"'
-          i++
-        } else {
-          quoted = false
-        }
-      } else {
-        field += c
-      }
-    } else if (c === '"' && field === '') {
-      quoted = true
-    } else if (c === delimiter) {
-      fields.push(field)
-      field = ''
-    } else {
-      field += c
-    }
-  }
-  fields.push(field)
-  return fields
-}
+export {splitCsvLine} from '../src/formats/csv.js'
 
 /** The label map auDeep builds from directory names: the sorted set of names numbered 0..K-1. */
 export function labelMapFromNames(names: Iterable<string>): Map<string, number> {

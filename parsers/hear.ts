@@ -13,38 +13,14 @@ import path from 'node:path'
 import {UserError} from '../src/core/errors.js'
 import {getLogger} from '../src/core/log.js'
 import {Partition, type Split} from '../src/data/dataset.js'
-import {
-  isFile,
-  listDirectory,
-  listSubdirectories,
-  nonBlankLines,
-  parseIntStrict,
-  readTextFile,
-  splitCsvLine,
-  validInFold,
-} from './common.js'
+import {readSplitLabels, readTaskFile, readVocabularyRows} from '../src/hear/task.js'
+import {pyStr} from '../src/python/repr.js'
+import {isFile, listDirectory, listSubdirectories, parseIntStrict, validInFold} from './common.js'
 import type {ParsedDataSet, ParsedInstance, Parser} from './types.js'
 
 const log = getLogger('parsers.hear')
 
 const SPLIT_PARTITIONS: Readonly<Record<string, Partition>> = {train: Partition.TRAIN, valid: Partition.DEVEL, test: Partition.TEST}
-
-interface TaskMetadata {
-  task_name?: unknown
-  embedding_type?: unknown
-  split_mode?: unknown
-  splits?: unknown
-  nfolds?: unknown
-}
-
-async function readJson(file: string): Promise<unknown> {
-  const text = await readTextFile(file)
-  try {
-    return JSON.parse(text)
-  } catch (error) {
-    throw new UserError(`${file}: invalid JSON (${(error as Error).message})`)
-  }
-}
 
 async function rateDirectories(basedir: string): Promise<number[]> {
   return (await listSubdirectories(basedir))
@@ -53,10 +29,10 @@ async function rateDirectories(basedir: string): Promise<number[]> {
     .sort((a, b) => a - b)
 }
 
-/** Python's str() of a JSON scalar label, which is how heareval keys labels. */
+/** Python's str() of a label, which is how heareval keys labels; null for what no scene label is. */
 function labelString(label: unknown): string | null {
-  if (typeof label === 'string') return label
-  if (typeof label === 'number' && Number.isFinite(label)) return String(label)
+  if (typeof label === 'string' || typeof label === 'bigint') return pyStr(label)
+  if (typeof label === 'number' && Number.isFinite(label)) return pyStr(label)
   return null
 }
 
@@ -81,9 +57,7 @@ export class HearParser implements Parser {
     if (!(await this.canParse(root))) {
       throw new UserError(`${root}: not a HEAR task directory (needs task_metadata.json, labelvocabulary.csv and a <sample rate>/ folder)`)
     }
-    const metaPath = path.join(root, 'task_metadata.json')
-    const meta = (await readJson(metaPath)) as TaskMetadata
-    if (meta === null || typeof meta !== 'object') throw new UserError(`${metaPath}: expected a JSON object`)
+    const {file: metaPath, raw: meta} = await readTaskFile(root)
     if (meta.embedding_type !== undefined && meta.embedding_type !== 'scene') {
       throw new UserError(
         `${metaPath}: embedding_type '${String(meta.embedding_type)}' is not supported; auDeep data sets hold one label per clip, so only scene tasks can be read`,
@@ -98,7 +72,7 @@ export class HearParser implements Parser {
       throw new UserError(`${metaPath}: splits ${JSON.stringify(splits)} are neither fold00..foldNN nor train/valid/test`)
     }
 
-    const labelMap = await this.readVocabulary(path.join(root, 'labelvocabulary.csv'))
+    const labelMap = await this.readVocabulary(root)
     const rateDir = path.join(root, String(await this.chooseRate(root)))
     const numFolds = kfold ? splits.length : 0
 
@@ -107,19 +81,14 @@ export class HearParser implements Parser {
       const cvFolds: Split[] = kfold ? validInFold(numFolds, index) : []
       const partition = kfold ? null : SPLIT_PARTITIONS[split]
       const labelsPath = path.join(root, `${split}.json`)
-      const labels = await readJson(labelsPath)
-      if (labels === null || typeof labels !== 'object' || Array.isArray(labels)) {
-        throw new UserError(`${labelsPath}: expected an object mapping file names to label lists`)
-      }
+      const labels = await readSplitLabels(root, split)
       const splitDir = path.join(rateDir, split)
       const present = new Set((await listDirectory(splitDir)).filter((e) => !e.isDirectory).map((e) => e.name))
-      const names = Object.keys(labels).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      const names = [...labels.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
       for (const name of names) {
-        const list = (labels as Record<string, unknown>)[name]
-        if (!Array.isArray(list) || list.length !== 1) {
-          throw new UserError(
-            `${labelsPath}: '${name}' has ${Array.isArray(list) ? list.length : 'no list of'} labels; auDeep data sets need exactly one per clip`,
-          )
+        const list = labels.get(name)!
+        if (list.length !== 1) {
+          throw new UserError(`${labelsPath}: '${name}' has ${list.length} labels; auDeep data sets need exactly one per clip`)
         }
         const label = labelString(list[0])
         if (label === null)
@@ -137,22 +106,13 @@ export class HearParser implements Parser {
     return {labelMap, numFolds, instances}
   }
 
-  private async readVocabulary(file: string): Promise<Map<string, number>> {
-    const lines = nonBlankLines(await readTextFile(file))
-    const header = lines.length > 0 ? splitCsvLine(lines[0].line).map((h) => h.trim()) : []
-    const idxColumn = header.indexOf('idx')
-    const labelColumn = header.indexOf('label')
-    if (idxColumn < 0 || labelColumn < 0) throw new UserError(`${file}: expected the header 'idx,label'`)
+  private async readVocabulary(root: string): Promise<Map<string, number>> {
+    const {file, rows} = await readVocabularyRows(root)
     const map = new Map<string, number>()
-    for (const {line, number} of lines.slice(1)) {
-      const fields = splitCsvLine(line)
-      const idx = parseIntStrict(fields[idxColumn] ?? '')
-      const label = fields[labelColumn]
-      if (idx === null || label === undefined) throw new UserError(`${file}, line ${number}: expected '<idx>,<label>', found '${line}'`)
-      if (map.has(label)) throw new UserError(`${file}, line ${number}: label '${label}' appears twice`)
+    for (const {idx, label, line} of rows) {
+      if (map.has(label)) throw new UserError(`${file}, line ${line}: label '${label}' appears twice`)
       map.set(label, idx)
     }
-    if (map.size === 0) throw new UserError(`${file}: no labels`)
     return map
   }
 

@@ -13,6 +13,7 @@ import {getLogger} from '../src/core/log.js'
 import {type InstanceMeta, PARTITION_NAMES, Partition, sortedLabelMap, Split} from '../src/data/dataset.js'
 import {ClassFoldersParser} from './class-folders.js'
 import {CrossValidatedParser} from './cross-validated.js'
+import {COMPARE_TASKS, CompareParser} from './compare.js'
 import {DCASE2018Task4Parser, DCASEParser} from './dcase.js'
 import {diagnoseLayout} from './detect.js'
 import {ESCParser} from './esc.js'
@@ -28,6 +29,7 @@ import {UrbanSound8KParser} from './urbansound8k.js'
 export type {LayoutDiagnosis, ParsedDataSet, ParsedInstance, Parser, ParserOptions} from './types.js'
 export {
   ClassFoldersParser,
+  CompareParser,
   CrossValidatedParser,
   DCASE2018Task4Parser,
   DCASEParser,
@@ -54,7 +56,7 @@ const REGISTRY: Readonly<Record<string, Registration>> = {
     create: () => new MetaParser(),
     aliases: ['audeep.backend.parsers.meta.MetaParser'],
     description:
-      'auto-detect: the one of dcase, partitioned, cross-validated, esc, urbansound8k, hear, esc50 that accepts, else class-folders (with --manifest: manifest)',
+      'auto-detect: the one of dcase, partitioned, cross-validated, esc, urbansound8k, hear, compare18-*, compare21, esc50 that accepts, else class-folders (with --manifest: manifest)',
   },
   'class-folders': {
     create: () => new ClassFoldersParser(),
@@ -111,6 +113,16 @@ const REGISTRY: Readonly<Record<string, Registration>> = {
     aliases: [],
     description: 'HEAR task directory (hear:<rate> picks a sample-rate folder)',
   },
+  ...Object.fromEntries(
+    COMPARE_TASKS.map((task): [string, Registration] => [
+      task.name,
+      {
+        create: () => new CompareParser(task),
+        aliases: task.audeepClass === '' ? [] : [task.audeepClass],
+        description: `${task.title}: wav/ + ${task.labelFiles.map((f) => `lab/${f}`).join(' + ')}`,
+      },
+    ]),
+  ),
 }
 
 /** Built-in parser names with a one-line description each (for --help texts). */

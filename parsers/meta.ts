@@ -1,6 +1,7 @@
 // auDeep's MetaParser (the default): asks each known layout whether it recognises the directory and uses
 // the one that does. If several accept, the user must pick with --parser. auDeep tried DCASE, Partitioned,
-// CrossValidated, ESC and UrbanSound8K; HEAR task directories and ESC-50's current layout are added here.
+// CrossValidated, ESC and UrbanSound8K; HEAR task directories, the ComParE tasks whose label files no
+// other task uses (2018 and 2021) and ESC-50's current layout are added here.
 //
 // When none of those accepts, a plain class-folder layout (`<class>/<audio file>`) is used, but only if no
 // specific layout came partly close (an ESC folder with one stray file should be reported, not read as
@@ -13,6 +14,7 @@ import {UserError} from '../src/core/errors.js'
 import {getLogger} from '../src/core/log.js'
 import {ClassFoldersParser} from './class-folders.js'
 import {listSubdirectories} from './common.js'
+import {compareLayoutHint, compareParser, META_COMPARE_TASKS} from './compare.js'
 import {CrossValidatedParser} from './cross-validated.js'
 import {DCASEParser} from './dcase.js'
 import {diagnoseLayout} from './detect.js'
@@ -36,6 +38,7 @@ export class MetaParser implements Parser {
       new ESCParser(),
       new UrbanSound8KParser(),
       new HearParser(),
+      ...META_COMPARE_TASKS.map(compareParser),
       new ESC50Parser(),
     ],
     /** Used when no candidate accepts and none came partly close; null for none. */
@@ -72,6 +75,8 @@ export class MetaParser implements Parser {
         `${root}: the layout matches several parsers (${accepted.map((p) => p.name).join(', ')}); choose one with --parser`,
       )
     }
+    const hint = await compareLayoutHint(root)
+    if (hint !== null) throw new UserError(`${root}: ${hint}`)
     const diagnoses: LayoutDiagnosis[] = []
     for (const parser of this.candidates) diagnoses.push(await diagnoseLayout(parser, root))
     const near = diagnoses.filter((d) => d.matched > 0)

@@ -1,7 +1,7 @@
 // Shared by the tests: where the team's reference material lives, temporary directories, running the CLI.
 
 import {spawnSync} from 'node:child_process'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {existsSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -12,6 +12,14 @@ export const repoRoot = resolve(fileURLToPath(import.meta.url), '../../..')
 /** ../shared beside the checkout: reference outputs of the original auDeep and sample data. */
 export const sharedDir = resolve(repoRoot, '..', 'shared')
 export const referenceDir = join(sharedDir, 'reference', 'audeep')
+
+/** Why tests that read ../shared are skipped, or undefined when it is there. */
+export const sharedMissing: string | undefined = existsSync(referenceDir)
+  ? undefined
+  : `needs the team's reference material in ${sharedDir} (auDeep's outputs, ESC-10, a HEAR task), which is absent`
+
+/** test() options of a test that reads ../shared: skipped, with the reason, when it is absent. */
+export const needsShared = {skip: sharedMissing ?? false}
 
 export function reference(...parts: string[]): string {
   return join(referenceDir, ...parts)

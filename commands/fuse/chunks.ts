@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {AudeepCommand} from '../../src/cli/command.js'
-import {readDataSet, writeDataSet} from '../../src/data/netcdf.js'
+import {readDataSet, writeDataSet} from '../../src/data/netcdf/index.js'
 import {fuseChunks} from '../../src/data/ops.js'
 
 export default class FuseChunks extends AudeepCommand {

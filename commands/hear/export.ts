@@ -3,8 +3,8 @@ import path from 'node:path'
 import {Flags} from '@oclif/core'
 
 import {AudeepCommand} from '../../src/cli/command.js'
-import {readDataSet} from '../../src/data/netcdf.js'
-import {embeddingsFromDataSet, type PoolMode, writeEmbeddingDirectory} from '../../src/formats/hear.js'
+import {readDataSet} from '../../src/data/netcdf/index.js'
+import {embeddingsFromDataSet, type PoolMode, writeEmbeddingDirectory} from '../../src/hear/embeddings.js'
 
 export default class HearExport extends AudeepCommand {
   static override description = `Write features as a HEAR embedding directory for a scene task.

@@ -2,8 +2,8 @@ import {Flags} from '@oclif/core'
 
 import {AudeepCommand} from '../../src/cli/command.js'
 import {UserError} from '../../src/core/errors.js'
-import {foldTables, globalInfoTable, instanceInfoTable} from '../../src/data/inspect.js'
-import {openDataSetReader} from '../../src/data/netcdf.js'
+import {foldTables, globalInfoTable, instanceInfoTable} from '../../src/cli/inspect-tables.js'
+import {openDataSetReader} from '../../src/data/netcdf/index.js'
 
 export default class InspectNetcdf extends AudeepCommand {
   static override description = `Print information about a data set.

@@ -1,9 +1,9 @@
 import {AudeepCommand} from '../../src/cli/command.js'
-import {evaluateFlags, mlpFlags, mlpOptions} from '../../src/evaluate/flags.js'
+import {evaluateFlags, mlpFlags, mlpOptions} from '../../src/cli/evaluate-flags.js'
 import {mlpLearner} from '../../src/evaluate/learners.js'
 import {selectMlpBackend} from '../../src/evaluate/mlp.js'
 import type {BackendChoice} from '../../src/nn/engine/index.js'
-import {runEvaluate} from '../../src/evaluate/run.js'
+import {runEvaluate} from '../../src/cli/evaluate-run.js'
 
 export default class MlpEvaluate extends AudeepCommand {
   static override description = `Evaluate features with a multilayer perceptron (auDeep's MLP, with linear logits).

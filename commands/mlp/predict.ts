@@ -1,9 +1,9 @@
 import {AudeepCommand} from '../../src/cli/command.js'
-import {mlpFlags, mlpOptions, predictFlags} from '../../src/evaluate/flags.js'
+import {mlpFlags, mlpOptions, predictFlags} from '../../src/cli/evaluate-flags.js'
 import {mlpLearner} from '../../src/evaluate/learners.js'
 import {selectMlpBackend} from '../../src/evaluate/mlp.js'
 import type {BackendChoice} from '../../src/nn/engine/index.js'
-import {runPredict} from '../../src/evaluate/run.js'
+import {runPredict} from '../../src/cli/evaluate-run.js'
 
 export default class MlpPredict extends AudeepCommand {
   static override description = `Train a multilayer perceptron on one data set and predict the labels of another.

@@ -1,7 +1,7 @@
 import {AudeepCommand} from '../../src/cli/command.js'
-import {evaluateFlags, svmFlags, svmOptions} from '../../src/evaluate/flags.js'
+import {evaluateFlags, svmFlags, svmOptions} from '../../src/cli/evaluate-flags.js'
 import {svmLearner} from '../../src/evaluate/learners.js'
-import {runEvaluate} from '../../src/evaluate/run.js'
+import {runEvaluate} from '../../src/cli/evaluate-run.js'
 
 export default class SvmEvaluate extends AudeepCommand {
   static override description = `Evaluate features with a linear SVM (scikit-learn LinearSVC equivalent).

@@ -1,7 +1,7 @@
 import {AudeepCommand} from '../../src/cli/command.js'
-import {predictFlags, svmFlags, svmOptions} from '../../src/evaluate/flags.js'
+import {predictFlags, svmFlags, svmOptions} from '../../src/cli/evaluate-flags.js'
 import {svmLearner} from '../../src/evaluate/learners.js'
-import {runPredict} from '../../src/evaluate/run.js'
+import {runPredict} from '../../src/cli/evaluate-run.js'
 
 export default class SvmPredict extends AudeepCommand {
   static override description = `Train a linear SVM on one data set and predict the labels of another.

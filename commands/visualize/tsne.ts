@@ -1,10 +1,9 @@
 import {Flags} from '@oclif/core'
 
 import {AudeepCommand} from '../../src/cli/command.js'
-import {randomFromSeed, seedFlag} from '../../src/cli/flags.js'
-import {parsePositive} from '../../src/embed/params.js'
+import {floatFlag, randomFromSeed, seedFlag} from '../../src/cli/flags.js'
 
-const positive = Flags.custom<number>({parse: async (text) => parsePositive(text), helpValue: 'NUMBER'})
+const positive = floatFlag({min: 0, exclusiveMin: true})
 
 export default class VisualizeTsne extends AudeepCommand {
   static override description = `Draw a t-SNE map of learned features as a PNG, coloured by label.
@@ -32,7 +31,7 @@ Usually run on learned features (e.g. the output of t-rae generate); features of
 
   async run() {
     const {flags} = await this.parse(VisualizeTsne)
-    const {visualizeEmbedding} = await import('../../src/embed/visualize.js')
+    const {visualizeEmbedding} = await import('../../src/maps/visualize.js')
     const random = randomFromSeed(flags.seed, this.logger)
     return visualizeEmbedding({
       input: flags.input,

@@ -1,8 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {AudeepCommand} from '../../src/cli/command.js'
-import {randomFromSeed, seedFlag} from '../../src/cli/flags.js'
-import {parseNonNegative} from '../../src/embed/params.js'
+import {floatFlag, randomFromSeed, seedFlag} from '../../src/cli/flags.js'
 
 export default class VisualizeUmap extends AudeepCommand {
   static override description = `Draw a UMAP map of learned features as a PNG, coloured by label.
@@ -24,7 +23,7 @@ Usually run on learned features (e.g. the output of t-rae generate); features of
       default: 15,
       min: 2,
     }),
-    'min-dist': Flags.custom<number>({parse: async (text) => parseNonNegative(text), helpValue: 'NUMBER'})({
+    'min-dist': floatFlag({min: 0})({
       description: 'How tightly points may be packed in the map (0 = tight clusters).',
       default: 0.1,
     }),
@@ -34,7 +33,7 @@ Usually run on learned features (e.g. the output of t-rae generate); features of
 
   async run() {
     const {flags} = await this.parse(VisualizeUmap)
-    const {visualizeEmbedding} = await import('../../src/embed/visualize.js')
+    const {visualizeEmbedding} = await import('../../src/maps/visualize.js')
     const random = randomFromSeed(flags.seed, this.logger)
     return visualizeEmbedding({
       input: flags.input,

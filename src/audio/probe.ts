@@ -6,7 +6,7 @@
 import {open, type FileHandle} from 'node:fs/promises'
 
 import {UserError} from '../core/errors.js'
-import {pythonJsonDumps} from '../data/python-json.js'
+import {pythonJsonDumps} from '../python/json.js'
 import {decodeAudioFile} from './decode.js'
 
 export interface AudioInfo {

@@ -10,10 +10,11 @@ import {architecture, type AutoencoderConfig, type AutoencoderKind} from '../nn/
 import {DEFAULT_CHECKPOINTS_TO_KEEP, listCheckpoints, resolveModelDir, type TrainingHyperParameters} from '../nn/checkpoint.js'
 import {BACKEND_CHOICES, type BackendChoice, selectBackend} from '../nn/engine/index.js'
 import {generateFeatures} from '../nn/generate.js'
-import {trainAutoencoder, type TrainingInput} from '../nn/training.js'
+import type {TrainingInput} from '../nn/training.js'
+import {trainAutoencoder} from '../training/train.js'
 import {Random} from '../core/random.js'
 import {UserError} from '../core/errors.js'
-import {numberFlag} from './flags.js'
+import {floatFlag} from './flags.js'
 import {describeShard, resolveShard, shardFlags, shardOutputPath, shardRange} from './sharding.js'
 import {interruptSignal} from '../core/interrupt.js'
 import type {Logger} from '../core/log.js'
@@ -44,7 +45,7 @@ export const commonTrainFlags = {
     min: 1,
   }),
   'batch-size': Flags.integer({description: 'Instances per training batch.', default: 64, min: 1}),
-  'learning-rate': Flags.string({description: 'Adam learning rate.', default: '0.001'}),
+  'learning-rate': floatFlag({min: 0, exclusiveMin: true, max: 10})({description: 'Adam learning rate.', default: 0.001}),
   'checkpoints-to-keep': Flags.custom<number | 'all'>({
     description: `Keep only the newest N checkpoints, or all of them. Each holds the weights and both Adam moments (three times the model's size; 31 MB for the tutorial's 2 x 256 GRU model), so keeping every epoch's fills gigabytes.`,
     default: DEFAULT_CHECKPOINTS_TO_KEEP,
@@ -67,7 +68,11 @@ export const commonTrainFlags = {
 }
 
 const cellFlag = Flags.string({description: 'Recurrent cell type.', options: ['GRU', 'LSTM', 'gru', 'lstm'], default: 'GRU'})
-const keepProbFlag = Flags.string({description: 'Keep probability of dropout on the inputs and outputs of every cell.', default: '0.8'})
+const keepProbFlag = floatFlag({min: 0, exclusiveMin: true, max: 1})({
+  description: 'Keep probability of dropout on the inputs and outputs of every cell.',
+  default: 0.8,
+})
+const probabilityFlag = floatFlag({min: 0, max: 1})
 
 /** t-rae and f-rae: one architecture for encoder and decoder, auDeep's defaults. */
 export const recurrentFlags = {
@@ -77,10 +82,10 @@ export const recurrentFlags = {
   'bidirectional-encoder': Flags.boolean({description: 'Use a bidirectional encoder.'}),
   'bidirectional-decoder': Flags.boolean({description: 'Use a bidirectional decoder.'}),
   'keep-prob': keepProbFlag,
-  'encoder-noise': Flags.string({description: 'Probability of zeroing an input frame of the encoder.', default: '0.0'}),
-  'feed-previous-prob': Flags.string({
+  'encoder-noise': probabilityFlag({description: 'Probability of zeroing an input frame of the encoder.', default: 0}),
+  'feed-previous-prob': probabilityFlag({
     description: 'Probability of feeding the decoder its own previous output instead of the true previous frame.',
-    default: '0.0',
+    default: 0,
   }),
 }
 
@@ -100,21 +105,21 @@ export const frequencyTimeFlags = {
   'bidirectional-t-decoder': Flags.boolean({description: 'Bidirectional time decoder.'}),
   cell: cellFlag,
   'keep-prob': keepProbFlag,
-  'f-encoder-noise': Flags.string({description: 'Input-frame dropout probability of the frequency encoder.', default: '0.0'}),
-  't-encoder-noise': Flags.string({description: 'Input-frame dropout probability of the time encoder.', default: '0.0'}),
-  'f-feed-previous-prob': Flags.string({description: 'Feed-previous probability of the frequency decoder.', default: '0.0'}),
-  't-feed-previous-prob': Flags.string({description: 'Feed-previous probability of the time decoder.', default: '0.0'}),
+  'f-encoder-noise': probabilityFlag({description: 'Input-frame dropout probability of the frequency encoder.', default: 0}),
+  't-encoder-noise': probabilityFlag({description: 'Input-frame dropout probability of the time encoder.', default: 0}),
+  'f-feed-previous-prob': probabilityFlag({description: 'Feed-previous probability of the frequency decoder.', default: 0}),
+  't-feed-previous-prob': probabilityFlag({description: 'Feed-previous probability of the time decoder.', default: 0}),
 }
 
 type Flagged = Record<string, unknown>
 
-const probability = (flags: Flagged, name: string): number => numberFlag(name, String(flags[name]), {min: 0, max: 1})
+const probability = (flags: Flagged, name: string): number => flags[name] as number
 
 export function hyperParametersFrom(flags: Flagged, kind: AutoencoderKind): TrainingHyperParameters {
   const base = {
     batchSize: flags['batch-size'] as number,
-    learningRate: numberFlag('learning-rate', String(flags['learning-rate']), {min: 0, max: 10, minExclusive: true}),
-    keepProb: numberFlag('keep-prob', String(flags['keep-prob']), {min: 0, max: 1, minExclusive: true}),
+    learningRate: flags['learning-rate'] as number,
+    keepProb: flags['keep-prob'] as number,
   }
   if (kind === 'ft-rae') {
     return {
@@ -311,7 +316,7 @@ export async function runGeneration(flags: Flagged, logger: Logger): Promise<voi
   let instanceRange: {start: number; end: number} | undefined
   if (shard !== null) {
     // Only the metadata is needed to cut the instance list; the features are read by generateFeatures.
-    const {openDataSetReader} = await import('../data/netcdf.js')
+    const {openDataSetReader} = await import('../data/netcdf/index.js')
     const reader = await openDataSetReader(String(flags.input))
     const total = reader.numInstances
     reader.close()

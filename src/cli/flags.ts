@@ -1,4 +1,5 @@
-// Flag definitions shared by several commands, so names, help texts and parsing stay consistent.
+// Flag definitions shared by several commands, so names, help texts and parsing stay consistent. Every
+// decimal flag is a floatFlag; numberFlag checks decimal text whose range is known only at run time.
 
 import {Flags} from '@oclif/core'
 
@@ -29,12 +30,45 @@ export function toPartitions(names: readonly string[] | undefined): Partition[] 
   return names === undefined ? null : names.map(parsePartition)
 }
 
-/** Parses a probability or rate flag given as text (oclif has no float flag). */
-export function numberFlag(name: string, text: string, range: {min: number; max: number; minExclusive?: boolean}): number {
+/** Bounds of a decimal flag; `exclusiveMin` makes the minimum itself invalid. */
+export interface DecimalBounds {
+  min?: number
+  max?: number
+  exclusiveMin?: boolean
+}
+
+/** The one check of decimal text: the number, or what is wrong with it (phrased after "expected"). */
+function checkDecimal(text: string, bounds: DecimalBounds): number | {problem: string} {
+  const {min, max, exclusiveMin} = bounds
   const value = Number(text)
-  const tooLow = range.minExclusive ? value <= range.min : value < range.min
-  if (text.trim() === '' || !Number.isFinite(value) || tooLow || value > range.max) {
-    throw new UserError(`--${name} must be a number in ${range.minExclusive ? '(' : '['}${range.min}, ${range.max}], got '${text}'`)
-  }
+  if (text.trim() === '' || !Number.isFinite(value)) return {problem: 'a number'}
+  if (min !== undefined && (exclusiveMin ? value <= min : value < min)) return {problem: `a number ${exclusiveMin ? '>' : '>='} ${min}`}
+  if (max !== undefined && value > max) return {problem: `a number <= ${max}`}
   return value
+}
+
+/**
+ * The decimal flag (oclif has none): a finite number within optional bounds, parsed when the command line is.
+ * Returns a flag factory: call it with the description and default or required, e.g.
+ * `floatFlag({min: 0, exclusiveMin: true})({description: '...', required: true})`.
+ */
+export function floatFlag(bounds: DecimalBounds = {}) {
+  return Flags.custom<number>({
+    helpValue: 'NUMBER',
+    parse: async (text: string) => {
+      const checked = checkDecimal(text, bounds)
+      if (typeof checked === 'number') return checked
+      throw new UserError(`expected ${checked.problem}, got ${checked.problem === 'a number' ? `'${text}'` : text}`)
+    },
+  })
+}
+
+/**
+ * Checks decimal text against a range known only when the command runs (e.g. --fmax up to half the sample
+ * rate) or a part of a flag's value (e.g. each side of --augment-noise-snr MIN:MAX).
+ */
+export function numberFlag(name: string, text: string, range: {min: number; max: number; minExclusive?: boolean}): number {
+  const checked = checkDecimal(text, {min: range.min, max: range.max, exclusiveMin: range.minExclusive})
+  if (typeof checked === 'number') return checked
+  throw new UserError(`--${name} must be a number in ${range.minExclusive ? '(' : '['}${range.min}, ${range.max}], got '${text}'`)
 }

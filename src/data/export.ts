@@ -16,7 +16,7 @@ import {UserError} from '../core/errors.js'
 import {getLogger} from '../core/log.js'
 import {encodeArffHeader, encodeArffValue, type ArffAttribute} from '../formats/arff.js'
 import {encodeCsvRecord} from '../formats/csv.js'
-import {formatFloat32Numpy, formatFloat64Python} from '../formats/number-format.js'
+import {formatFloat32Numpy, formatFloat64Python} from '../python/number-format.js'
 import {compareStrings, DataSet, Partition, PARTITION_NAMES, Split} from './dataset.js'
 
 export type ExportFormat = 'CSV' | 'ARFF'

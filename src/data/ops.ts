@@ -4,7 +4,7 @@
 import {UserError} from '../core/errors.js'
 import {Random} from '../core/random.js'
 import {compareStrings, DataSet, DataSetMeta, type InstanceMeta, Partition, partitionName, Split} from './dataset.js'
-import type {DataSetReader} from './netcdf.js'
+import type {DataSetReader} from './netcdf/index.js'
 
 /** A new data set holding the given instances, in the given order. */
 export function selectInstances(ds: DataSet, indices: readonly number[]): DataSet {
@@ -265,7 +265,7 @@ export async function mergeDataSetFiles(
   options: {onProgress?: (done: number, total: number) => void; warn?: (message: string) => void} = {},
 ): Promise<DataSetMeta> {
   // Loaded here so that the in-memory operations do not pull in HDF5.
-  const {createDataSetWriter, openDataSetReader, schemaFor} = await import('./netcdf.js')
+  const {createDataSetWriter, openDataSetReader, schemaFor} = await import('./netcdf/index.js')
   const readers: DataSetReader[] = []
   try {
     for (const path of inputs) readers.push(await openDataSetReader(path))

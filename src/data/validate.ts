@@ -3,7 +3,7 @@
 
 import {compareStrings, type DataSetMeta, SPLIT_NAMES} from './dataset.js'
 import {groupByFilename} from './ops.js'
-import {pythonRepr} from './python-repr.js'
+import {pythonRepr} from '../python/repr.js'
 
 export const CONSTRAINTS = [
   'Instances with the same filename must have the same nominal labels:',

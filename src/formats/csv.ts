@@ -151,3 +151,34 @@ function ioError(path: string, error: unknown): unknown {
   }
   return error
 }
+
+/** Splits one CSV record (RFC 4180 quoting, no embedded newlines). */
+export function splitCsvLine(line: string, delimiter = ','): string[] {
+  const fields: string[] = []
+  let field = ''
+  let quoted = false
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]
+    if (quoted) {
+      if (c === '"') {
+        if (line[i + 1] === '"') {
+          field += '"'
+          i++
+        } else {
+          quoted = false
+        }
+      } else {
+        field += c
+      }
+    } else if (c === '"' && field === '') {
+      quoted = true
+    } else if (c === delimiter) {
+      fields.push(field)
+      field = ''
+    } else {
+      field += c
+    }
+  }
+  fields.push(field)
+  return fields
+}

@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs'
 
 import {UserError} from '../core/errors.js'
-import {createDataSetWriter, openDataSetReader, schemaFor} from '../data/netcdf.js'
+import {createDataSetWriter, openDataSetReader, schemaFor} from '../data/netcdf/index.js'
 import {Random} from '../core/random.js'
 import {createAutoencoder} from './autoencoders.js'
 import {loadCheckpoint, restoreCheckpoint} from './checkpoint.js'

@@ -7,6 +7,7 @@ import path from 'node:path'
 import {UserError} from '../../src/core/errors.js'
 import {decodeAudio, decodeAudioFile, flacBitsPerSample} from '../../src/audio/decode.js'
 import {esc10Files} from '../dsp/golden.js'
+import {needsShared, sharedMissing} from '../helpers.js'
 
 // --- WAV fixtures written byte by byte, independently of the decoder under test ---
 
@@ -220,7 +221,7 @@ test('MP3 matches ffmpeg in length and samples', {skip: !hasFfmpeg && 'ffmpeg no
   }
 })
 
-test('OGG Vorbis (ESC-10 clips) matches ffmpeg', {skip: !hasFfmpeg && 'ffmpeg not installed'}, async (t) => {
+test('OGG Vorbis (ESC-10 clips) matches ffmpeg', {skip: sharedMissing ?? (!hasFfmpeg && 'ffmpeg not installed')}, async (t) => {
   const files = esc10Files()
   for (const name of ['1-100032-A.ogg', '1-187207-A.ogg', '5-186924-A.ogg']) {
     const file = files.get(name)!
@@ -236,7 +237,7 @@ test('OGG Vorbis (ESC-10 clips) matches ffmpeg', {skip: !hasFfmpeg && 'ffmpeg no
 
 test(
   'ffmpeg pcm_f32le WAV (the header wavefile misreads) decodes to the same floats',
-  {skip: !hasFfmpeg && 'ffmpeg not installed'},
+  {skip: sharedMissing ?? (!hasFfmpeg && 'ffmpeg not installed')},
   async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'audeep-f32-'))
     try {
@@ -255,7 +256,7 @@ test(
   },
 )
 
-test('the reused Vorbis decoder gives exactly what a fresh audio-decode instance gives, file after file', async () => {
+test('the reused Vorbis decoder gives exactly what a fresh audio-decode instance gives, file after file', needsShared, async () => {
   const {default: decodeFresh} = await import('audio-decode')
   const files = esc10Files()
   const names = ['1-100032-A.ogg', '1-187207-A.ogg', '2-101676-A.ogg', '1-100032-A.ogg']
@@ -271,7 +272,7 @@ test('the reused Vorbis decoder gives exactly what a fresh audio-decode instance
 
 test(
   'Ogg that is not one complete Vorbis stream still decodes (Opus; truncated Vorbis)',
-  {skip: !hasFfmpeg && 'ffmpeg not installed'},
+  {skip: sharedMissing ?? (!hasFfmpeg && 'ffmpeg not installed')},
   async (t) => {
     const dir = mkdtempSync(path.join(tmpdir(), 'audeep-ogg-'))
     try {

@@ -8,7 +8,7 @@ import {test} from 'node:test'
 import {audioDirStats, percentile, probeAudio, probeAudioFiles, pythonFixed, pythonRound} from '../../src/audio/probe.js'
 import {decodeAudioFile} from '../../src/audio/decode.js'
 import {UserError} from '../../src/core/errors.js'
-import {sharedDir} from '../helpers.js'
+import {needsShared, sharedDir} from '../helpers.js'
 import {freshDir} from '../parsers/fixtures.js'
 
 interface WavOptions {
@@ -117,7 +117,7 @@ test('WAV headers: PCM, extensible float, extra odd-sized chunks, truncated data
   }
 })
 
-test('Ogg Vorbis from ESC-10: header probe equals a full decode', async () => {
+test('Ogg Vorbis from ESC-10: header probe equals a full decode', needsShared, async () => {
   const classDir = join(sharedDir, 'data', 'ESC-10', '004 - Baby cry')
   const files = readdirSync(classDir)
     .sort()

@@ -9,9 +9,9 @@ import {test} from 'node:test'
 import {UserError} from '../../src/core/errors.js'
 import {resolveShard, shardOutputPath, shardRange, type Shard} from '../../src/cli/sharding.js'
 import {DataSet} from '../../src/data/dataset.js'
-import {readDataSet, writeDataSet} from '../../src/data/netcdf.js'
+import {readDataSet, writeDataSet} from '../../src/data/netcdf/index.js'
 import {concatInstances, selectInstances} from '../../src/data/ops.js'
-import {reference, runCli, sampleDir, tempDir, TUTORIAL_PREPROCESS} from '../helpers.js'
+import {needsShared, reference, runCli, sampleDir, tempDir, TUTORIAL_PREPROCESS} from '../helpers.js'
 
 const SAMPLE = sampleDir
 const TUTORIAL = TUTORIAL_PREPROCESS
@@ -142,7 +142,7 @@ test('3 preprocess shards merged equal a single-machine run (metadata and featur
   assert.equal(existsSync(join(dir, 'empty.nc')), false)
 })
 
-test('3 t-rae generate shards merged equal one generate run, with batches that straddle shard starts', async () => {
+test('3 t-rae generate shards merged equal one generate run, with batches that straddle shard starts', needsShared, async () => {
   const dir = tempDir()
   const spectrograms = reference('esc10-sample.nc')
   let r = runCli([
@@ -180,7 +180,7 @@ test('3 t-rae generate shards merged equal one generate run, with batches that s
   assertSameDataSet(await readDataSet(join(dir, 'merged.nc')), full)
 })
 
-test('merge refuses inputs of another layout, naming the file', async () => {
+test('merge refuses inputs of another layout, naming the file', needsShared, async () => {
   const dir = tempDir()
   const sample = await readDataSet(reference('esc10-sample.nc'))
   const a = join(dir, 'a.nc')
@@ -193,7 +193,7 @@ test('merge refuses inputs of another layout, naming the file', async () => {
   assert.match(r.stderr, /^audeep: error: .*other-shape\.nc: feature shape \[248, 64\] differs from .*a\.nc's \[124, 128\]/m)
 })
 
-test('merge refuses different fold counts and label maps, and warns about repeated instances', async () => {
+test('merge refuses different fold counts and label maps, and warns about repeated instances', needsShared, async () => {
   const dir = tempDir()
   const sample = await readDataSet(reference('esc10-sample.nc'))
   const part = selectInstances(sample, [0, 1])

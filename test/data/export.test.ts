@@ -6,12 +6,12 @@ import {test} from 'node:test'
 
 import {DataSet, Partition, Split, type InstanceMeta} from '../../src/data/dataset.js'
 import {exportDataSet} from '../../src/data/export.js'
-import {readDataSet} from '../../src/data/netcdf.js'
-import {reference, runCli, tempDir} from '../helpers.js'
+import {readDataSet} from '../../src/data/netcdf/index.js'
+import {needsShared, reference, runCli, tempDir} from '../helpers.js'
 
 const FOLDS = [1, 2, 3, 4, 5]
 
-test('CSV export of esc10-sample.nc is byte-identical to the original (all 5 folds)', async () => {
+test('CSV export of esc10-sample.nc is byte-identical to the original (all 5 folds)', needsShared, async () => {
   const ds = await readDataSet(reference('esc10-sample.nc'))
   const out = tempDir()
   const files = await exportDataSet(ds, {format: 'CSV', outputDir: out, name: 'esc10-sample', labelsLast: false})
@@ -26,7 +26,7 @@ test('CSV export of esc10-sample.nc is byte-identical to the original (all 5 fol
   }
 })
 
-test('ARFF export with --labels-last of esc10-sample.nc is byte-identical to the original (CLI)', () => {
+test('ARFF export with --labels-last of esc10-sample.nc is byte-identical to the original (CLI)', needsShared, () => {
   const out = tempDir()
   // The format is case-insensitive, as in auDeep.
   const result = runCli(['export', '--input', reference('esc10-sample.nc'), '--format', 'arff', '--labels-last', '--output', out])
@@ -43,7 +43,7 @@ test('ARFF export with --labels-last of esc10-sample.nc is byte-identical to the
   )
 })
 
-test('partial-labels.nc: CSV text as the reference shows it, and ARFF honoured (auDeep wrote CSV)', async () => {
+test('partial-labels.nc: CSV text as the reference shows it, and ARFF honoured (auDeep wrote CSV)', needsShared, async () => {
   const ds = await readDataSet(reference('ops', 'partial-labels.nc'))
   const out = tempDir()
   const csv = await exportDataSet(ds, {format: 'CSV', outputDir: out, name: 'partial-labels', labelsLast: false})
@@ -188,7 +188,7 @@ function wekaSummary(path: string): {stdout: string; stderr: string} | null {
   return {stdout: result.stdout, stderr: result.stderr}
 }
 
-test('Weka reads the exported ARFF files', async (t) => {
+test('Weka reads the exported ARFF files', needsShared, async (t) => {
   const out = tempDir()
   const sample = await readDataSet(reference('esc10-sample.nc'))
   const [fold1] = await exportDataSet(sample, {format: 'ARFF', outputDir: join(out, 'esc'), name: 'esc', labelsLast: false})

@@ -7,8 +7,8 @@ import {UserError} from '../../src/core/errors.js'
 import {DataSet, Partition, Split, type InstanceMeta} from '../../src/data/dataset.js'
 import {exportDataSet} from '../../src/data/export.js'
 import {importDataSet} from '../../src/data/import.js'
-import {readDataSet} from '../../src/data/netcdf.js'
-import {reference, runCli, tempDir} from '../helpers.js'
+import {readDataSet} from '../../src/data/netcdf/index.js'
+import {needsShared, reference, runCli, tempDir} from '../helpers.js'
 
 const key = (i: InstanceMeta): string => `${i.filename}#${i.chunkNr}`
 
@@ -30,7 +30,7 @@ function assertSameData(imported: DataSet, original: DataSet): void {
   })
 }
 
-test('the golden CSV export imports back to esc10-sample.nc exactly', async () => {
+test('the golden CSV export imports back to esc10-sample.nc exactly', needsShared, async () => {
   const original = await readDataSet(reference('esc10-sample.nc'))
   const imported = await importDataSet({basedir: reference('export', 'csv'), name: 'esc10-sample'})
   assertSameData(imported, original)
@@ -41,7 +41,7 @@ test('the golden CSV export imports back to esc10-sample.nc exactly', async () =
   )
 })
 
-test('the golden ARFF (labels last) export imports back exactly, via the CLI', async () => {
+test('the golden ARFF (labels last) export imports back exactly, via the CLI', needsShared, async () => {
   const original = await readDataSet(reference('esc10-sample.nc'))
   const out = join(tempDir(), 'reimported.nc')
   const result = runCli(['import', '--basedir', reference('export', 'arff-ll'), '--name', 'esc10-sample', '--output', out])
@@ -103,7 +103,7 @@ test('overlapping folds merge back into one instance VALID in each fold; partial
   assertSameData(await importDataSet({basedir: out, name: 'o'}), ds)
 })
 
-test('partial-labels.nc round-trips through a single ARFF file', async () => {
+test('partial-labels.nc round-trips through a single ARFF file', needsShared, async () => {
   const ds = await readDataSet(reference('ops', 'partial-labels.nc'))
   const out = tempDir()
   await exportDataSet(ds, {format: 'ARFF', outputDir: out, name: 'p', labelsLast: false})

@@ -3,7 +3,7 @@ import {test} from 'node:test'
 
 import {UserError} from '../../src/core/errors.js'
 import {compareStrings, DataSet, Partition, Split} from '../../src/data/dataset.js'
-import {readDataSet} from '../../src/data/netcdf.js'
+import {readDataSet} from '../../src/data/netcdf/index.js'
 import {
   fuseChunks,
   fuseDataSets,
@@ -14,7 +14,7 @@ import {
   withPartitioning,
 } from '../../src/data/ops.js'
 import {Random} from '../../src/core/random.js'
-import {reference} from '../helpers.js'
+import {needsShared, reference} from '../helpers.js'
 
 const key = (ds: DataSet, i: number): string => `${ds.instances[i].filename}#${ds.instances[i].chunkNr}`
 
@@ -39,7 +39,7 @@ function assertSameData(actual: DataSet, expected: DataSet, message: string): vo
   )
 }
 
-test('fuse along freq reproduces ops/fused-freq.nc exactly', async () => {
+test('fuse along freq reproduces ops/fused-freq.nc exactly', needsShared, async () => {
   const scaled = await readDataSet(reference('esc10-sample.nc'))
   const db = await readDataSet(reference('esc10-sample-db.nc'))
   const fused = fuseDataSets(
@@ -52,7 +52,7 @@ test('fuse along freq reproduces ops/fused-freq.nc exactly', async () => {
   assertSameData(fused, await readDataSet(reference('ops', 'fused-freq.nc')), 'fused-freq')
 })
 
-test('fuse along the first feature axis concatenates whole blocks', async () => {
+test('fuse along the first feature axis concatenates whole blocks', needsShared, async () => {
   const a = await readDataSet(reference('esc10-sample-generated-layout.nc'))
   const fused = fuseDataSets(
     [
@@ -66,7 +66,7 @@ test('fuse along the first feature axis concatenates whole blocks', async () => 
   assert.deepEqual(fused.instanceFeatures(5).subarray(2048), a.instanceFeatures(5))
 })
 
-test('fuse refuses inconsistent metadata and names the instance that differs', async () => {
+test('fuse refuses inconsistent metadata and names the instance that differs', needsShared, async () => {
   const a = await readDataSet(reference('esc10-sample.nc'))
   const swapped = selectInstances(a, [1, 0, ...Array.from({length: 18}, (_, i) => i + 2)])
   assert.throws(
@@ -108,28 +108,28 @@ test('fuse refuses inconsistent metadata and names the instance that differs', a
   )
 })
 
-test('fuse chunks reproduces ops/chunked-fused.nc exactly (sorted by filename)', async () => {
+test('fuse chunks reproduces ops/chunked-fused.nc exactly (sorted by filename)', needsShared, async () => {
   const fused = fuseChunks(await readDataSet(reference('esc10-sample-chunked.nc')), 'time')
   assertSameData(fused, await readDataSet(reference('ops', 'chunked-fused.nc')), 'chunked-fused')
 })
 
-test('fuse chunks refuses files with unequal or misnumbered chunks', async () => {
+test('fuse chunks refuses files with unequal or misnumbered chunks', needsShared, async () => {
   const broken = await readDataSet(reference('ops', 'broken.nc'))
   assert.throws(() => fuseChunks(broken, 'time'), /3-136288-A.ogg has chunk numbers that are not 0..4/)
 })
 
-test('upsample reproduces ops/upsampled.nc exactly', async () => {
+test('upsample reproduces ops/upsampled.nc exactly', needsShared, async () => {
   const partitioned = await readDataSet(reference('ops', 'partitioned.nc'))
   const result = upsample(partitioned, [Partition.TRAIN])
   assertSameData(result, await readDataSet(reference('ops', 'upsampled.nc')), 'upsampled')
 })
 
-test('upsample needs labels and, for --partitions, partition information', async () => {
+test('upsample needs labels and, for --partitions, partition information', needsShared, async () => {
   await assert.rejects(async () => upsample(await readDataSet(reference('ops', 'nometa.nc')), null), /fully labelled/)
   await assert.rejects(async () => upsample(await readDataSet(reference('esc10-sample.nc')), [Partition.TRAIN]), /partition information/)
 })
 
-test('add-cv-setup gives the same fold rows as auDeep (ops/cv2-1.nc), reproducibly with a seed', async () => {
+test('add-cv-setup gives the same fold rows as auDeep (ops/cv2-1.nc), reproducibly with a seed', needsShared, async () => {
   const chunked = await readDataSet(reference('esc10-sample-chunked.nc'))
   const result = withCvSetup(chunked, 2, new Random(7))
   for (const name of ['cv2-1.nc', 'cv2-2.nc']) {
@@ -149,7 +149,7 @@ test('add-cv-setup gives the same fold rows as auDeep (ops/cv2-1.nc), reproducib
   assert.equal(removed.hasCvInfo(), false)
 })
 
-test('add-partitioning assigns whole files, balanced per class (fixing auDeep, see ops/partitioned.nc)', async () => {
+test('add-partitioning assigns whole files, balanced per class (fixing auDeep, see ops/partitioned.nc)', needsShared, async () => {
   const sample = await readDataSet(reference('esc10-sample.nc'))
   const expected = await readDataSet(reference('ops', 'partitioned.nc'))
   // auDeep wrote the partition intended for the g-th filename (sorted) to instance g; recover that intention.

@@ -4,17 +4,18 @@
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import path from 'node:path'
-import {readDataSet} from '../../src/data/netcdf.js'
+import {readDataSet} from '../../src/data/netcdf/index.js'
 import type {DataSet} from '../../src/data/dataset.js'
 import {decodeAudioFile, type DecodedAudio} from '../../src/audio/decode.js'
 import {computeSpectrogram, type SpectrogramOptions, type SpectrogramResult} from '../../src/dsp/spectrogram.js'
 import {DifferenceStats, describe, esc10Files, referenceDir} from './golden.js'
+import {needsShared, sharedMissing} from '../helpers.js'
 
 const TUTORIAL: SpectrogramOptions = {windowWidth: 0.08, windowOverlap: 0.04, melBands: 128, clipBelow: -60}
 const SAMPLE: SpectrogramOptions = {...TUTORIAL, fixedLength: 5, centerFixed: true}
 const CHUNKED: SpectrogramOptions = {...TUTORIAL, fixedLength: 5.2, chunkLength: 1, chunkCount: 5}
 
-const files = esc10Files()
+const files = sharedMissing ? new Map<string, string>() : esc10Files()
 const decoded = new Map<string, Promise<DecodedAudio>>()
 
 function audioOf(filename: string): Promise<DecodedAudio> {
@@ -101,29 +102,29 @@ function assertDbTolerance(t: {diagnostic(m: string): void}, c: Comparison): voi
 
 const ref = (name: string): Promise<DataSet> => readDataSet(path.join(referenceDir(), name))
 
-test('esc10-sample.nc: scaled mel spectrograms, fixed 5 s centred', async (t) => {
+test('esc10-sample.nc: scaled mel spectrograms, fixed 5 s centred', needsShared, async (t) => {
   assertScaledTolerance(t, await compareWith(await ref('esc10-sample.nc'), SAMPLE))
 })
 
-test('esc10-sample-db.nc: the unscaled dB path', async (t) => {
+test('esc10-sample-db.nc: the unscaled dB path', needsShared, async (t) => {
   const c = await compareWith(await ref('esc10-sample-db.nc'), {...SAMPLE, scale: false})
   assertDbTolerance(t, c)
   assert.equal(c.fileMax.size, 20)
   for (const [file, [, refMax]] of c.fileMax) assert.equal(refMax, 0, `reference max of ${file}`)
 })
 
-test('esc10-sample-chunked.nc: 5 chunks of 25 frames, fixed 5.2 s padded at the end', async (t) => {
+test('esc10-sample-chunked.nc: 5 chunks of 25 frames, fixed 5.2 s padded at the end', needsShared, async (t) => {
   const c = await compareWith(await ref('esc10-sample-chunked.nc'), CHUNKED)
   assert.equal(c.instances, 100)
   assert.equal(c.zeroChunks.length, 10, 'the README lists 10 all-floor chunks')
   assertScaledTolerance(t, c)
 })
 
-test('ops/chunked-db.nc: chunked dB values', async (t) => {
+test('ops/chunked-db.nc: chunked dB values', needsShared, async (t) => {
   assertDbTolerance(t, await compareWith(await ref('ops/chunked-db.nc'), {...CHUNKED, scale: false}))
 })
 
-test('esc10-full-0.08-0.04-128-60.nc: rows of the 20 sample files', async (t) => {
+test('esc10-full-0.08-0.04-128-60.nc: rows of the 20 sample files', needsShared, async (t) => {
   const sample = await ref('esc10-sample.nc')
   const subset = new Set(sample.instances.map((i) => i.filename))
   const c = await compareWith(await ref('esc10-full-0.08-0.04-128-60.nc'), SAMPLE, subset)
@@ -133,7 +134,7 @@ test('esc10-full-0.08-0.04-128-60.nc: rows of the 20 sample files', async (t) =>
 
 test(
   'esc10-full-0.08-0.04-128-60.nc: all 400 files',
-  {skip: process.env.AUDEEP_SLOW_TESTS !== '1' && 'set AUDEEP_SLOW_TESTS=1'},
+  {skip: sharedMissing ?? (process.env.AUDEEP_SLOW_TESTS !== '1' && 'set AUDEEP_SLOW_TESTS=1')},
   async (t) => {
     const c = await compareWith(await ref('esc10-full-0.08-0.04-128-60.nc'), SAMPLE)
     assert.equal(c.instances, 400)
@@ -141,7 +142,7 @@ test(
   },
 )
 
-test('esc10-sample-power-defaults.nc: linear power spectrum shape and branch', async (t) => {
+test('esc10-sample-power-defaults.nc: linear power spectrum shape and branch', needsShared, async (t) => {
   // Unclipped values are not portable across decoders (README); check shape and the scaling invariants.
   const reference = await ref('esc10-sample-power-defaults.nc')
   assert.deepEqual(reference.featureShape, [249, 883])

@@ -6,13 +6,13 @@ import {test} from 'node:test'
 import {UserError} from '../../src/core/errors.js'
 import type {Logger} from '../../src/core/log.js'
 import {DataSet, Partition} from '../../src/data/dataset.js'
-import {readDataSet} from '../../src/data/netcdf.js'
+import {readDataSet} from '../../src/data/netcdf/index.js'
 import {crossValidate, evaluatePartitions, predictFiles, predictionsPerFile} from '../../src/evaluate/evaluation.js'
 import {type Learner, svmLearner} from '../../src/evaluate/learners.js'
 import {fitStandardiser} from '../../src/evaluate/standardise.js'
 import {gaussianClasses} from '../../src/evaluate/synthetic.js'
 import {Random} from '../../src/core/random.js'
-import {reference} from '../helpers.js'
+import {needsShared, reference} from '../helpers.js'
 import {makeDataSet, nominal} from './datasets.js'
 
 const svm = svmLearner({complexity: 0.1})
@@ -204,7 +204,7 @@ test('prediction: sorted by filename with nominal labels', async () => {
   )
 })
 
-test('clear errors: unlabelled training data, one class, empty fold, features of rank 2', async () => {
+test('clear errors: unlabelled training data, one class, empty fold, features of rank 2', needsShared, async () => {
   const data = gaussianClasses({n: 20, d: 3, classes: 2, separation: 1, seed: 1})
   const folds = Int32Array.from({length: 20}, (_, i) => Math.floor(i / 2) % 2)
   const unlabelled = makeDataSet({

@@ -4,22 +4,16 @@
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
 
-import type {HearTaskMetadata} from '../../src/formats/hear.js'
-import {gridPoints, hearGrid, PythonRandom, selectGridPoints} from '../../src/evaluate/hear-grid.js'
-import {
-  averagePrecision,
-  dPrime,
-  macroRocAuc,
-  meanAveragePrecision,
-  normalQuantile,
-  rocAuc,
-  top1Accuracy,
-} from '../../src/evaluate/hear-metrics.js'
-import {disposeHearMlp, predictHearMlp, trainHearMlp} from '../../src/evaluate/hear-mlp.js'
-import {dataSplits, pythonJsonIndent} from '../../src/evaluate/hear-protocol.js'
+import type {HearTaskMetadata} from '../../src/hear/task.js'
+import {gridPoints, hearGrid, selectGridPoints} from '../../src/hear/grid.js'
+import {PythonRandom} from '../../src/python/random.js'
+import {averagePrecision, dPrime, macroRocAuc, meanAveragePrecision, normalQuantile, rocAuc, top1Accuracy} from '../../src/hear/metrics.js'
+import {disposeHearMlp, predictHearMlp, trainHearMlp} from '../../src/hear/mlp.js'
+import {dataSplits} from '../../src/hear/protocol.js'
+import {pythonJsonIndent} from '../../src/python/json.js'
 import {gaussianClasses} from '../../src/evaluate/synthetic.js'
 import {Random} from '../../src/core/random.js'
-import {pythonWith, runPython} from './python.js'
+import {pythonWith, runPython} from '../python/interpreter.js'
 
 const sklearn = pythonWith(['numpy', 'sklearn', 'scipy'])
 const python = pythonWith(['random'])

@@ -9,13 +9,13 @@ import {before, test} from 'node:test'
 
 import {getLogger} from '../../src/core/log.js'
 import {DataSet} from '../../src/data/dataset.js'
-import {readDataSet, writeDataSet} from '../../src/data/netcdf.js'
+import {readDataSet, writeDataSet} from '../../src/data/netcdf/index.js'
 import {readEvents} from '../../src/formats/tfevents.js'
 import type {AutoencoderConfig} from '../../src/nn/autoencoders.js'
 import {selectBackend} from '../../src/nn/engine/index.js'
 import {generateFeatures} from '../../src/nn/generate.js'
-import {trainAutoencoder, type TrainRunOptions} from '../../src/nn/training.js'
-import {reference, tempDir} from '../helpers.js'
+import {trainAutoencoder, type TrainRunOptions} from '../../src/training/train.js'
+import {needsShared, reference, sharedMissing, tempDir} from '../helpers.js'
 
 const FRAMES = 24
 const BANDS = 40
@@ -23,6 +23,7 @@ let cropPath = ''
 
 before(async () => {
   await selectBackend('auto')
+  if (sharedMissing) return
   // The first 24 frames and 40 bands of each sample spectrogram: real data, small enough to train quickly.
   const full = await readDataSet(reference('esc10-sample.nc'))
   const crop = new Float32Array(full.numInstances * FRAMES * BANDS)
@@ -89,7 +90,7 @@ const cases: [string, AutoencoderConfig][] = [
 ]
 
 for (const [name, config] of cases) {
-  test(`${name}: loss decreases and generated features have the documented shape`, async () => {
+  test(`${name}: loss decreases and generated features have the documented shape`, needsShared, async () => {
     const dir = tempDir()
     const losses: number[] = []
     const result = await trainAutoencoder(options(join(dir, 'run'), config, {onBatch: (s) => losses.push(s.loss)}))
@@ -125,7 +126,7 @@ for (const [name, config] of cases) {
   })
 }
 
-test('the tutorial architecture gives 1024 features (2 x 256 GRU, bidirectional decoder)', async () => {
+test('the tutorial architecture gives 1024 features (2 x 256 GRU, bidirectional decoder)', needsShared, async () => {
   const {createAutoencoder} = await import('../../src/nn/autoencoders.js')
   const {Random} = await import('../../src/core/random.js')
   const model = createAutoencoder(
@@ -136,7 +137,7 @@ test('the tutorial architecture gives 1024 features (2 x 256 GRU, bidirectional 
   model.params.dispose()
 })
 
-test('--continue and an interruption resume exactly where an uninterrupted run would be', async () => {
+test('--continue and an interruption resume exactly where an uninterrupted run would be', needsShared, async () => {
   const dir = tempDir()
   const config = cases[0][1]
   await trainAutoencoder(options(join(dir, 'straight'), config, {numEpochs: 3}))
@@ -157,7 +158,7 @@ test('--continue and an interruption resume exactly where an uninterrupted run w
   await assert.rejects(trainAutoencoder(options(join(dir, 'nothing'), config, {resume: true})), /no checkpoints/)
 })
 
-test('training writes TensorBoard events: loss per step and a reconstruction image per epoch', async () => {
+test('training writes TensorBoard events: loss per step and a reconstruction image per epoch', needsShared, async () => {
   const dir = tempDir()
   await trainAutoencoder(options(join(dir, 'run'), cases[0][1], {numEpochs: 2}))
   const logs = join(dir, 'run', 'logs')
@@ -177,7 +178,7 @@ test('training writes TensorBoard events: loss per step and a reconstruction ima
   )
 })
 
-test('feed-previous decoding (step by step) trains too', async () => {
+test('feed-previous decoding (step by step) trains too', needsShared, async () => {
   const dir = tempDir()
   const losses: number[] = []
   const config: AutoencoderConfig = {kind: 't-rae', numFeatures: BANDS, encoder: arch(false), decoder: arch(false), maskSilence: false}

@@ -7,14 +7,14 @@ import {test} from 'node:test'
 
 import {HearParser, parseDataSet, toInstanceMeta} from '../../parsers/index.js'
 import {compareStrings, Split} from '../../src/data/dataset.js'
-import {openDataSetReader} from '../../src/data/netcdf.js'
-import {reference, sharedDir} from '../helpers.js'
+import {openDataSetReader} from '../../src/data/netcdf/index.js'
+import {needsShared, reference, sharedDir} from '../helpers.js'
 import {freshDir, type WavSpec, wavs, writeTree} from './fixtures.js'
 
 const ESC10 = join(sharedDir, 'data', 'ESC-10')
 const SPOKEN_DIGIT = join(sharedDir, 'data', 'hear', 'spoken_digit-1.0.9-small')
 
-test('esc on ESC-10: the metadata auDeep stored for all 400 clips, in sorted order', async () => {
+test('esc on ESC-10: the metadata auDeep stored for all 400 clips, in sorted order', needsShared, async () => {
   const reader = await openDataSetReader(reference('esc10-full-0.08-0.04-128-60.nc'))
   reader.close()
   const expected = reader.meta
@@ -41,7 +41,7 @@ test('esc on ESC-10: the metadata auDeep stored for all 400 clips, in sorted ord
   assert.equal(first.cvFolds[Number(first.filename[0]) - 1], Split.VALID)
 })
 
-test('hear on spoken_digit: 5 folds of 20, labels from the split files, missing digits per fold', async () => {
+test('hear on spoken_digit: 5 folds of 20, labels from the split files, missing digits per fold', needsShared, async () => {
   const {parser, dataSet} = await parseDataSet(SPOKEN_DIGIT)
   assert.equal(parser.name, 'hear')
   assert.equal(dataSet.instances.length, 100)

@@ -5,7 +5,7 @@ import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
-import {runCli, sharedDir} from '../helpers.js'
+import {needsShared, runCli, sharedDir} from '../helpers.js'
 import {freshDir, writeTree} from './fixtures.js'
 
 // The table the original auDeep printed for ESC-10 (reference README, "Expected text output").
@@ -22,7 +22,7 @@ const ESC10_TABLE = `+-----------------------------------+
 +------------------------+----------+
 `
 
-test('inspect raw on ESC-10 prints auDeep table byte for byte and HEAR statistics with --json', () => {
+test('inspect raw on ESC-10 prints auDeep table byte for byte and HEAR statistics with --json', needsShared, () => {
   const json = join(freshDir(), 'stats.json')
   const result = runCli(['inspect', 'raw', '--basedir', join(sharedDir, 'data', 'ESC-10'), '--json', json])
   assert.equal(result.status, 0, result.stderr)
@@ -59,7 +59,7 @@ test('inspect raw on ESC-10 prints auDeep table byte for byte and HEAR statistic
   )
 })
 
-test('inspect raw on the HEAR task: constant durations give only mean and var', () => {
+test('inspect raw on the HEAR task: constant durations give only mean and var', needsShared, () => {
   const json = join(freshDir(), 'stats.json')
   const result = runCli(['inspect', 'raw', '--basedir', join(sharedDir, 'data', 'hear', 'spoken_digit-1.0.9-small'), '--json', json])
   assert.equal(result.status, 0, result.stderr)

@@ -18,8 +18,8 @@ import {
 } from '../../parsers/index.js'
 import {UserError} from '../../src/core/errors.js'
 import {compareStrings, type InstanceMeta, Partition, Split} from '../../src/data/dataset.js'
-import {openDataSetReader} from '../../src/data/netcdf.js'
-import {reference} from '../helpers.js'
+import {openDataSetReader} from '../../src/data/netcdf/index.js'
+import {needsShared, reference} from '../helpers.js'
 import {freshDir, wavs, writeTree} from './fixtures.js'
 
 async function referenceMeta(name: string) {
@@ -32,7 +32,7 @@ function byFilename(instances: readonly InstanceMeta[]): Map<string, InstanceMet
   return new Map(instances.map((i) => [i.filename, i]))
 }
 
-test('no-metadata on the NOMETA layout: same instances as nometa.nc, sorted instead of file-system order', async () => {
+test('no-metadata on the NOMETA layout: same instances as nometa.nc, sorted instead of file-system order', needsShared, async () => {
   const root = writeTree(
     freshDir(),
     wavs([
@@ -72,7 +72,7 @@ test('no-metadata: case-insensitive audio extensions, other files and hidden ent
   )
 })
 
-test('partitioned on the PART layout matches partitioned-parser.nc exactly, including order', async () => {
+test('partitioned on the PART layout matches partitioned-parser.nc exactly, including order', needsShared, async () => {
   const root = writeTree(
     freshDir(),
     wavs([
@@ -98,7 +98,7 @@ test('partitioned on the PART layout matches partitioned-parser.nc exactly, incl
   )
 })
 
-test('urbansound8k on the US8K layout matches us8k-fake.nc exactly', async () => {
+test('urbansound8k on the US8K layout matches us8k-fake.nc exactly', needsShared, async () => {
   const root = writeTree(freshDir(), {
     ...wavs(['audio/fold1/100032-3-0-0.wav', 'audio/fold2/100263-2-0-117.wav'], {sampleRate: 22050}),
     'metadata/UrbanSound8K.csv':

@@ -10,7 +10,7 @@ import {test} from 'node:test'
 
 import {decodeAudioFile} from '../../src/audio/decode.js'
 import type {DataSet} from '../../src/data/dataset.js'
-import {readDataSet} from '../../src/data/netcdf.js'
+import {readDataSet} from '../../src/data/netcdf/index.js'
 import {runCli, sampleDir, tempDir} from '../helpers.js'
 
 /** Quick spectrogram settings: the layouts are under test here, not the spectrograms. */

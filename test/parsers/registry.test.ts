@@ -32,7 +32,9 @@ test('meta refuses a layout that two parsers accept, naming both, and one that n
   await assert.rejects(
     parseDataSet(flat),
     userError(
-      /no parser recognises this layout \(tried dcase, partitioned, cross-validated, esc, urbansound8k, hear, esc50, class-folders\); closest: class-folders \(audio file 'x\.wav' is not inside a class folder\)/,
+    userError(
+      /no parser recognises this layout \(tried dcase, partitioned, cross-validated, esc, urbansound8k, hear, compare18-atypical-affect, compare18-crying, compare18-heartbeat, compare18-sas, compare21, esc50, class-folders\); closest: class-folders \(audio file 'x\.wav' is not inside a class folder\)/,
+    ),
     ),
   )
   await assert.rejects(parseDataSet(join(flat, 'nope')), userError(/nope: data set directory does not exist/))
@@ -53,6 +55,18 @@ test('built-in names and auDeep class names resolve; unknown and Python parsers 
     'partitioned',
     'cross-validated',
     'hear',
+    'compare18-atypical-affect',
+    'compare18-crying',
+    'compare18-heartbeat',
+    'compare18-sas',
+    'compare19-bs',
+    'compare19-cs',
+    'compare19-oa',
+    'compare19-sd',
+    'compare20-elderly',
+    'compare20-elderly-arousal',
+    'compare20-mask',
+    'compare21',
   ])
   for (const name of names) assert.equal((await resolveParser(name)).name, name)
   const aliases: Record<string, string> = {
@@ -69,7 +83,7 @@ test('built-in names and auDeep class names resolve; unknown and Python parsers 
   assert.equal((await resolveParser('hear:16000')).name, 'hear:16000')
   await assert.rejects(resolveParser('nonsense'), userError(/unknown parser 'nonsense' \(built-in parsers: meta, class-folders, manifest, no-metadata/))
   await assert.rejects(resolveParser('my_parser.py:MyParser'), userError(/Python parser classes cannot be loaded/))
-  await assert.rejects(resolveParser('audeep.backend.parsers.compare21.Compare21Parser'), userError(/is not implemented/))
+  await assert.rejects(resolveParser('audeep.backend.parsers.compare22.Compare22Parser'), userError(/is not implemented/))
 })
 
 test('a user module is loaded by path: default export object, class, or named `parser` export', async () => {

@@ -8,7 +8,7 @@ import {test} from 'node:test'
 
 import {PNG} from 'pngjs'
 
-import {readDataSet, writeDataSet} from '../../src/data/netcdf.js'
+import {readDataSet, writeDataSet} from '../../src/data/netcdf/index.js'
 import {EventFileWriter} from '../../src/formats/tfevents.js'
 import {colormapLut} from '../../src/plot/colormap.js'
 import {confusionMatrixSpec, renderConfusionMatrixPng} from '../../src/plot/confusion.js'
@@ -16,7 +16,7 @@ import {lossCurveSpec, smoothLosses} from '../../src/plot/loss-curve.js'
 import {encodePng, haveFonts, pngSize, specToPng, specToSvg} from '../../src/plot/png.js'
 import {scatterSpec} from '../../src/plot/scatter.js'
 import {densityHistogram, histogramRange, renderSpectrogramPng, spectrogramGreyPng, spectrogramSpec} from '../../src/plot/spectrogram.js'
-import {reference, runCli, tempDir} from '../helpers.js'
+import {needsShared, reference, runCli, tempDir} from '../helpers.js'
 
 /** Decodes a PNG with pngjs, independent of our encoder, into RGBA pixels. */
 function decode(png: Uint8Array): {width: number; height: number; rgba: Uint8ClampedArray} {
@@ -69,7 +69,7 @@ test('spectrogram raster: low bands at the bottom, time to the right, magma colo
   assert.deepEqual(pixel(grey, frames - 1, bands - 1), [255, 255, 255])
 })
 
-test('pretend histogram: range just inside the clipping bounds, densities integrate to 1', async () => {
+test('pretend histogram: range just inside the clipping bounds, densities integrate to 1', needsShared, async () => {
   const ds = await readDataSet(reference('esc10-sample-db.nc'))
   const values = ds.instanceFeatures(3)
   assert.deepEqual(histogramRange({values, clipBelow: -60}), [-59.99, 0])
@@ -172,7 +172,7 @@ test("plot training draws the loss from a run's event files", () => {
   assert.match(missing.stderr, /no such directory/)
 })
 
-test('visualize umap and tsne write a PNG; multi-dimensional features are flattened as auDeep does', async () => {
+test('visualize umap and tsne write a PNG; multi-dimensional features are flattened as auDeep does', needsShared, async () => {
   const dir = tempDir()
   const input = reference('esc10-sample-generated-layout.nc')
   const umap = runCli(['visualize', 'umap', '--input', input, '--output', join(dir, 'u.png'), '--neighbors', '5', '--seed', '1', '--json'])

@@ -7,7 +7,7 @@ import {test} from 'node:test'
 
 import {parseDataSet} from '../../parsers/index.js'
 import {Partition, type DataSet} from '../../src/data/dataset.js'
-import {readDataSet} from '../../src/data/netcdf.js'
+import {readDataSet} from '../../src/data/netcdf/index.js'
 import {concatInstances} from '../../src/data/ops.js'
 import {checkIntegrity, isValid} from '../../src/data/validate.js'
 import {augmentationHooks, maskSpectrogram, perturbSignal, type AugmentOptions} from '../../src/preprocess/augment.js'

@@ -6,9 +6,10 @@ import {existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync} from 'node:
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {UserError} from '../../src/core/errors.js'
-import {readDataSet} from '../../src/data/netcdf.js'
+import {readDataSet} from '../../src/data/netcdf/index.js'
 import {preprocess, type PreprocessInput, type PreprocessItem} from '../../src/preprocess/driver.js'
 import {DifferenceStats, describe, esc10Files, referenceDir} from '../dsp/golden.js'
+import {needsShared} from '../helpers.js'
 
 const SAMPLE = {windowWidth: 0.08, windowOverlap: 0.04, melBands: 128, clipBelow: -60, fixedLength: 5, centerFixed: true}
 
@@ -26,7 +27,7 @@ function tempDir(): string {
   return mkdtempSync(path.join(tmpdir(), 'audeep-preprocess-'))
 }
 
-test('the worker pool writes esc10-sample.nc: same metadata, features within tolerance, input order', async (t) => {
+test('the worker pool writes esc10-sample.nc: same metadata, features within tolerance, input order', needsShared, async (t) => {
   const dir = tempDir()
   try {
     const input = await sampleInput()
@@ -74,7 +75,7 @@ test('the worker pool writes esc10-sample.nc: same metadata, features within tol
   }
 })
 
-test('chunked output: chunks of a file are consecutive; in-process mode gives identical features', async () => {
+test('chunked output: chunks of a file are consecutive; in-process mode gives identical features', needsShared, async () => {
   const dir = tempDir()
   try {
     const input = await sampleInput()
@@ -95,7 +96,7 @@ test('chunked output: chunks of a file are consecutive; in-process mode gives id
   }
 })
 
-test('a bad file fails with a UserError naming it, and no output is left behind', async () => {
+test('a bad file fails with a UserError naming it, and no output is left behind', needsShared, async () => {
   const dir = tempDir()
   try {
     const input = await sampleInput()
