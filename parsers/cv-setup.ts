@@ -62,7 +62,7 @@ export function evaluationWarnings(ds: ParsedDataSet): string[] {
         if (valid.length === 0) return
         const present = new Set(valid.map((i) => i.labelNominal))
         const missing = classes.filter((c) => !present.has(c))
-        if (missing.length > 0) lacking.push(`fold ${k + 1} lacks ${quoteList(missing)}`)
+        if (missing.length > 0) lacking.push(`fold ${k + 1} lacks ${quoteList(missing, 2)}`)
       })
       if (lacking.length > 0) {
         // A class of m files can be in at most m folds.
@@ -71,7 +71,7 @@ export function evaluationWarnings(ds: ParsedDataSet): string[] {
         const smallest = Math.min(...[...files.values()].map((f) => f.size))
         const bound = smallest < ds.numFolds ? ` with N <= ${smallest} (the smallest class has ${smallest} file(s))` : ''
         warnings.push(
-          `some folds have no file of some class (${lacking.join('; ')}), which skews per-fold results; ${ADD_FOLDS}${bound} to balance classes over folds`,
+          `${lacking.length} of ${ds.numFolds} folds have no file of some class (${lacking.slice(0, 2).join('; ')}${lacking.length > 2 ? '; ...' : ''}), which skews per-fold results; ${ADD_FOLDS}${bound} to balance classes over folds`,
         )
       }
     }
