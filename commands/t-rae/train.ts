@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {commonTrainFlags, explicitFlags, recurrentFlags, runTraining} from '../../src/cli/autoencoder-commands.js'
+import {commonTrainFlags, decoderVariantFlag, explicitFlags, recurrentFlags, runTraining} from '../../src/cli/autoencoder-commands.js'
 import {AudeepCommand} from '../../src/cli/command.js'
 
 export default class TraeTrain extends AudeepCommand {
@@ -16,6 +16,7 @@ The encoder reads the spectrogram frame by frame; its final state, through a tan
   static override flags = {
     ...commonTrainFlags,
     ...recurrentFlags,
+    'decoder-variant': decoderVariantFlag,
     'mask-silence': Flags.boolean({
       description: 'Experimental (as in auDeep): force the reconstruction to -1 wherever the target is -1 before the loss.',
     }),

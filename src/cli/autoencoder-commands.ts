@@ -6,8 +6,22 @@ import {join} from 'node:path'
 
 import {Flags} from '@oclif/core'
 
-import {architecture, type AutoencoderConfig, type AutoencoderKind} from '../nn/autoencoders.js'
-import {DEFAULT_CHECKPOINTS_TO_KEEP, listCheckpoints, resolveModelDir, type TrainingHyperParameters} from '../nn/checkpoint.js'
+import {
+  architecture,
+  type AutoencoderConfig,
+  type AutoencoderKind,
+  DECODER_VARIANTS,
+  type DecoderVariant,
+  LEGACY_DECODER_VARIANT,
+} from '../nn/autoencoders.js'
+import {
+  BATCH_ORDERS,
+  type BatchOrder,
+  DEFAULT_CHECKPOINTS_TO_KEEP,
+  listCheckpoints,
+  resolveModelDir,
+  type TrainingHyperParameters,
+} from '../nn/checkpoint.js'
 import {BACKEND_CHOICES, type BackendChoice, selectBackend} from '../nn/engine/index.js'
 import {generateFeatures} from '../nn/generate.js'
 import type {TrainingInput} from '../nn/training.js'
@@ -64,6 +78,12 @@ export const commonTrainFlags = {
     min: 0,
     max: 2 ** 32 - 1,
   }),
+  'batch-order': Flags.string({
+    description:
+      "epoch: each epoch is one random permutation of the data, its last batch possibly smaller. stream: auDeep's input queue, the data repeated endlessly through a shuffle buffer of 100 batches, so every batch is full (an instance can appear twice in one) and an epoch is ceil(N / batch size) batches. Recorded in the checkpoint; --continue keeps the run's own.",
+    options: [...BATCH_ORDERS],
+    default: 'epoch',
+  }),
   backend: backendFlag,
 }
 
@@ -88,6 +108,14 @@ export const recurrentFlags = {
     default: 0,
   }),
 }
+
+/** t-rae: which of auDeep's bidirectional decoders --bidirectional-decoder builds. */
+export const decoderVariantFlag = Flags.string({
+  description:
+    "Bidirectional decoder. 2017: auDeep's first release (the model of its README tutorial), a feed-previous RNN per direction, each reading the shifted targets in its own order; the forward direction never sees the target it reconstructs, the backward one only in the second half of the sequence, 2t-T+1 steps before position t. 2018: auDeep since February 2018, a standard bidirectional RNN whose backward direction has read target t one step before it outputs position t, at every position, so it can copy instead of reconstructing from the representation. Recorded in the checkpoint; generate and --continue use the run's own. A unidirectional decoder is the same in both.",
+  options: [...DECODER_VARIANTS],
+  default: '2017',
+})
 
 export const frequencyWindowFlags = {
   'freq-window-width': Flags.integer({description: 'Width of the frequency windows (bands).', default: 32, min: 1}),
@@ -120,6 +148,7 @@ export function hyperParametersFrom(flags: Flagged, kind: AutoencoderKind): Trai
     batchSize: flags['batch-size'] as number,
     learningRate: flags['learning-rate'] as number,
     keepProb: flags['keep-prob'] as number,
+    batchOrder: String(flags['batch-order'] ?? 'epoch') as BatchOrder,
   }
   if (kind === 'ft-rae') {
     return {
@@ -164,6 +193,7 @@ export function configFrom(flags: Flagged, kind: AutoencoderKind, input: Trainin
     encoder: arch('bidirectional-encoder'),
     decoder: arch('bidirectional-decoder'),
     maskSilence: Boolean(flags['mask-silence']),
+    decoderVariant: String(flags['decoder-variant'] ?? LEGACY_DECODER_VARIANT) as DecoderVariant,
   }
 }
 
@@ -187,6 +217,7 @@ const HYPER_PARAMETER_FLAGS: Record<keyof TrainingHyperParameters, string[]> = {
   timeEncoderNoise: ['t-encoder-noise'],
   feedPreviousProb: ['feed-previous-prob', 'f-feed-previous-prob'],
   timeFeedPreviousProb: ['t-feed-previous-prob'],
+  batchOrder: ['batch-order'],
 }
 
 /**
@@ -218,8 +249,8 @@ export async function runTraining(kind: AutoencoderKind, flags: Flagged, explici
       `--freq-window-overlap ${String(flags['freq-window-overlap'])} must be smaller than --freq-window-width ${String(flags['freq-window-width'])}`,
     )
   }
-  if (kind === 't-rae' && flags['bidirectional-decoder'] && fromFlags.feedPreviousProb > 0) {
-    logger.warn('--feed-previous-prob is ignored with --bidirectional-decoder (as in auDeep)')
+  if (kind === 't-rae' && flags['bidirectional-decoder'] && flags['decoder-variant'] === '2018' && fromFlags.feedPreviousProb > 0) {
+    logger.warn('--feed-previous-prob is ignored with --bidirectional-decoder --decoder-variant 2018 (as in auDeep since 2018)')
   }
   await activateBackend(String(flags.backend), logger)
   const seed = (flags.seed as number | undefined) ?? Random.freshSeed()
@@ -243,6 +274,14 @@ export async function runTraining(kind: AutoencoderKind, flags: Flagged, explici
       numEpochs: flags['num-epochs'] as number,
       seed,
       resume: Boolean(flags.continue),
+      onResumeConfig: (config) => {
+        if (config.kind !== 't-rae' || !explicit.has('decoder-variant')) return
+        const trained = config.decoderVariant ?? LEGACY_DECODER_VARIANT
+        if (trained !== flags['decoder-variant'])
+          throw new UserError(
+            `--decoder-variant ${String(flags['decoder-variant'])}: the run in ${runDir} was trained with decoder variant ${trained}; --continue keeps it (omit the flag)`,
+          )
+      },
       checkpointsToKeep: flags['checkpoints-to-keep'] as number | 'all',
       logger,
       onStart: ({firstStep, totalSteps}) => {

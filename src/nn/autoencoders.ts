@@ -12,6 +12,18 @@ import {FeedPreviousDecoder, frameNoise, type RnnArchitecture, RnnStack, shiftRi
 
 export type AutoencoderKind = 't-rae' | 'f-rae' | 'ft-rae'
 
+/**
+ * Which of auDeep's t-rae decoders a bidirectional decoder is (a unidirectional one is the same in both):
+ * '2017', auDeep's first release (12b52f8, the model of its README tutorial), a FeedPreviousRNN per
+ * direction, each with its own tanh projection to the frame size, the backward direction's outputs in
+ * processing order; '2018', auDeep since 56ca793 (February 2018), a StandardRNN whose backward direction
+ * reads the shifted targets from the end and so has read target t one step before it outputs position t.
+ */
+export type DecoderVariant = '2017' | '2018'
+export const DECODER_VARIANTS: readonly DecoderVariant[] = ['2017', '2018']
+/** What checkpoints written before the option existed were trained with. */
+export const LEGACY_DECODER_VARIANT: DecoderVariant = '2018'
+
 export interface FrequencyWindows {
   width: number
   overlap: number
@@ -23,6 +35,8 @@ export interface TimeAutoencoderConfig {
   encoder: RnnArchitecture
   decoder: RnnArchitecture
   maskSilence: boolean
+  /** Absent in checkpoints written before the option existed: LEGACY_DECODER_VARIANT. */
+  decoderVariant?: DecoderVariant
 }
 
 export interface FrequencyAutoencoderConfig {
@@ -87,7 +101,7 @@ function timeMajor(batch: tf.Tensor3D): tf.Tensor3D {
 // -----------------------------------------------------------------------------------------------------
 // t-rae
 
-class TimeAutoencoder implements Autoencoder {
+export class TimeAutoencoder implements Autoencoder {
   readonly params: ParamStore
   private readonly encoder: RnnStack
   private readonly toRepresentation: Linear
@@ -104,12 +118,13 @@ class TimeAutoencoder implements Autoencoder {
     this.encoder = new RnnStack(this.params, 'encoder', encoder, F)
     this.toRepresentation = this.params.linear('representation', stateSize(encoder), stateSize(decoder))
     let decoderOutput: number
-    if (decoder.bidirectional) {
+    if (decoder.bidirectional && (config.decoderVariant ?? LEGACY_DECODER_VARIANT) === '2018') {
       this.standardDecoder = new RnnStack(this.params, 'decoder', decoder, F)
       decoderOutput = 2 * decoder.units
     } else {
-      this.feedPreviousDecoder = new FeedPreviousDecoder(this.params, 'decoder', decoder, F)
-      decoderOutput = F
+      // Unidirectional, or the 2017 bidirectional decoder: one FeedPreviousRNN per direction.
+      this.feedPreviousDecoder = new FeedPreviousDecoder(this.params, 'decoder', decoder, F, 'processing')
+      decoderOutput = F * (decoder.bidirectional ? 2 : 1)
     }
     this.toReconstruction = this.params.linear('reconstruction', decoderOutput, F)
   }
@@ -123,9 +138,19 @@ class TimeAutoencoder implements Autoencoder {
     const x = timeMajor(batch)
     const targets = tf.reverse(x, 0) as tf.Tensor3D
     const representation = this.encode(x, noise, random)
+    const reconstruction = this.decode(targets, representation, noise, random)
+    return {loss: rmse(targets, reconstruction), targets: timeMajor(targets), reconstruction: timeMajor(reconstruction), representation}
+  }
+
+  /**
+   * The decoder half: the reconstruction [T, B, F] of time-major targets (the input reversed in time)
+   * from a representation. The decoder reads the targets only through its teacher-forcing inputs, which
+   * is what the leak tests perturb.
+   */
+  decode(targets: tf.Tensor3D, representation: tf.Tensor2D, noise: TrainingNoise, random: Random): tf.Tensor3D {
     const decoderInputs = shiftRight(targets)
     const randomness = {keepProb: noise.keepProb, random}
-    // A bidirectional decoder is a StandardRNN: auDeep ignores feed-previous for it.
+    // The 2018 bidirectional decoder is a StandardRNN: auDeep ignores feed-previous for it.
     const decoded = this.standardDecoder
       ? this.standardDecoder.run(decoderInputs, representation, randomness, true).output
       : this.feedPreviousDecoder!.run(decoderInputs, representation, noise.feedPreviousProb, randomness, true)
@@ -133,7 +158,7 @@ class TimeAutoencoder implements Autoencoder {
     if (this.config.maskSilence) {
       reconstruction = tf.where(tf.equal(targets, -1), tf.fill(targets.shape, -1), reconstruction) as tf.Tensor3D
     }
-    return {loss: rmse(targets, reconstruction), targets: timeMajor(targets), reconstruction: timeMajor(reconstruction), representation}
+    return reconstruction
   }
 
   represent(batch: tf.Tensor3D): tf.Tensor {
@@ -175,7 +200,7 @@ function windowsToFrames(decoded: tf.Tensor3D, layer: Linear): tf.Tensor2D {
 // -----------------------------------------------------------------------------------------------------
 // f-rae
 
-class FrequencyAutoencoder implements Autoencoder {
+export class FrequencyAutoencoder implements Autoencoder {
   readonly params: ParamStore
   private readonly encoder: RnnStack
   private readonly toRepresentation: Linear
@@ -211,15 +236,23 @@ class FrequencyAutoencoder implements Autoencoder {
     const frames = batch.reshape([B * T, F]) as tf.Tensor2D
     const targets = tf.reverse(frames, 1)
     const {windows, representation} = this.encode(frames, noise, random)
-    const decoderInputs = shiftRight(tf.reverse(windows, 0) as tf.Tensor3D)
-    const decoded = this.decoder.run(decoderInputs, representation, noise.feedPreviousProb, {keepProb: noise.keepProb, random}, true)
-    const reconstruction = windowsToFrames(decoded, this.toReconstruction)
+    const reconstruction = this.decode(windows, representation, noise, random)
     return {
       loss: rmse(targets, reconstruction),
       targets: targets.reshape([B, T, F]),
       reconstruction: reconstruction.reshape([B, T, F]),
       representation,
     }
+  }
+
+  /**
+   * The decoder half: the reconstruction [N, F] (frequency reversed) from the encoder's frequency windows
+   * [W, N, width], which the decoder reads (reversed in window order, shifted) as its teacher-forcing inputs.
+   */
+  decode(windows: tf.Tensor3D, representation: tf.Tensor2D, noise: TrainingNoise, random: Random): tf.Tensor2D {
+    const decoderInputs = shiftRight(tf.reverse(windows, 0) as tf.Tensor3D)
+    const decoded = this.decoder.run(decoderInputs, representation, noise.feedPreviousProb, {keepProb: noise.keepProb, random}, true)
+    return windowsToFrames(decoded, this.toReconstruction)
   }
 
   represent(batch: tf.Tensor3D): tf.Tensor {
@@ -237,7 +270,7 @@ class FrequencyAutoencoder implements Autoencoder {
 // -----------------------------------------------------------------------------------------------------
 // ft-rae
 
-class FrequencyTimeAutoencoder implements Autoencoder {
+export class FrequencyTimeAutoencoder implements Autoencoder {
   readonly params: ParamStore
   private readonly freqEncoder: RnnStack
   private readonly timeEncoder: RnnStack
@@ -277,18 +310,27 @@ class FrequencyTimeAutoencoder implements Autoencoder {
 
   forward(batch: tf.Tensor3D, noise: TrainingNoise, random: Random): ForwardResult {
     const x = timeMajor(batch)
-    const [T, B, F] = x.shape
     const {freqStates, representation} = this.encode(x, noise, random)
+    const targets = tf.reverse(x, [0, 2]) as tf.Tensor3D
+    const reconstruction = this.decode(freqStates, targets, representation, noise, random)
+    return {loss: rmse(targets, reconstruction), targets: timeMajor(targets), reconstruction: timeMajor(reconstruction), representation}
+  }
+
+  /**
+   * The decoder half: the reconstruction [T, B, F] of the targets (x reversed in time and frequency) from
+   * a representation. The time decoder reads the frequency encoder's states [T, B, S] (reversed, shifted),
+   * the frequency decoder windows of the targets (shifted): its teacher-forcing inputs.
+   */
+  decode(freqStates: tf.Tensor3D, targets: tf.Tensor3D, representation: tf.Tensor2D, noise: TrainingNoise, random: Random): tf.Tensor3D {
+    const [T, B, F] = targets.shape
     const randomness = {keepProb: noise.keepProb, random}
     // The time decoder reconstructs the frequency encoder's states; no loss is placed on that directly.
     const timeInputs = shiftRight(tf.reverse(freqStates, 0) as tf.Tensor3D)
     const timeDecoded = this.timeDecoder.run(timeInputs, representation, noise.timeFeedPreviousProb ?? 0, randomness)
     const freqInitial = tf.tanh(applyLinear(this.toFreqDecoderState, timeDecoded)).reshape([T * B, -1]) as tf.Tensor2D
-    const targets = tf.reverse(x, [0, 2]) as tf.Tensor3D
     const targetWindows = frequencyWindows(targets.reshape([T * B, F]) as tf.Tensor2D, this.config.windows)
     const decoded = this.freqDecoder.run(shiftRight(targetWindows), freqInitial, noise.feedPreviousProb, randomness, true)
-    const reconstruction = windowsToFrames(decoded, this.toReconstruction).reshape([T, B, F]) as tf.Tensor3D
-    return {loss: rmse(targets, reconstruction), targets: timeMajor(targets), reconstruction: timeMajor(reconstruction), representation}
+    return windowsToFrames(decoded, this.toReconstruction).reshape([T, B, F]) as tf.Tensor3D
   }
 
   represent(batch: tf.Tensor3D): tf.Tensor {
@@ -309,6 +351,14 @@ export function createAutoencoder(config: AutoencoderConfig, random: Random): Au
     case 'ft-rae':
       return new FrequencyTimeAutoencoder(config, random)
   }
+}
+
+/** A log line naming the decoder variant where it matters (a bidirectional t-rae decoder), else ''. */
+export function describeModel(config: AutoencoderConfig): string {
+  if (config.kind !== 't-rae' || !config.decoder.bidirectional) return ''
+  const variant = config.decoderVariant ?? LEGACY_DECODER_VARIANT
+  const legacy = config.decoderVariant === undefined ? ' (the run predates the option: what it was trained with)' : ''
+  return `bidirectional decoder: auDeep's ${variant} variant${legacy}`
 }
 
 export function architecture(layers: number, units: number, bidirectional: boolean, cell: CellType): RnnArchitecture {

@@ -22,7 +22,12 @@ export interface TrainingHyperParameters {
   timeEncoderNoise?: number
   feedPreviousProb: number
   timeFeedPreviousProb?: number
+  /** 'epoch' (absent in older checkpoints): one permutation per epoch; 'stream': auDeep's shuffle queue. */
+  batchOrder?: BatchOrder
 }
+
+export type BatchOrder = 'epoch' | 'stream'
+export const BATCH_ORDERS: readonly BatchOrder[] = ['epoch', 'stream']
 
 export interface TrainingProgress {
   /** Optimiser steps (batches) done so far. */

@@ -95,7 +95,10 @@ export function directionState(arch: RnnArchitecture, state: tf.Tensor2D, direct
  * auDeep's FeedPreviousRNN decoder. Per direction, the input at step 0 is zeros and at step t either the
  * previous step's projected output tanh(W h[t-1] + b) (with probability feedPreviousProb per element)
  * or inputSequence[t-1]; the output at every step is that projection. The backward direction runs on
- * the time-reversed input and its outputs are reversed back. Output: [T, B, dirs*F].
+ * the time-reversed input. Its outputs are reversed back into time order (backwardOutputs 'time', what
+ * f-rae and ft-rae have always done here), or left in processing order as auDeep's FeedPreviousRNN
+ * leaves them ('processing': output t of the backward direction is its t-th step, which has read
+ * the reversed input's first t-1 elements). Output: [T, B, dirs*F].
  */
 export class FeedPreviousDecoder {
   readonly stacks: RnnStack[]
@@ -106,6 +109,7 @@ export class FeedPreviousDecoder {
     readonly name: string,
     readonly arch: RnnArchitecture,
     readonly numFeatures: number,
+    readonly backwardOutputs: 'time' | 'processing' = 'time',
   ) {
     const uni = {...arch, bidirectional: false}
     this.stacks = []
@@ -124,13 +128,55 @@ export class FeedPreviousDecoder {
     randomness: StepRandomness,
     inputIsData = false,
   ): tf.Tensor3D {
+    if (this.stacks.length === 2 && feedPreviousProb <= 0 && this.backwardOutputs === 'processing')
+      return this.runBothDirections(inputSequence, initialState, randomness, inputIsData)
     const outputs = this.stacks.map((stack, d) => {
       const state = directionState(this.arch, initialState, d)
       const input = d === 0 ? inputSequence : (tf.reverse(inputSequence, 0) as tf.Tensor3D)
       const out = this.runDirection(stack, this.projections[d], input, state, feedPreviousProb, randomness, inputIsData)
-      return d === 0 ? out : (tf.reverse(out, 0) as tf.Tensor3D)
+      return d === 0 || this.backwardOutputs === 'processing' ? out : (tf.reverse(out, 0) as tf.Tensor3D)
     })
     return outputs.length === 1 ? outputs[0] : (tf.concat(outputs, 2) as tf.Tensor3D)
+  }
+
+  /**
+   * Teacher forcing in both directions as one fused bidirectional call (what a StandardRNN costs). The
+   * directions read different sequences: the op's input is [forward's | backward's] features, each
+   * direction's first-layer kernel zero on the other's rows (zeros built around the real kernel, so no
+   * gradient reaches them), and the backward half stored time-reversed since the op reads it from the end.
+   */
+  private runBothDirections(
+    inputSequence: tf.Tensor3D,
+    initialState: tf.Tensor2D,
+    randomness: StepRandomness,
+    inputIsData: boolean,
+  ): tf.Tensor3D {
+    const F = this.numFeatures
+    const {cell, units: H} = this.arch
+    const forward = shiftRight(inputSequence)
+    const backward = shiftRight(tf.reverse(inputSequence, 0) as tf.Tensor3D) // in the backward direction's order
+    const x = tf.concat([forward, tf.reverse(backward, 0)], 2) as tf.Tensor3D
+    const layers = this.stacks.map((stack, d) =>
+      stack.params[0].map((p, l) => {
+        if (l > 0) return p
+        const G = p.kernel.shape[1]
+        const own = p.kernel.slice([0, 0], [F, G])
+        const recurrent = p.kernel.slice([F, 0], [H, G])
+        const zeros = tf.zeros([F, G])
+        return {kernel: tf.concat(d === 0 ? [own, zeros, recurrent] : [zeros, own, recurrent], 0) as tf.Tensor2D, bias: p.bias}
+      }),
+    )
+    const args = {cell, x, layers}
+    const dropout = rnnDropoutMasks(args, randomness.keepProb, randomness.random.nextUint32())
+    const {output} = rnn({...args, initialState, dropout, inputGradient: !inputIsData})
+    const [T, B] = output.shape
+    const fw = output.slice([0, 0, 0], [T, B, H])
+    // The op returns the backward outputs in time order; auDeep's FeedPreviousRNN leaves them in processing order.
+    const bw = tf.reverse(output.slice([0, 0, H], [T, B, H]), 0)
+    return tf.concat(
+      [fw, bw].map((out, d) => tf.tanh(applyLinear(this.projections[d], out))),
+      2,
+    ) as tf.Tensor3D
   }
 
   private runDirection(

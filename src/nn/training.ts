@@ -21,6 +21,8 @@ export interface TrainingInput {
   frames: number
   numFeatures: number
   files: string[]
+  /** Instances per input file, in `files` order. */
+  fileSizes: number[]
 }
 
 /** The rows `indices` of [N, T, F] features as a [B, T, F] tensor. */
@@ -34,6 +36,74 @@ export function gatherBatch(
   const batch = new Float32Array(indices.length * rowSize)
   indices.forEach((row, i) => batch.set(features.subarray(row * rowSize, (row + 1) * rowSize), i * rowSize))
   return tf.tensor3d(batch, [indices.length, frames, numFeatures])
+}
+
+/**
+ * auDeep's input queue as a batch order (--batch-order stream): the instances in order (several input
+ * files in a shuffled order per pass), repeated forever, through a shuffle buffer of 100 x B from which
+ * each draw takes a uniformly random element and the stream refills it. Every batch is full and an
+ * instance can appear twice in one; an epoch is ceil(N/B) batches. batch(step) replays the stream from
+ * the start (a few thousand draws per epoch), so a resumed run sees the batches an uninterrupted one would.
+ */
+export class StreamBatchOrder {
+  private random!: Random
+  private buffer: number[] = []
+  private pass: number[] = []
+  private passAt = 0
+  private done = 0
+
+  constructor(
+    private readonly seed: number,
+    private readonly fileSizes: readonly number[],
+    private readonly batchSize: number,
+  ) {
+    this.reset()
+  }
+
+  private reset(): void {
+    this.random = new Random(deriveSeed(this.seed, 3, 0))
+    this.buffer = []
+    this.pass = []
+    this.passAt = 0
+    this.done = 0
+  }
+
+  private nextFromStream(): number {
+    if (this.passAt === this.pass.length) {
+      const starts: number[] = []
+      let at = 0
+      for (const n of this.fileSizes) {
+        starts.push(at)
+        at += n
+      }
+      this.pass = []
+      for (const f of this.random.permutation(this.fileSizes.length))
+        for (let i = 0; i < this.fileSizes[f]; i++) this.pass.push(starts[f] + i)
+      this.passAt = 0
+    }
+    return this.pass[this.passAt++]
+  }
+
+  /** The instance indices of batch number `step` (0-based, counted over the whole run). */
+  batch(step: number): number[] {
+    if (step < this.done) this.reset()
+    while (this.done < step) this.draw()
+    return this.draw()
+  }
+
+  private draw(): number[] {
+    const capacity = 100 * this.batchSize
+    const out: number[] = []
+    for (let k = 0; k < this.batchSize; k++) {
+      while (this.buffer.length < capacity) this.buffer.push(this.nextFromStream())
+      const i = this.random.int(this.buffer.length)
+      out.push(this.buffer[i])
+      this.buffer[i] = this.buffer[this.buffer.length - 1]
+      this.buffer.pop()
+    }
+    this.done++
+    return out
+  }
 }
 
 export interface TrainingStatus {
@@ -125,6 +195,7 @@ export async function fitAutoencoder(input: TrainingInput, options: FitOptions):
 
   const N = input.numInstances
   const B = Math.min(hyper.batchSize, N)
+  const stream = hyper.batchOrder === 'stream' ? new StreamBatchOrder(seed, input.fileSizes, B) : undefined
   const numBatches = Math.ceil(N / B)
   const rowSize = input.frames * input.numFeatures
   const lastEpoch = progress.epoch + options.numEpochs
@@ -152,7 +223,7 @@ export async function fitAutoencoder(input: TrainingInput, options: FitOptions):
           for (const c of callbacks) await c.onStop?.(state())
           return {interrupted: true, targetEpoch: lastEpoch, progress, finalLoss: lastLoss}
         }
-        const indices = order.slice(b * B, Math.min(N, (b + 1) * B))
+        const indices = stream ? stream.batch(progress.step) : order.slice(b * B, Math.min(N, (b + 1) * B))
         const random = new Random(deriveSeed(seed, 2, progress.step))
         const batch = gatherBatch(input.features, rowSize, input.frames, input.numFeatures, indices)
         let representation: tf.Tensor | undefined

@@ -32,5 +32,12 @@ export async function loadTrainingInput(files: readonly string[]): Promise<Train
     offset += s.features.length
   }
   const [frames, numFeatures] = sets[0].featureShape
-  return {features, numInstances: sets.reduce((n, s) => n + s.numInstances, 0), frames, numFeatures, files: [...files]}
+  return {
+    features,
+    numInstances: sets.reduce((n, s) => n + s.numInstances, 0),
+    frames,
+    numFeatures,
+    files: [...files],
+    fileSizes: sets.map((s) => s.numInstances),
+  }
 }

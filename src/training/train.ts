@@ -7,7 +7,7 @@ import {join} from 'node:path'
 
 import {UserError} from '../core/errors.js'
 import type {Logger} from '../core/log.js'
-import type {AutoencoderConfig} from '../nn/autoencoders.js'
+import {type AutoencoderConfig, describeModel} from '../nn/autoencoders.js'
 import {listCheckpoints, loadCheckpoint, type TrainingHyperParameters, type TrainingProgress} from '../nn/checkpoint.js'
 import {fitAutoencoder, type TrainingCallback, type TrainingInput, type TrainingStatus} from '../nn/training.js'
 import {checkpointCallback} from './checkpoints.js'
@@ -29,6 +29,8 @@ export interface TrainRunOptions {
   logger: Logger
   onBatch?: (status: TrainingStatus) => void
   onStart?: (info: {firstStep: number; totalSteps: number; numBatches: number}) => void
+  /** With `resume`, called with the checkpoint's model configuration before anything is trained. */
+  onResumeConfig?: (config: AutoencoderConfig) => void
   /** Polled between batches; when true, a checkpoint is written and training stops. */
   shouldStop?: () => boolean
   /** Further callbacks, called after the run's own. */
@@ -59,6 +61,9 @@ export async function trainAutoencoder(options: TrainRunOptions): Promise<TrainR
   const input = await loadTrainingInput(options.inputs)
   const checkpoint = options.resume ? loadCheckpoint(logDir) : undefined
   const config = checkpoint ? checkpoint.manifest.config : options.config(input)
+  if (checkpoint) options.onResumeConfig?.(config)
+  const described = describeModel(config)
+  if (described) logger.info(described)
   if (config.numFeatures !== input.numFeatures) {
     throw new UserError(`the model was built for ${config.numFeatures} frequency bands, the input has ${input.numFeatures}`)
   }
@@ -71,6 +76,11 @@ export async function trainAutoencoder(options: TrainRunOptions): Promise<TrainR
     logger.info(
       `resuming from ${checkpoint.path} (step ${progress.step}, epoch ${progress.epoch}${progress.batchInEpoch ? ` + ${progress.batchInEpoch} batches` : ''})`,
     )
+  }
+
+  if (hyperParameters.batchOrder === 'stream') {
+    const B = Math.min(hyperParameters.batchSize, input.numInstances)
+    logger.info(`batch order: stream (auDeep's shuffle queue: ${Math.ceil(input.numInstances / B)} full batches of ${B} per epoch)`)
   }
 
   let lastLoss = NaN

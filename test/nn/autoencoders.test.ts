@@ -14,6 +14,7 @@ import {readEvents} from '../../src/formats/tfevents.js'
 import type {AutoencoderConfig} from '../../src/nn/autoencoders.js'
 import {selectBackend} from '../../src/nn/engine/index.js'
 import {generateFeatures} from '../../src/nn/generate.js'
+import {StreamBatchOrder} from '../../src/nn/training.js'
 import {trainAutoencoder, type TrainRunOptions} from '../../src/training/train.js'
 import {needsShared, reference, sharedMissing, tempDir} from '../helpers.js'
 
@@ -54,6 +55,10 @@ function options(runDir: string, config: AutoencoderConfig, extra: Partial<Train
 
 const cases: [string, AutoencoderConfig][] = [
   ['t-rae GRU, bidirectional decoder', {kind: 't-rae', numFeatures: BANDS, encoder: arch(false), decoder: arch(true), maskSilence: false}],
+  [
+    't-rae GRU, 2017 bidirectional decoder',
+    {kind: 't-rae', numFeatures: BANDS, encoder: arch(false), decoder: arch(true), maskSilence: false, decoderVariant: '2017'},
+  ],
   [
     't-rae LSTM, bidirectional encoder, 2 layers',
     {kind: 't-rae', numFeatures: BANDS, encoder: arch(true, 'lstm', 2), decoder: arch(false, 'lstm', 2), maskSilence: false},
@@ -188,4 +193,50 @@ test('feed-previous decoding (step by step) trains too', needsShared, async () =
   })
   assert.ok(losses.every(Number.isFinite))
   assert.ok(losses.slice(-4).reduce((a, b) => a + b) < losses.slice(0, 4).reduce((a, b) => a + b), losses.join(' '))
+})
+
+test("--batch-order stream: auDeep's shuffle queue gives full batches, replays exactly, draws every instance evenly", () => {
+  const sizes = [7, 5] // two input files, 12 instances
+  const order = new StreamBatchOrder(9, sizes, 5)
+  const first = Array.from({length: 40}, (_, step) => order.batch(step))
+  assert.ok(first.every((b) => b.length === 5 && b.every((i) => Number.isInteger(i) && i >= 0 && i < 12)))
+  // Asking for an earlier step replays the stream from the start: the same batches.
+  assert.deepEqual(order.batch(3), first[3])
+  assert.deepEqual(new StreamBatchOrder(9, sizes, 5).batch(17), first[17])
+  assert.notDeepEqual(new StreamBatchOrder(10, sizes, 5).batch(0), first[0])
+  // Over many draws every instance comes up about equally often (the buffer holds 100 batches).
+  const counts = new Array<number>(12).fill(0)
+  const long = new StreamBatchOrder(1, sizes, 5)
+  for (let step = 0; step < 2400; step++) for (const i of long.batch(step)) counts[i]++
+  for (const c of counts) assert.ok(Math.abs(c - 1000) < 150, `counts ${counts}`)
+})
+
+test('--batch-order stream: full batches each step, ceil(N/B) per epoch, and --continue resumes exactly', needsShared, async () => {
+  const dir = tempDir()
+  const config = cases[1][1]
+  const stream = (extra: Partial<TrainRunOptions>) => ({
+    ...extra,
+    hyperParameters: () => ({
+      batchSize: 6,
+      learningRate: 0.01,
+      keepProb: 0.9,
+      encoderNoise: 0,
+      feedPreviousProb: 0,
+      batchOrder: 'stream' as const,
+    }),
+  })
+  const steps: number[] = []
+  const straight = await trainAutoencoder(
+    options(join(dir, 'straight'), config, stream({numEpochs: 3, onBatch: (s) => steps.push(s.step)})),
+  )
+  const numInstances = straight.progress.numInstances
+  assert.equal(straight.progress.step, 3 * Math.ceil(numInstances / 6))
+  await trainAutoencoder(options(join(dir, 'resumed'), config, stream({numEpochs: 1})))
+  await trainAutoencoder(options(join(dir, 'resumed'), config, stream({numEpochs: 2, resume: true})))
+  const last = straight.progress.step
+  const weights = (run: string) => readFileSync(join(dir, run, 'logs', `model-${last}`, 'weights.bin'))
+  assert.ok(weights('resumed').equals(weights('straight')), '--continue is bit-identical to uninterrupted training')
+  const manifest = JSON.parse(readFileSync(join(dir, 'straight', 'logs', `model-${last}`, 'checkpoint.json'), 'utf8'))
+  assert.equal(manifest.hyperParameters.batchOrder, 'stream')
+  assert.equal(manifest.config.decoderVariant, '2017')
 })
