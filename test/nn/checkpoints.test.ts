@@ -1,6 +1,7 @@
 // Checkpoint retention through the CLI: training keeps the newest 5 checkpoints by default and all with
 // --checkpoints-to-keep all; --continue and generate --steps keep working on what is kept; --model-dir takes
-// the run directory or its logs/; a checkpoint is the weights plus Adam's two moments.
+// the run directory or its logs/; plot training still marks every epoch; a checkpoint is the weights plus
+// Adam's two moments.
 
 import assert from 'node:assert/strict'
 import {existsSync, readdirSync, readFileSync, statSync} from 'node:fs'
@@ -44,6 +45,11 @@ test('the newest 5 checkpoints are kept; --continue and generate --steps work on
 
   ok(['t-rae', 'train', '--input', spectrograms, '--run-name', run, '--num-epochs', '2', '--continue'])
   assert.deepEqual(kept(run), [10, 12, 14, 16, 18])
+
+  // The loss plot still marks all 9 epochs, though only the newest 5 checkpoints are left.
+  const plot = runCli(['plot', 'training', '--run-name', run, '--json'])
+  assert.equal(plot.status, 0, plot.stderr)
+  assert.deepEqual((JSON.parse(plot.stdout) as {epochs: number; steps: number}).epochs, 9)
 
   // --model-dir: the run directory as well as its logs/.
   const [a, b] = [join(dir, 'a.nc'), join(dir, 'b.nc')]
