@@ -36,7 +36,7 @@ import {type Progress, startProgress} from './progress.js'
 
 export const backendFlag = Flags.string({
   description:
-    'Compute backend: auto picks the fastest available (native fused CPU kernels when the addon built, else wasm); tensorflow and gpu need @tensorflow/tfjs-node(-gpu) installed (see README).',
+    'Compute backend: auto picks the fastest available (native fused CPU kernels when the addon built, else wasm); tensorflow and gpu need @tensorflow/tfjs-node(-gpu) installed (see docs/backends.md).',
   options: [...BACKEND_CHOICES],
   default: 'auto',
 })
