@@ -12,13 +12,13 @@
 //
 // readManifest is shared with the ESC-50 parser, whose meta/esc50.csv is a manifest with other column names.
 
-import {stat} from 'node:fs/promises'
+import {open, stat} from 'node:fs/promises'
 import path from 'node:path'
 
 import {UserError} from '../src/core/errors.js'
 import {getLogger} from '../src/core/log.js'
 import {Partition} from '../src/data/dataset.js'
-import {isFile, labelMapFromNames, nonBlankLines, readTextFile, splitCsvLine, validInFold} from './common.js'
+import {isFile, labelMapFromNames, listFiles, nonBlankLines, readTextFile, splitCsvLine, validInFold} from './common.js'
 import type {LayoutDiagnosis, ParsedDataSet, ParsedInstance, Parser} from './types.js'
 
 const log = getLogger('parsers.manifest')
@@ -192,4 +192,28 @@ export class ManifestParser implements Parser {
     if (!(await isFile(file))) throw new UserError(`${file}: manifest file does not exist`)
     return readManifest({file, audioDir: basedir, columns: {filename: 'filename', label: 'label', fold: 'fold', partition: 'partition'}})
   }
+}
+
+/** CSV files directly in `dir` whose header names the columns filename and label: likely manifests. */
+export async function manifestCandidates(dir: string): Promise<string[]> {
+  const found: string[] = []
+  for (const file of await listFiles(dir)) {
+    if (!/\.(csv|tsv|txt)$/i.test(file.name)) continue
+    let head = ''
+    try {
+      const handle = await open(file.path, 'r')
+      try {
+        const {bytesRead, buffer} = await handle.read(Buffer.alloc(4096), 0, 4096, 0)
+        head = buffer.subarray(0, bytesRead).toString('utf8')
+      } finally {
+        await handle.close()
+      }
+    } catch {
+      continue
+    }
+    const header = head.replace(/^\uFEFF/, '').split(/\r?\n/)[0]
+    const columns = splitCsvLine(header, delimiterOf(header)).map((c) => c.trim().toLowerCase())
+    if (columns.includes('filename') && columns.includes('label')) found.push(file.path)
+  }
+  return found
 }

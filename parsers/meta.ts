@@ -20,6 +20,7 @@ import {DCASEParser} from './dcase.js'
 import {diagnoseLayout} from './detect.js'
 import {ESCParser} from './esc.js'
 import {ESC50Parser} from './esc50.js'
+import {manifestCandidates} from './manifest.js'
 import {HearParser} from './hear.js'
 import {PartitionedParser} from './partitioned.js'
 import type {LayoutDiagnosis, ParsedDataSet, Parser} from './types.js'
@@ -91,6 +92,9 @@ export class MetaParser implements Parser {
     const parts = [`${root}: no parser recognises this layout (tried ${tried})`]
     if (closest.length > 0) parts.push(`closest: ${closest.map((d) => `${d.parser} (${d.problem})`).join(', ')}`)
     const hasFolders = (await listSubdirectories(root)).length > 0
+    const manifests = await manifestCandidates(root)
+    if (manifests.length > 0)
+      parts.push(`${manifests[0]} has the columns filename and label: to read it as a manifest, add --manifest ${manifests[0]}`)
     if (fallback !== null && fallback.problem === null) {
       parts.push(
         `if the folder names are the class labels, choose --parser class-folders; otherwise fix the layout or choose one with --parser`,

@@ -268,12 +268,23 @@ test('layouts that fit no parser: the error names the first misfit and the close
     /closest: esc \(unexpected entry 'notes\.txt' in class directory '000 - Baby cry'.*choose --parser class-folders/,
   )
 
-  // Loose audio files only: no-metadata is the suggestion.
+  // Loose audio files only: no-metadata is the suggestion ...
   const flat = tempDir('audeep-flat-')
   copyFileSync(CLIPS[0].path, join(flat, 'a.ogg'))
   fails(
     ['inspect', 'raw', '--basedir', flat],
     /closest: class-folders \(audio file 'a\.ogg' is not inside a class folder\).*no-metadata for audio files without labels/,
+  )
+  // ... or the manifest lying beside them.
+  writeFileSync(join(flat, 'labels.csv'), 'Filename,Label,Speaker\na.ogg,dog,s1\n')
+  writeFileSync(join(flat, 'notes.txt'), 'recorded in April\n')
+  fails(
+    ['inspect', 'raw', '--basedir', flat],
+    /labels\.csv has the columns filename and label: to read it as a manifest, add --manifest \S*labels\.csv/,
+  )
+  assert.match(
+    ok(['inspect', 'raw', '--basedir', flat, '--manifest', join(flat, 'labels.csv')]),
+    /WARN.*neither cross-validation folds nor partitions/,
   )
 })
 
