@@ -19,6 +19,8 @@ Exactly auDeep's pipeline: optional fixed length (--center-fixed pads or cuts sy
   static override examples = [
     '<%= config.bin %> preprocess --basedir ESC-10 --window-width 0.08 --window-overlap 0.04 --mel-spectrum 128 --fixed-length 5 --center-fixed --clip-below -60 --output spectrograms/esc-10.nc',
     '<%= config.bin %> preprocess --basedir ESC-10 --window-width 0.08 --window-overlap 0.04 --mel-spectrum 128 --fixed-length 5 --clip-below -60 --pretend 3',
+    '<%= config.bin %> preprocess --basedir my-sounds --add-cv-setup 5 --mel-spectrum 128 --fixed-length 5 --output my-sounds.nc',
+    '<%= config.bin %> preprocess --basedir recordings --manifest labels.csv --mel-spectrum 128 --output recordings.nc',
     '<%= config.bin %> preprocess --basedir my-data --parser ./my-parser.js --sample-rate 16000 --mel-spectrum 64 --fixed-length 10 --skip-errors --output spectrograms.nc',
   ]
 
