@@ -5,6 +5,7 @@ import {audioDataSetFlags, cvSetupFlags, readAudioDataSet} from '../src/cli/pars
 import {seedFlag} from '../src/cli/flags.js'
 import {augmentFlags, spectrogramFlags, spectrogramOptionsFromFlags} from '../src/cli/preprocess-flags.js'
 import {UserError} from '../src/core/errors.js'
+import {checkShardFlags} from '../src/cli/option-checks.js'
 import {runPreprocessing} from '../src/cli/preprocess-run.js'
 import {shardFlags} from '../src/cli/sharding.js'
 import {renderTable} from '../src/cli/table.js'
@@ -53,6 +54,7 @@ Exactly auDeep's pipeline: optional fixed length (--center-fixed pads or cuts sy
     const {flags} = await this.parse(Preprocess)
     const options = spectrogramOptionsFromFlags(flags, this.logger)
     if (flags['center-fixed'] && options.fixedLength === null) this.logger.warn('--center-fixed has no effect without --fixed-length')
+    checkShardFlags(flags)
     const {dataSet} = await readAudioDataSet(flags, this.logger)
 
     if (flags.pretend !== undefined) {

@@ -5,7 +5,7 @@ import {AudeepCommand} from '../../src/cli/command.js'
 import {audioDataSetFlags, cvSetupFlags, readAudioDataSet} from '../../src/cli/parser-flags.js'
 import {UserError} from '../../src/core/errors.js'
 import {numberFlag} from '../../src/cli/flags.js'
-import {checkPreprocessFlags} from '../../src/cli/option-checks.js'
+import {checkPreprocessFlags, checkShardFlags} from '../../src/cli/option-checks.js'
 import {runPreprocessing} from '../../src/cli/preprocess-run.js'
 import {shardFlags} from '../../src/cli/sharding.js'
 import {MEL_AVGS_DEFAULTS} from '../../src/features/mel-avgs.js'
@@ -70,6 +70,7 @@ Each file is mixed to mono, resampled to 32 kHz, pre-emphasised (0.97), turned i
       resampleQuality: flags['resample-quality'] as MelAvgsPreprocessOptions['resampleQuality'],
     }
     checkPreprocessFlags(options)
+    checkShardFlags(flags)
     const {dataSet} = await readAudioDataSet(flags, this.logger)
     await runPreprocessing(
       dataSet,

@@ -3,6 +3,7 @@
 
 import {UserError} from '../core/errors.js'
 import {type PreprocessOptions, validatePreprocessOptions} from '../preprocess/process-file.js'
+import {resolveShard} from './sharding.js'
 
 /** Checks `preprocess` / `mel-avgs generate` options; throws a UserError naming the flags. */
 export function checkPreprocessFlags(options: PreprocessOptions): void {
@@ -26,4 +27,9 @@ export function checkPreprocessFlags(options: PreprocessOptions): void {
     }
   }
   validatePreprocessOptions(options)
+}
+
+/** --shard-index / --num-shards (and the batch system's variables) make sense; warnings come later, once. */
+export function checkShardFlags(flags: {'shard-index'?: number; 'num-shards'?: number}): void {
+  resolveShard({shardIndex: flags['shard-index'], numShards: flags['num-shards']}, process.env)
 }

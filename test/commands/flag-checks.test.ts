@@ -26,6 +26,7 @@ test('impossible flag combinations are refused before any file is read, naming b
     [...pre, '--fixed-length', '5', '--chunk-length', '2', '--chunk-count', '3'],
     /--chunk-count 3 x --chunk-length 2 = 6 s is longer than --fixed-length 5/,
   )
+  refused([...pre, '--shard-index', '3', '--num-shards', '2'], /shard index 3 \(from --shard-index\) is out of range for 2 shards/)
   refused(
     ['f-rae', 'train', '--input', join(missing, 'x.nc'), '--freq-window-width', '8', '--freq-window-overlap', '8'],
     /--freq-window-overlap 8 must be smaller than --freq-window-width 8/,
