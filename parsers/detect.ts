@@ -39,15 +39,18 @@ const BUILT_IN: Readonly<Record<string, Diagnose>> = {
   partitioned: async (basedir) => {
     let matched = 0
     let problem: string | null = null
+    let classes = 0
     for (const name of ['train', 'devel', 'test']) {
       const dir = path.join(basedir, name)
       if (!(await isDirectory(dir))) continue
       matched++
       for (const classDir of await listSubdirectories(dir)) {
+        classes++
         if (!(await listFiles(classDir.path)).some((f) => isGlobbedFile(f.name)))
           problem ??= `class folder '${name}/${classDir.name}' holds no file`
       }
     }
+    if (matched > 0 && classes === 0) problem ??= 'no class folders in train/, devel/ or test/'
     return {problem: matched === 0 ? 'no train/, devel/ or test/ folder' : problem, matched}
   },
   'cross-validated': async (basedir, parser) => {

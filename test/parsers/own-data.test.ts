@@ -268,6 +268,23 @@ test('layouts that fit no parser: the error names the first misfit and the close
     /closest: esc \(unexpected entry 'notes\.txt' in class directory '000 - Baby cry'.*choose --parser class-folders/,
   )
 
+  // A class named "train" is not taken for a partitioned layout, nor silently for class folders.
+  const trains = tempDir('audeep-trains-')
+  for (const [cls, clip] of [
+    ['train', CLIPS[0]],
+    ['car', CLIPS[1]],
+  ] as const) {
+    mkdirSync(join(trains, cls))
+    copyFileSync(clip.path, join(trains, cls, 'x.ogg'))
+  }
+  fails(
+    ['inspect', 'raw', '--basedir', trains],
+    /closest: partitioned \(no class folders in train\/, devel\/ or test\/\); if the folder names are the class labels, choose --parser class-folders/,
+  )
+  const table = runCli(['inspect', 'raw', '--basedir', trains, '--parser', 'class-folders'])
+  assert.equal(table.status, 0, table.stderr)
+  assert.match(table.stdout, /\| number of labels +\| +2 \|/)
+
   // Loose audio files only: no-metadata is the suggestion ...
   const flat = tempDir('audeep-flat-')
   copyFileSync(CLIPS[0].path, join(flat, 'a.ogg'))
