@@ -4,6 +4,7 @@ import {Command, Errors, Flags} from '@oclif/core'
 
 import {UserError} from '../core/errors.js'
 import {getLogger, logOptions, LogLevel, type Logger} from '../core/log.js'
+import {suggestFlag} from './suggest.js'
 
 export abstract class AudeepCommand extends Command {
   // Parsed (and removed from argv) by extractGlobalOptions before oclif sees the line; declared here so that
@@ -31,7 +32,9 @@ export abstract class AudeepCommand extends Command {
   }
 
   protected override async catch(err: Error & {exitCode?: number}): Promise<void> {
-    const first = oneLine(err.message ?? String(err))
+    let first = oneLine(err.message ?? String(err))
+    if (Array.isArray((err as {flags?: unknown}).flags) && /^Nonexistent flag/.test(first))
+      first += this.flagSuggestions((err as unknown as {flags: string[]}).flags)
     if (err instanceof UserError) {
       process.stderr.write(`audeep: error: ${first}\n`)
     } else if (err instanceof Errors.CLIError || (err.name?.endsWith('Error') && 'parse' in err)) {
@@ -44,6 +47,19 @@ export abstract class AudeepCommand extends Command {
     }
     if (logOptions().showStacks && err.stack) process.stderr.write(err.stack + '\n')
     process.exitCode = err.exitCode && err.exitCode > 0 ? err.exitCode : 1
+  }
+
+  /** "; did you mean --num-epochs?" for each unknown flag that is close to one of this command's. */
+  private flagSuggestions(unknown: readonly string[]): string {
+    const ctor = this.ctor as unknown as {flags?: Record<string, {hidden?: boolean}>; baseFlags?: Record<string, {hidden?: boolean}>}
+    const known = Object.entries({...ctor.baseFlags, ...ctor.flags})
+      .filter(([, f]) => !f.hidden)
+      .map(([name]) => name)
+    return unknown
+      .map((typed) => [typed, suggestFlag(typed, known)] as const)
+      .filter(([, s]) => s !== null)
+      .map(([typed, s]) => (unknown.length > 1 ? `; ${typed.replace(/=.*$/s, '')}: did you mean ${s}?` : `; did you mean ${s}?`))
+      .join('')
   }
 }
 
