@@ -19,7 +19,7 @@ Chunks are concatenated in chunk order along the given dimension; the output is 
 
   async run(): Promise<void> {
     const {flags} = await this.parse(FuseChunks)
-    const fused = fuseChunks(await readDataSet(flags.input), flags.dimension)
+    const fused = fuseChunks(await readDataSet(flags.input), flags.dimension, flags.input)
     await writeDataSet(flags.output, fused)
     this.logger.info(`wrote ${fused.numInstances} instances with feature shape [${fused.featureShape.join(', ')}] to ${flags.output}`)
   }

@@ -20,6 +20,8 @@ export interface DecodedAudio {
 
 const WAVE_FORMAT_PCM = 1
 const WAVE_FORMAT_IEEE_FLOAT = 3
+const WAVE_FORMAT_ALAW = 6
+const WAVE_FORMAT_MULAW = 7
 const WAVE_FORMAT_EXTENSIBLE = 0xfffe
 
 function startsWith(bytes: Uint8Array, text: string, offset = 0): boolean {
@@ -40,7 +42,34 @@ interface WavFmt {
   subformat?: number[]
 }
 
-/** Decodes PCM (8/16/24/32-bit int) and IEEE float (32/64-bit) WAV, plain or WAVE_FORMAT_EXTENSIBLE. */
+// G.711 (ITU-T) companded 8-bit codes expand to 16-bit linear values, which libsndfile then scales by 1/32768
+// like 16-bit PCM. A-law: 13-bit magnitudes (shifted left by 3), even bits inverted in transmission. mu-law:
+// 14-bit magnitudes (shifted left by 2), all bits inverted, biased by 0x84 (132) before the segment shift.
+
+function alawToLinear(code: number): number {
+  const a = code ^ 0x55
+  const segment = (a >> 4) & 7
+  let magnitude = ((a & 0x0f) << 4) + 8
+  if (segment > 0) magnitude = (magnitude + 0x100) << (segment - 1)
+  return a & 0x80 ? magnitude : -magnitude
+}
+
+function mulawToLinear(code: number): number {
+  const u = ~code & 0xff
+  const magnitude = ((((u & 0x0f) << 3) + 0x84) << ((u >> 4) & 7)) - 0x84
+  return u & 0x80 ? 0 - magnitude : magnitude // 0 - 0 is +0, as the integer decoders give
+}
+
+/** The 256 linear values of each G.711 law, divided by 32768. */
+const G711_TABLES = new Map<number, Float32Array>([
+  [WAVE_FORMAT_ALAW, Float32Array.from({length: 256}, (_, c) => alawToLinear(c) / 32768)],
+  [WAVE_FORMAT_MULAW, Float32Array.from({length: 256}, (_, c) => mulawToLinear(c) / 32768)],
+])
+
+/**
+ * Decodes PCM (8/16/24/32-bit int), IEEE float (32/64-bit) and G.711 A-law/mu-law (8-bit) WAV, plain or
+ * WAVE_FORMAT_EXTENSIBLE.
+ */
 export function decodeWav(bytes: Uint8Array): DecodedAudio {
   let wav: InstanceType<typeof wavefile.WaveFile>
   try {
@@ -56,6 +85,7 @@ export function decodeWav(bytes: Uint8Array): DecodedAudio {
   const bits = fmt.bitsPerSample
   const numChannels = fmt.numChannels
   if (!(numChannels >= 1)) throw new UserError('WAV file declares no channels')
+  if (!(fmt.sampleRate >= 1)) throw new UserError(`WAV file declares a sample rate of ${fmt.sampleRate}`)
   const bytesPerSample = Math.ceil(bits / 8)
   const frameBytes = bytesPerSample * numChannels
   const numSamples = Math.floor(data.length / frameBytes)
@@ -91,8 +121,12 @@ export function decodeWav(bytes: Uint8Array): DecodedAudio {
       read = (o) => view.getFloat64(o, littleEndian)
       useFloat64 = true
     } else throw new UserError(`unsupported WAV float sample size: ${bits} bits`)
+  } else if (G711_TABLES.has(encoding)) {
+    if (bits !== 8) throw new UserError(`unsupported ${encoding === WAVE_FORMAT_ALAW ? 'A-law' : 'mu-law'} WAV sample size: ${bits} bits`)
+    const table = G711_TABLES.get(encoding)!
+    read = (o) => table[view.getUint8(o)]
   } else {
-    throw new UserError(`unsupported WAV encoding (format tag ${encoding}); only PCM and IEEE float are supported`)
+    throw new UserError(`unsupported WAV encoding (format tag ${encoding}); only PCM, IEEE float, A-law and mu-law are supported`)
   }
 
   const channels: Pcm[] = []
@@ -100,6 +134,12 @@ export function decodeWav(bytes: Uint8Array): DecodedAudio {
     const out = useFloat64 ? new Float64Array(numSamples) : new Float32Array(numSamples)
     let offset = c * bytesPerSample
     for (let i = 0; i < numSamples; i++, offset += frameBytes) out[i] = read(offset)
+    if (encoding === WAVE_FORMAT_IEEE_FLOAT) {
+      // Float data can hold NaN or infinities (a damaged file); they would silently poison every feature.
+      for (let i = 0; i < numSamples; i++) {
+        if (!Number.isFinite(out[i])) throw new UserError(`sample ${i} of channel ${c + 1} is ${out[i]} (damaged float WAV?)`)
+      }
+    }
     channels.push(out)
   }
   return {sampleRate: fmt.sampleRate, channels, numSamples, format: 'wav'}
@@ -447,6 +487,7 @@ export async function decodeAudioFile(path: string, options: DecodeOptions = {})
     return await decodeAudio(bytes, options)
   } catch (e) {
     if (e instanceof UserError) throw new UserError(`${path}: ${e.message}`, {cause: e})
-    throw e
+    // Whatever else a decoder throws on damaged data (a range error, a failed allocation) concerns this file.
+    throw new UserError(`${path}: cannot decode audio (${String((e as Error)?.message ?? e).split('\n')[0]})`, {cause: e})
   }
 }

@@ -2,7 +2,8 @@
 
 import {Command, Errors, Flags} from '@oclif/core'
 
-import {UserError} from '../core/errors.js'
+import {printable, UserError, userErrorFromSystemError} from '../core/errors.js'
+import {handleTerminationSignals} from '../core/interrupt.js'
 import {getLogger, logOptions, LogLevel, type Logger} from '../core/log.js'
 import {suggestFlag} from './suggest.js'
 
@@ -20,6 +21,18 @@ export abstract class AudeepCommand extends Command {
   }
 
   private _logger?: Logger
+  private releaseSignals?: () => void
+
+  protected override async init(): Promise<void> {
+    await super.init()
+    // Inside the interactive shell, the shell handles Ctrl-C (and already listens).
+    if (process.listenerCount('SIGINT') === 0) this.releaseSignals = handleTerminationSignals()
+  }
+
+  protected override async finally(error: Error | undefined): Promise<unknown> {
+    this.releaseSignals?.()
+    return super.finally(error)
+  }
 
   protected get logger(): Logger {
     this._logger ??= getLogger(this.id?.replaceAll(':', ' ') ?? 'audeep')
@@ -31,8 +44,10 @@ export abstract class AudeepCommand extends Command {
     return logOptions().level <= LogLevel.WARNING
   }
 
-  protected override async catch(err: Error & {exitCode?: number}): Promise<void> {
-    let first = oneLine(err.message ?? String(err))
+  protected override async catch(thrown: Error & {exitCode?: number}): Promise<void> {
+    // System errors that escaped the library (a missing or unwritable path, a full disk) are the user's to fix.
+    const err: Error & {exitCode?: number} = thrown instanceof UserError ? thrown : (userErrorFromSystemError(thrown) ?? thrown)
+    let first = printable(oneLine(err.message ?? String(err)))
     if (Array.isArray((err as {flags?: unknown}).flags) && /^Nonexistent flag/.test(first))
       first += this.flagSuggestions((err as unknown as {flags: string[]}).flags)
     if (err instanceof UserError) {
@@ -45,8 +60,9 @@ export abstract class AudeepCommand extends Command {
     } else {
       process.stderr.write(`audeep: internal error: ${first}\n`)
     }
-    if (logOptions().showStacks && err.stack) process.stderr.write(err.stack + '\n')
-    process.exitCode = err.exitCode && err.exitCode > 0 ? err.exitCode : 1
+    if (logOptions().showStacks && thrown.stack) process.stderr.write(thrown.stack + '\n')
+    const exitCode = (err as {exitCode?: number}).exitCode
+    process.exitCode = exitCode && exitCode > 0 ? exitCode : 1
   }
 
   /** "; did you mean --num-epochs?" for each unknown flag that is close to one of this command's. */

@@ -9,10 +9,12 @@
 //   VALID in fold k (auDeep wrote fold k of the whole data set into every partition's directory).
 
 import {once} from 'node:events'
-import {createWriteStream, mkdirSync, renameSync, rmSync, type WriteStream} from 'node:fs'
-import {basename, dirname, join} from 'node:path'
+import {createWriteStream, mkdirSync, renameSync, rmSync, statSync, type WriteStream} from 'node:fs'
+import {dirname, join, relative, resolve} from 'node:path'
 
 import {UserError} from '../core/errors.js'
+import {checkInterrupted} from '../core/interrupt.js'
+import {registerTemporary, removeStaleTemporariesOf, tempSibling} from '../core/temp-files.js'
 import {getLogger} from '../core/log.js'
 import {encodeArffHeader, encodeArffValue, type ArffAttribute} from '../formats/arff.js'
 import {encodeCsvRecord} from '../formats/csv.js'
@@ -47,13 +49,102 @@ export async function exportDataSet(ds: DataSet, options: ExportOptions): Promis
     )
   }
   const writer = new RowWriter(ds, format, options.labelsLast)
+  const tree = new StagedTree(outputDir, fileName)
   const written: string[] = []
   const write = async (dir: string, indices: number[]): Promise<void> => {
     const path = join(dir, fileName)
+    checkInterrupted()
     log.info(`writing ${indices.length} instances to ${path}`)
-    await writer.writeFile(path, indices)
+    await writer.writeFile(tree.staged(path), indices, path)
     written.push(path)
   }
+  try {
+    await writeTree(ds, outputDir, format, write)
+    // An interruption that arrived while the last file was written still keeps the previous output.
+    checkInterrupted()
+    tree.commit(written)
+  } catch (error) {
+    tree.abort()
+    throw error
+  }
+  return written
+}
+
+/**
+ * The export tree is written into a temporary directory and moved into place only when every file is
+ * complete, so an interruption or a full disk leaves the previous output as it was. A new output directory
+ * is the temporary renamed as a whole; into an existing directory (which may hold other files) each
+ * complete file is renamed to its place.
+ */
+class StagedTree {
+  private readonly existed: boolean
+  private readonly stage: string
+  private readonly registration: {release(): void}
+
+  constructor(
+    private readonly outputDir: string,
+    fileName: string,
+  ) {
+    const info = statSync(outputDir, {throwIfNoEntry: false})
+    if (info !== undefined && !info.isDirectory()) throw new UserError(`${outputDir}: exists and is not a directory`)
+    this.existed = info !== undefined
+    try {
+      if (this.existed) {
+        removeStaleTemporariesOf(join(outputDir, fileName))
+        this.stage = tempSibling(join(outputDir, fileName))
+      } else {
+        mkdirSync(dirname(resolve(outputDir)), {recursive: true})
+        removeStaleTemporariesOf(resolve(outputDir))
+        this.stage = tempSibling(resolve(outputDir))
+      }
+      this.registration = registerTemporary(this.stage)
+      mkdirSync(this.stage)
+    } catch (error) {
+      throw writeError(outputDir, error)
+    }
+  }
+
+  /** Where a file of the final tree is written meanwhile. */
+  staged(path: string): string {
+    return join(this.stage, relative(this.outputDir, path))
+  }
+
+  commit(paths: readonly string[]): void {
+    try {
+      if (!this.existed) {
+        renameSync(this.stage, this.outputDir)
+      } else {
+        for (const path of paths) {
+          mkdirSync(dirname(path), {recursive: true})
+          renameSync(this.staged(path), path)
+        }
+        rmSync(this.stage, {recursive: true, force: true})
+      }
+    } catch (error) {
+      throw writeError(this.outputDir, error)
+    } finally {
+      this.registration.release()
+    }
+  }
+
+  abort(): void {
+    rmSync(this.stage, {recursive: true, force: true})
+    this.registration.release()
+  }
+}
+
+function writeError(path: string, error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException).code
+  if (code !== undefined && /^E[A-Z]+$/.test(code)) return new UserError(`${path}: cannot write (${code})`, {cause: error})
+  return error
+}
+
+async function writeTree(
+  ds: DataSet,
+  outputDir: string,
+  format: ExportFormat,
+  write: (dir: string, indices: number[]) => Promise<void>,
+): Promise<void> {
   const all = ds.instances.map((_, i) => i)
   const hasCv = ds.hasCvInfo()
   const hasPartitions = ds.numInstances > 0 && ds.hasPartitionInfo()
@@ -89,7 +180,6 @@ export async function exportDataSet(ds: DataSet, options: ExportOptions): Promis
       }
     }
   }
-  return written
 }
 
 function validIn(ds: DataSet, indices: number[], fold: number): number[] {
@@ -190,13 +280,12 @@ class RowWriter {
     return parts.join(',') + '\n'
   }
 
-  /** Writes header and rows under a temporary name, renamed into place once complete. */
-  async writeFile(path: string, indices: readonly number[]): Promise<void> {
-    const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`)
+  /** Writes header and rows to `path` (in the staging directory); errors name `finalPath`. */
+  async writeFile(path: string, indices: readonly number[], finalPath: string): Promise<void> {
     let out: WriteStream | undefined
     try {
       mkdirSync(dirname(path), {recursive: true})
-      const stream = createWriteStream(temp)
+      const stream = createWriteStream(path)
       out = stream
       const failed = new Promise<never>((_, reject) => stream.once('error', reject))
       failed.catch(() => undefined)
@@ -204,18 +293,19 @@ class RowWriter {
         if (!stream.write(text)) await Promise.race([once(stream, 'drain'), failed])
       }
       await put(this.header)
-      for (const i of indices) await put(this.row(i))
+      let sinceCheck = 0
+      for (const i of indices) {
+        await put(this.row(i))
+        if (++sinceCheck === 256) {
+          sinceCheck = 0
+          checkInterrupted()
+        }
+      }
       stream.end()
       await Promise.race([once(stream, 'close'), failed])
-      renameSync(temp, path)
     } catch (error) {
       out?.destroy()
-      rmSync(temp, {force: true})
-      const code = (error as NodeJS.ErrnoException).code
-      if (code === 'EACCES' || code === 'EPERM' || code === 'ENOSPC' || code === 'ENOTDIR' || code === 'EROFS' || code === 'EEXIST') {
-        throw new UserError(`${path}: cannot write file (${code})`, {cause: error})
-      }
-      throw error
+      throw writeError(finalPath, error)
     }
   }
 }

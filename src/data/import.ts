@@ -20,6 +20,7 @@ import {UserError} from '../core/errors.js'
 import {getLogger} from '../core/log.js'
 import {readArffFile, type ArffAttribute} from '../formats/arff.js'
 import {readCsvFile} from '../formats/csv.js'
+import {checkIntegrity, CONSTRAINTS, isValid} from './validate.js'
 import {compareStrings, DataSet, Partition, PARTITION_NAMES, Split, type InstanceMeta} from './dataset.js'
 
 export interface ImportOptions {
@@ -89,7 +90,19 @@ export async function importDataSet(options: ImportOptions): Promise<DataSet> {
     log.info(`reading ${describe(source)} from ${source.path}`)
     parsed.push(await parseFile(source, attributes))
   }
-  return combine(parsed, layout.numFolds)
+  const ds = combine(parsed, layout.numFolds)
+  // What validate would reject is not written: a data set that fails it is unusable downstream.
+  const report = checkIntegrity(ds)
+  if (!isValid(report)) {
+    const failed = report.violations.findIndex((v) => v.length > 0)
+    const count = report.violations.reduce((n, v) => n + v.length, 0)
+    const where = layout.sources.length === 1 ? layout.sources[0].path : options.basedir
+    throw new UserError(
+      `${where}: the data would fail validation (${CONSTRAINTS[failed].replace(/:$/, '')}: ${report.violations[failed][0]}` +
+        `${count > 1 ? `; ${count - 1} more violation${count > 2 ? 's' : ''}` : ''})`,
+    )
+  }
+  return ds
 }
 
 function describe(source: SourceFile): string {
@@ -153,6 +166,8 @@ function discoverLayout(basedir: string, name: string): Layout {
     throw new UserError(`invalid data set name '${name}': it must be a plain file name without extension`)
   }
   const {files, dirs} = listDir(basedir)
+  const misplaced = findDataFile(basedir, name, dirs)
+  if (misplaced !== null) throw new UserError(`${misplaced}: is a directory, not a data file`)
   const single = findDataFile(basedir, name, files)
   if (single !== null) return {sources: [{path: single, partition: null, fold: null}], numFolds: 0}
 
@@ -279,20 +294,25 @@ class FileBuilder {
 
   addRow(values: readonly (string | null)[], line: number): void {
     const path = this.source.path
-    const where = (): string => `${path}: line ${line}`
+    const at = (index: number): string => `${path}: line ${line}, column ${index + 1} (${this.columns[index]})`
     const missing = (v: string | null): boolean => v === null || v === '' || v === '?'
     let filename: string
     if (this.filenameIndex < 0) filename = `synthetic_${path}_${this.rows.length}`
     else {
       const v = values[this.filenameIndex]
-      if (missing(v)) throw new UserError(`${where()}: missing filename`)
+      if (missing(v)) throw new UserError(`${at(this.filenameIndex)}: missing filename`)
       filename = v!
     }
     let chunkNr = 0
     if (this.chunkNrIndex >= 0) {
       const v = values[this.chunkNrIndex]
       const n = missing(v) ? NaN : parseNumber(v!)
-      if (!Number.isInteger(n) || n < 0) throw new UserError(`${where()}: chunk number '${v ?? ''}' is not a non-negative integer`)
+      if (!Number.isInteger(n) || n < 0) {
+        throw new UserError(`${at(this.chunkNrIndex)}: chunk number '${clip(v ?? '')}' is not a non-negative integer`)
+      }
+      if (n > MAX_CHUNK_NR) {
+        throw new UserError(`${at(this.chunkNrIndex)}: chunk number '${clip(v!)}' is out of range (at most ${MAX_CHUNK_NR})`)
+      }
       chunkNr = n
     }
     const nominalText = values[this.nominalIndex]
@@ -302,7 +322,14 @@ class FileBuilder {
       const v = values[this.numericIndex]
       if (!missing(v)) {
         const n = parseNumber(v!)
-        if (!Number.isInteger(n)) throw new UserError(`${where()}: numeric label '${v}' is not an integer`)
+        if (!Number.isInteger(n)) throw new UserError(`${at(this.numericIndex)}: numeric label '${clip(v!)}' is not an integer`)
+        // Beyond 2^53 the text no longer maps to one integer (99999999999999999999 would be stored rounded,
+        // and wrapped in the int64 variable).
+        if (!Number.isSafeInteger(n)) {
+          throw new UserError(
+            `${at(this.numericIndex)}: numeric label '${clip(v!)}' does not fit exactly (integers up to ±${Number.MAX_SAFE_INTEGER})`,
+          )
+        }
         labelNumeric = n
       }
     }
@@ -322,8 +349,11 @@ class FileBuilder {
         x = parseNumber(v)
         if (Number.isNaN(x) && !NAN_TEXT.test(v)) {
           throw new UserError(
-            `${where()}: value '${v.slice(0, 40)}' of feature column '${this.columns[this.featureIndices[k]]}' is not a number`,
+            `${at(this.featureIndices[k])}: value '${clip(v)}' of feature column '${this.columns[this.featureIndices[k]]}' is not a number`,
           )
+        }
+        if (Number.isFinite(x) && !Number.isFinite(Math.fround(x))) {
+          throw new UserError(`${at(this.featureIndices[k])}: value '${clip(v)}' is beyond the range of float32 features`)
         }
       }
       this.features[this.used++] = x
@@ -341,6 +371,18 @@ class FileBuilder {
       featureCount: this.featureIndices.length,
     }
   }
+}
+
+/**
+ * Chunk numbers index the chunks of one audio file (0, 1, ...): no file has 2^31 chunks, so a larger number is
+ * a corrupted value, not data (stored, it would also fail validate's chunk-number constraint).
+ */
+const MAX_CHUNK_NR = 2 ** 31 - 1
+
+/** A value for an error message: at most 40 characters, control and replacement characters escaped. */
+function clip(text: string): string {
+  const short = text.length > 40 ? text.slice(0, 40) + '...' : text
+  return short.replace(/[\x00-\x1f\x7f-\x9f\ufffd]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
 
 const NUMBER_TEXT = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/
@@ -395,6 +437,9 @@ async function parseFile(source: SourceFile, attributes: Attributes): Promise<Pa
         builder.addRow(values, line)
       },
     )
+  }
+  if (builder.rows.length === 0) {
+    throw new UserError(`${source.path}: no instances, only a header (is the file truncated?)`)
   }
   return builder.finish(columns)
 }

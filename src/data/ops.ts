@@ -121,11 +121,14 @@ export function fuseDataSets(sets: readonly {name: string; data: DataSet}[], dim
 
 /**
  * Merges the chunks of each file into one instance by concatenating them along `dimension`, in chunk
- * order. The output is sorted by filename (as auDeep does) and every chunk number becomes 0.
+ * order. The output is sorted by filename (as auDeep does) and every chunk number becomes 0. Errors name
+ * `source` (the input file).
  */
-export function fuseChunks(ds: DataSet, dimension: string): DataSet {
+export function fuseChunks(ds: DataSet, dimension: string, source = 'the data set'): DataSet {
   const axis = ds.featureDims.indexOf(dimension)
-  if (axis < 0) throw new UserError(`data set has no feature dimension '${dimension}' (it has ${ds.featureDims.join(', ')})`)
+  if (axis < 0) {
+    throw new UserError(`${source}: has no feature dimension '${dimension}' (it has ${ds.featureDims.join(', ')}; see --dimension)`)
+  }
   const groups = groupByFilename(ds)
   const names = [...groups.keys()].sort(compareStrings)
   let chunkCount = -1
@@ -135,12 +138,12 @@ export function fuseChunks(ds: DataSet, dimension: string): DataSet {
     if (chunkCount < 0) chunkCount = members.length
     if (members.length !== chunkCount) {
       throw new UserError(
-        `file ${name} has ${members.length} chunks, ${names[0]} has ${chunkCount}; all files need the same number of chunks (see 'audeep validate')`,
+        `${source}: file ${name} has ${members.length} chunks, ${names[0]} has ${chunkCount}; all files need the same number of chunks (see 'audeep validate')`,
       )
     }
     members.forEach((m, k) => {
       if (ds.instances[m].chunkNr !== k)
-        throw new UserError(`file ${name} has chunk numbers that are not 0..${chunkCount - 1} (see 'audeep validate')`)
+        throw new UserError(`${source}: file ${name} has chunk numbers that are not 0..${chunkCount - 1} (see 'audeep validate')`)
     })
   }
   const outer = ds.featureShape.slice(0, axis).reduce((a, b) => a * b, 1)

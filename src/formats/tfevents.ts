@@ -563,7 +563,9 @@ export function* readRecords(path: string): Generator<Buffer> {
     throw new UserError(`${path}: ${code === 'ENOENT' ? 'no such file' : `cannot open (${code ?? String(error)})`}`)
   }
   try {
-    const size = fstatSync(fd).size
+    const stat = fstatSync(fd)
+    if (!stat.isFile()) throw new UserError(`${path}: not a regular file`)
+    const size = stat.size
     const header = Buffer.alloc(12)
     const footer = Buffer.alloc(4)
     let offset = 0

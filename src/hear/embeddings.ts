@@ -8,11 +8,14 @@
 //   .done.embeddings                                           heareval's "embeddings finished" marker
 // Labels keep the Python type they have in <split>.json (see task.ts).
 
-import {chmod, copyFile, mkdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
+import {existsSync, renameSync, rmSync} from 'node:fs'
+import {chmod, copyFile, mkdir, readdir, readFile, rm, stat, writeFile} from 'node:fs/promises'
 import {endianness} from 'node:os'
 import path from 'node:path'
 
 import {UserError} from '../core/errors.js'
+import {checkInterrupted} from '../core/interrupt.js'
+import {registerTemporary, removeStaleTemporariesOf, tempSibling} from '../core/temp-files.js'
 import {getLogger} from '../core/log.js'
 import type {DataSet} from '../data/dataset.js'
 import {decodePickle, encodePickle, type PickleValue} from '../python/pickle.js'
@@ -161,14 +164,11 @@ function float32Bytes(data: Float32Array): Buffer {
   return out
 }
 
-async function writeAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  const temp = `${file}.tmp-${process.pid}`
+async function writeFileIn(file: string, data: string | Uint8Array, shown: string): Promise<void> {
   try {
-    await writeFile(temp, data)
-    await rename(temp, file)
+    await writeFile(file, data)
   } catch (error) {
-    await rm(temp, {force: true})
-    throw new UserError(`${file}: cannot write (${(error as Error).message})`)
+    throw new UserError(`${shown}: cannot write (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
   }
 }
 
@@ -184,40 +184,84 @@ export function embeddingDirectoryFiles(splits: readonly string[]): string[] {
 }
 
 /**
- * Writes `emb` as the embedding directory `outDir` of the task in `taskDir` (created if needed; files of
- * an earlier export are replaced, each one atomically). heareval's output from an earlier run
- * (prediction-done.json) is removed so that its runner does not skip the new embeddings.
+ * Writes `emb` as the embedding directory `outDir` of the task in `taskDir`. The directory is written as a
+ * temporary sibling and renamed into place when complete, so an interruption or a full disk leaves the
+ * previous one (if any) untouched. An earlier embedding directory is replaced whole, heareval's outputs in it
+ * included (prediction-done.json, predictions): they belong to the old embeddings. A directory that is not
+ * an embedding directory is never replaced.
  */
 export async function writeEmbeddingDirectory(outDir: string, taskDir: string, emb: HearEmbeddings): Promise<void> {
   const dims = new Set(emb.splits.map((s) => s.dim))
   if (dims.size !== 1) throw new Error(`embedding dimensions differ across splits: ${[...dims].join(', ')}`)
-  try {
-    await mkdir(outDir, {recursive: true})
-  } catch (error) {
-    throw new UserError(`${outDir}: cannot create the directory (${(error as Error).message})`)
-  }
-  if (path.resolve(outDir) === path.resolve(taskDir)) throw new UserError(`${outDir}: the output directory must not be the task directory`)
-  await rm(path.join(outDir, 'prediction-done.json'), {force: true})
-  await rm(path.join(outDir, '.done.embeddings'), {force: true})
-  for (const name of ['task_metadata.json', 'labelvocabulary.csv', ...emb.metadata.splits.map((s) => `${s}.json`)]) {
-    const temp = path.join(outDir, `${name}.tmp-${process.pid}`)
-    try {
-      await copyFile(path.join(taskDir, name), temp)
-      // Task archives unpack read-only; the copies belong to the embedding directory and stay writable.
-      await chmod(temp, 0o644)
-      await rename(temp, path.join(outDir, name))
-    } catch (error) {
-      await rm(temp, {force: true})
-      throw new UserError(`${path.join(taskDir, name)}: cannot copy to ${outDir} (${(error as Error).message})`)
+  const target = path.resolve(outDir)
+  if (target === path.resolve(taskDir)) throw new UserError(`${outDir}: the output directory must not be the task directory`)
+  const existing = await stat(target).catch(() => null)
+  if (existing !== null) {
+    const entries = existing.isDirectory() ? await readdir(target) : null
+    if (entries === null || (entries.length > 0 && !entries.includes('task_metadata.json') && !entries.includes('.done.embeddings'))) {
+      throw new UserError(`${outDir}: exists and is not an embedding directory; choose another --output`)
     }
   }
-  for (const split of emb.splits) {
-    const base = path.join(outDir, split.name)
-    await writeAtomic(`${base}.embedding-dimensions.json`, `[${split.rows}, ${split.dim}]`)
-    await writeAtomic(`${base}.embeddings.npy`, float32Bytes(split.embeddings))
-    await writeAtomic(`${base}.target-labels.pkl`, encodePickle(split.labels as PickleValue[]))
+  let stage: string
+  try {
+    await mkdir(path.dirname(target), {recursive: true})
+    removeStaleTemporariesOf(target)
+    stage = tempSibling(target)
+    await mkdir(stage)
+  } catch (error) {
+    throw new UserError(`${outDir}: cannot create the directory (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
   }
-  await writeAtomic(path.join(outDir, '.done.embeddings'), '')
+  const registration = registerTemporary(stage)
+  try {
+    for (const name of ['task_metadata.json', 'labelvocabulary.csv', ...emb.metadata.splits.map((s) => `${s}.json`)]) {
+      try {
+        await copyFile(path.join(taskDir, name), path.join(stage, name))
+        // Task archives unpack read-only; the copies belong to the embedding directory and stay writable.
+        await chmod(path.join(stage, name), 0o644)
+      } catch (error) {
+        throw new UserError(
+          `${path.join(taskDir, name)}: cannot copy to ${outDir} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+        )
+      }
+    }
+    for (const split of emb.splits) {
+      checkInterrupted()
+      const base = path.join(stage, split.name)
+      const shown = path.join(outDir, split.name)
+      await writeFileIn(`${base}.embedding-dimensions.json`, `[${split.rows}, ${split.dim}]`, `${shown}.embedding-dimensions.json`)
+      await writeFileIn(`${base}.embeddings.npy`, float32Bytes(split.embeddings), `${shown}.embeddings.npy`)
+      await writeFileIn(`${base}.target-labels.pkl`, encodePickle(split.labels as PickleValue[]), `${shown}.target-labels.pkl`)
+    }
+    await writeFileIn(path.join(stage, '.done.embeddings'), '', path.join(outDir, '.done.embeddings'))
+    checkInterrupted()
+    replaceDirectory(stage, target, outDir)
+  } catch (error) {
+    await rm(stage, {recursive: true, force: true})
+    throw error
+  } finally {
+    registration.release()
+  }
+}
+
+/** Moves the complete `stage` to `target`; an existing target is moved aside first and removed after. */
+function replaceDirectory(stage: string, target: string, shown: string): void {
+  try {
+    if (!existsSync(target)) {
+      renameSync(stage, target)
+      return
+    }
+    const old = tempSibling(target)
+    renameSync(target, old)
+    try {
+      renameSync(stage, target)
+    } catch (error) {
+      renameSync(old, target)
+      throw error
+    }
+    rmSync(old, {recursive: true, force: true})
+  } catch (error) {
+    throw new UserError(`${shown}: cannot move into place (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+  }
 }
 
 function asScalarLists(value: PickleValue, rows: number, file: string): PyScalar[][] {

@@ -93,7 +93,14 @@ export function parsePythonJson(text: string, file: string): PyValue {
       const ch = text[i++]
       if (escaped) escaped = false
       else if (ch === '\\') escaped = true
-      else if (ch === '"') return JSON.parse(text.slice(start, i)) as string
+      else if (ch === '"') {
+        try {
+          return JSON.parse(text.slice(start, i)) as string
+        } catch (error) {
+          // A raw control character or a bad escape inside the string.
+          return fail(`invalid string (${(error as Error).message.replace(/ in JSON at position \d+$/, '')})`)
+        }
+      }
     }
     return fail('unterminated string')
   }

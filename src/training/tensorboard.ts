@@ -1,6 +1,7 @@
 // auDeep's TensorBoard summaries of a training run, as a training callback: per step the loss, the
 // learning rate and the representation's mean and standard deviation, its histogram at the end of each
-// epoch, and after each epoch the reconstruction of a fixed instance as an image.
+// epoch, and after each epoch the reconstruction of a fixed instance as an image in auDeep's layout. All
+// are logged at the step numbers the scalars use (0 for the first batch).
 
 import * as tf from '@tensorflow/tfjs'
 
@@ -9,27 +10,47 @@ import {EventFileWriter} from '../formats/tfevents.js'
 import {gatherBatch, type TrainingCallback, type TrainingState} from '../nn/training.js'
 import {encodePng} from '../plot/png.js'
 
-/** Targets above reconstruction, frequency upwards, time to the right, [-1, 1] mapped to black..white. */
-function reconstructionImage(
+/**
+ * auDeep's `targets_vs_reconstruction` image: targets and reconstruction concatenated along the feature axis
+ * and shown as TensorBoard shows a [T, 2F] float image: one row per frame (time runs down the image), the
+ * target's bands then the reconstruction's side by side, scaled as tf.summary.image scales float images
+ * (largest magnitude to 127 around 128 when there are negative values, else largest value to 255; truncated).
+ */
+export function reconstructionImage(
   targets: Float32Array,
   reconstruction: Float32Array,
   frames: number,
   bands: number,
-): {png: Buffer; width: number; height: number} {
-  const width = frames
-  const height = 2 * bands
-  const pixels = new Uint8Array(width * height)
-  const put = (values: Float32Array, top: number): void => {
-    for (let t = 0; t < frames; t++) {
-      for (let f = 0; f < bands; f++) {
-        const v = Math.max(-1, Math.min(1, values[t * bands + f]))
-        pixels[(top + bands - 1 - f) * width + t] = Math.round((v + 1) * 127.5)
-      }
+): {png: Buffer; width: number; height: number; pixels: Uint8Array} {
+  const width = 2 * bands
+  const height = frames
+  let min = Infinity
+  let max = -Infinity
+  for (const values of [targets, reconstruction]) {
+    for (let i = 0; i < frames * bands; i++) {
+      min = Math.min(min, values[i])
+      max = Math.max(max, values[i])
     }
   }
-  put(targets, 0)
-  put(reconstruction, bands)
-  return {png: encodePng(width, height, 1, pixels), width, height}
+  const ZERO = 1e-6
+  let scale: number
+  let offset: number
+  if (min < 0) {
+    const largest = Math.max(Math.abs(min), Math.abs(max))
+    scale = largest < ZERO ? 0 : 127 / largest
+    offset = 128
+  } else {
+    scale = max < ZERO ? 0 : 255 / max
+    offset = 0
+  }
+  const pixels = new Uint8Array(width * height)
+  for (let t = 0; t < frames; t++) {
+    for (let f = 0; f < bands; f++) {
+      pixels[t * width + f] = Math.trunc(targets[t * bands + f] * scale + offset)
+      pixels[t * width + bands + f] = Math.trunc(reconstruction[t * bands + f] * scale + offset)
+    }
+  }
+  return {png: encodePng(width, height, 1, pixels), width, height, pixels}
 }
 
 function meanAndStddev(values: Float32Array): {mean: number; stddev: number} {
@@ -52,7 +73,8 @@ function addReconstruction(events: EventFileWriter, {model, input, progress}: Tr
       input.frames,
       input.numFeatures,
     )
-    events.addImage('model/reconstruction/targets_vs_reconstruction/image/0', image.png, image.height, image.width, progress.step)
+    // At the step of the epoch's last batch, numbered like the scalars (from 0).
+    events.addImage('model/reconstruction/targets_vs_reconstruction/image/0', image.png, image.height, image.width, progress.step - 1)
   })
 }
 

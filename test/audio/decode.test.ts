@@ -12,7 +12,8 @@ import {needsShared, sampleClips, sampleDir, sharedMissing} from '../helpers.js'
 // --- WAV fixtures written byte by byte, independently of the decoder under test ---
 
 interface WavSpec {
-  formatTag: 1 | 3
+  /** 1 PCM, 3 IEEE float, 6 A-law, 7 mu-law (raw 8-bit codes). */
+  formatTag: 1 | 3 | 6 | 7
   bits: 8 | 16 | 24 | 32 | 64
   channels: number
   sampleRate: number
@@ -153,6 +154,66 @@ function has(tool: string): boolean {
 }
 const hasSox = has('sox')
 const hasFfmpeg = has('ffmpeg')
+
+/** sox's decoding of a file to 16-bit signed little-endian integers, one array per channel. */
+function soxDecode16(file: string, channels: number): Int16Array[] {
+  const raw = execFileSync('sox', [file, '-t', 'raw', '-e', 'signed-integer', '-b', '16', '-L', '-'], {maxBuffer: 1 << 28})
+  const all = new Int16Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength))
+  const n = all.length / channels
+  return Array.from({length: channels}, (_, c) => Int16Array.from({length: n}, (_, i) => all[i * channels + c]))
+}
+
+test('G.711 A-law and mu-law WAV: all 256 codes decode as sox decodes them', {skip: !hasSox && 'sox not installed'}, async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'audeep-g711-'))
+  try {
+    for (const [formatTag, name] of [
+      [6, 'A-law'],
+      [7, 'mu-law'],
+    ] as const) {
+      for (const extensible of [false, true]) {
+        // Every code in both channels, the second reversed, so de-interleaving is checked as well.
+        const frames = Array.from({length: 256}, (_, c) => [c, 255 - c])
+        const file = path.join(dir, `${name}${extensible ? '-ext' : ''}.wav`)
+        writeFileSync(file, wavBytes({formatTag, bits: 8, channels: 2, sampleRate: 8000, extensible}, frames))
+        const audio = await decodeAudioFile(file)
+        assert.equal(audio.sampleRate, 8000)
+        assert.equal(audio.numSamples, 256)
+        const reference = soxDecode16(file, 2)
+        for (let c = 0; c < 2; c++) {
+          assert.deepEqual(
+            [...audio.channels[c]],
+            [...reference[c]].map((v) => v / 32768),
+            `${name}${extensible ? ' extensible' : ''} channel ${c}`,
+          )
+        }
+      }
+    }
+  } finally {
+    rmSync(dir, {recursive: true, force: true})
+  }
+})
+
+test('G.711 WAV written by sox from an ESC-10 clip decodes as sox decodes it', {skip: !hasSox && 'sox not installed'}, async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'audeep-g711-sox-'))
+  try {
+    const source = path.join(sampleDir, '009 - Rooster', '1-26806-A.ogg')
+    for (const encoding of ['a-law', 'u-law']) {
+      const file = path.join(dir, `${encoding}.wav`)
+      execFileSync('sox', [source, '-r', '8000', '-e', encoding, file])
+      const audio = await decodeAudioFile(file)
+      const reference = soxDecode16(file, 1)[0]
+      assert.equal(audio.numSamples, reference.length)
+      assert.deepEqual(
+        audio.channels[0],
+        Float32Array.from(reference, (v) => v / 32768),
+        encoding,
+      )
+      t.diagnostic(`${encoding}: ${reference.length} samples identical to sox`)
+    }
+  } finally {
+    rmSync(dir, {recursive: true, force: true})
+  }
+})
 
 /** Decodes any file with ffmpeg to float32 little-endian, one array per channel. */
 function ffmpegDecode(file: string, channels: number): Float32Array[] {

@@ -3,13 +3,13 @@
 // checked by our reader and by Python (numpy.memmap + pickle, as heareval reads it), then HEAR's protocol.
 
 import assert from 'node:assert/strict'
-import {cpSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
 import {DataSet, type InstanceMeta} from '../../src/data/dataset.js'
 import {readDataSet, writeDataSet} from '../../src/data/netcdf/index.js'
-import {embeddingsFromDataSet, readEmbeddingDirectory, writeEmbeddingDirectory} from '../../src/hear/embeddings.js'
+import {embeddingDirectoryFiles, embeddingsFromDataSet, readEmbeddingDirectory, writeEmbeddingDirectory} from '../../src/hear/embeddings.js'
 import {readSplitLabels} from '../../src/hear/task.js'
 import {Random} from '../../src/core/random.js'
 import {needsShared, runCli, sharedDir, sharedMissing, tempDir} from '../helpers.js'
@@ -253,4 +253,22 @@ test('embeddings made in memory equal what the directory holds after a round tri
     assert.deepEqual(s.embeddings, emb.splits[i].embeddings)
     assert.deepEqual(s.labels, emb.splits[i].labels)
   })
+})
+
+test('an embedding directory is replaced whole; a directory that is not one is refused; no temporaries', needsShared, async () => {
+  const emb = await embeddingsFromDataSet(await oracleDataSet(), task)
+  const parent = join(work, 'replaced')
+  const dir = join(parent, 'task')
+  await writeEmbeddingDirectory(dir, task, emb)
+  // heareval's outputs for the old embeddings, and a stray file.
+  writeFileSync(join(dir, 'prediction-done.json'), '{}')
+  writeFileSync(join(dir, 'fold00.predicted-scores.json'), '{}')
+  await writeEmbeddingDirectory(dir, task, emb)
+  assert.deepEqual(readdirSync(dir).sort(), embeddingDirectoryFiles(FOLDS).sort())
+  assert.deepEqual(readdirSync(parent), ['task'])
+  const other = join(parent, 'notes')
+  mkdirSync(other)
+  writeFileSync(join(other, 'mine.txt'), 'keep me')
+  await assert.rejects(writeEmbeddingDirectory(other, task, emb), /notes: exists and is not an embedding directory/)
+  assert.deepEqual(readdirSync(other), ['mine.txt'])
 })

@@ -63,10 +63,12 @@ function inst(
 test('11 folds with partitions and chunks round-trip (folds sorted numerically)', async () => {
   const numFolds = 11
   const instances: InstanceMeta[] = []
+  // 22 files of two chunks each; the chunks of a file share label, fold and partition (the data validates).
   for (let i = 0; i < 44; i++) {
-    const cv = Array.from({length: numFolds}, (_, k) => (k === i % numFolds ? Split.VALID : Split.TRAIN))
-    const label = ['a', 'b', 'c'][i % 3]
-    instances.push(inst(`f${Math.floor(i / 2)}.wav`, label, i % 3, cv, [Partition.TRAIN, Partition.DEVEL, Partition.TEST][i % 2], i % 2))
+    const file = Math.floor(i / 2)
+    const cv = Array.from({length: numFolds}, (_, k) => (k === file % numFolds ? Split.VALID : Split.TRAIN))
+    const label = ['a', 'b', 'c'][file % 3]
+    instances.push(inst(`f${file}.wav`, label, file % 3, cv, [Partition.TRAIN, Partition.DEVEL][file % 2], i % 2))
   }
   const features = Float32Array.from({length: instances.length * 3}, (_, k) => Math.fround(Math.sin(k) * 10 ** ((k % 9) - 6)))
   const labelMap = new Map([
@@ -129,7 +131,7 @@ test('partial-labels.nc round-trips through a single ARFF file', needsShared, as
 
 test('custom attribute names; no numeric column numbers labels in sorted order; no filename column is synthetic', async () => {
   const dir = tempDir()
-  writeFileSync(join(dir, 'x.csv'), 'class,v1,part,v2\nzeta,1,0,2\nalpha,3,1,4\n,5,0,6\n')
+  writeFileSync(join(dir, 'x.csv'), 'class,v1,part,v2\nzeta,1,0,2\nalpha,3,0,4\n,5,0,6\n')
   const ds = await importDataSet({basedir: dir, name: 'x', labelNominalAttribute: 'class', chunkNrAttribute: 'part'})
   assert.deepEqual(
     [...ds.labelMap!],
@@ -142,7 +144,7 @@ test('custom attribute names; no numeric column numbers labels in sorted order; 
     ds.instances.map((i) => [i.filename, i.chunkNr, i.labelNominal, i.labelNumeric]),
     [
       [`synthetic_${join(dir, 'x.csv')}_0`, 0, 'zeta', 1],
-      [`synthetic_${join(dir, 'x.csv')}_1`, 1, 'alpha', 0],
+      [`synthetic_${join(dir, 'x.csv')}_1`, 0, 'alpha', 0],
       [`synthetic_${join(dir, 'x.csv')}_2`, 0, null, null],
     ],
   )
@@ -197,7 +199,7 @@ test('every failure mode is a UserError with a clear message', async () => {
     [{'train/x.csv': CSV}, /no data file s\.csv or s\.arff in any partition directory/],
     [{'s.csv': 'filename,label,f\na,x,1\n'}, /required nominal label column 'label_nominal' is missing/],
     [{'s.csv': 'filename,label_nominal,f\na,x,1,2\n'}, /line 2: 4 fields, expected 3/],
-    [{'s.csv': 'filename,label_nominal,f\na,x,abc\n'}, /line 2: value 'abc' of feature column 'f' is not a number/],
+    [{'s.csv': 'filename,label_nominal,f\na,x,abc\n'}, /line 2, column 3 \(f\): value 'abc' of feature column 'f' is not a number/],
     [{'s.csv': 'filename,label_nominal,label_numeric,f\na,x,0,1\nb,x,1,2\n'}, /nominal label 'x' has numeric labels 0 .* and 1/],
     [{'s.csv': 'filename,label_nominal,label_numeric,f\na,x,0,1\nb,y,0,2\n'}, /numeric label 0 belongs to both 'x' and 'y'/],
     [{'s.csv': 'filename,chunk_nr,label_nominal,f\na,1.5,x,1\n'}, /chunk number '1.5' is not a non-negative integer/],
@@ -215,6 +217,37 @@ test('every failure mode is a UserError with a clear message', async () => {
       /line 5: label 'y' is not among the declared values/,
     ],
     [{'s.arff': '@relation r\n@attribute label_nominal {x}\n@data\nx,1\n'}, /line 4: row has 2 values, expected 1/],
+    // Values that do not fit exactly name the file, line and column.
+    [
+      {'s.csv': 'filename,label_nominal,label_numeric,f\na,x,99999999999999999999,1\n'},
+      /s\.csv: line 2, column 3 \(label_numeric\): numeric label '99999999999999999999' does not fit exactly/,
+    ],
+    [
+      {
+        's.arff':
+          '@relation r\n@attribute filename string\n@attribute label_nominal {x}\n@attribute label_numeric numeric\n@data\na,x,9007199254740993\n',
+      },
+      /s\.arff: line 6, column 3 \(label_numeric\): numeric label '9007199254740993' does not fit exactly/,
+    ],
+    [
+      {'s.csv': 'filename,chunk_nr,label_nominal,f\na,2147483648,x,1\n'},
+      /line 2, column 2 \(chunk_nr\): chunk number '2147483648' is out of range/,
+    ],
+    [{'s.csv': 'filename,label_nominal,f\na,x,1e39\n'}, /line 2, column 3 \(f\): value '1e39' is beyond the range of float32/],
+    // Header only, or a header cut short: no instances.
+    [{'s.csv': 'filename,label_nominal,f\n'}, /s\.csv: no instances, only a header/],
+    [{'s.csv': 'filename,label_nominal,feat'}, /s\.csv: no instances, only a header/],
+    [{'s.arff': '@relation r\n@attribute label_nominal {x}\n@attribute f numeric\n@data\n'}, /s\.arff: no instances/],
+    [{'s.arff': '@relation r\n@attribute label_nominal {x}\n@attri'}, /s\.arff: line 3: .*|not an ARFF file/],
+    // What validate would reject is not imported.
+    [
+      {'s.csv': 'filename,chunk_nr,label_nominal,f\na,0,x,1\na,2,x,2\nb,0,x,3\nb,1,x,4\n'},
+      /s\.csv: the data would fail validation \(For each filename, chunk numbers must be \[0, 1, \.\.\., num_chunks\]: invalid chunk number for file a: expected 1, got 2/,
+    ],
+    [
+      {'fold_1/s.csv': 'filename,chunk_nr,label_nominal,f\na,0,x,1\n', 'fold_2/s.csv': 'filename,chunk_nr,label_nominal,f\na,1,y,2\n'},
+      /: the data would fail validation \(Instances with the same filename must have the same nominal labels/,
+    ],
   ]
   for (const [files, pattern] of cases) {
     const dir = tree(files)

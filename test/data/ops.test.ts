@@ -118,6 +118,16 @@ test('fuse chunks refuses files with unequal or misnumbered chunks', needsShared
   assert.throws(() => fuseChunks(broken, 'time'), /3-136288-A.ogg has chunk numbers that are not 0..4/)
 })
 
+test('fuse chunks on a data set of another layout names the file and the dimensions it has', needsShared, async () => {
+  const generated = reference('esc10-sample-generated-layout.nc')
+  const ds = await readDataSet(generated)
+  assert.throws(
+    () => fuseChunks(ds, 'time', generated),
+    (e: unknown) =>
+      e instanceof UserError && e.message === `${generated}: has no feature dimension 'time' (it has generated; see --dimension)`,
+  )
+})
+
 test('upsample reproduces ops/upsampled.nc exactly', needsShared, async () => {
   const partitioned = await readDataSet(reference('ops', 'partitioned.nc'))
   const result = upsample(partitioned, [Partition.TRAIN])

@@ -15,6 +15,7 @@ import type {AutoencoderConfig} from '../../src/nn/autoencoders.js'
 import {selectBackend} from '../../src/nn/engine/index.js'
 import {generateFeatures} from '../../src/nn/generate.js'
 import {StreamBatchOrder} from '../../src/nn/training.js'
+import {reconstructionImage} from '../../src/training/tensorboard.js'
 import {trainAutoencoder, type TrainRunOptions} from '../../src/training/train.js'
 import {needsShared, reference, sharedMissing, tempDir} from '../helpers.js'
 
@@ -177,10 +178,26 @@ test('training writes TensorBoard events: loss per step and a reconstruction ima
     assert.ok(tags.has(tag), tag)
   const images = events.flatMap((e) => e.images.map((i) => ({step: e.step, ...i})))
   assert.equal(images.length, 2)
+  // auDeep's layout, [T, 2F]: a row per frame, targets and reconstruction side by side; logged at the step
+  // of each epoch's last batch, numbered like the scalars.
   assert.deepEqual(
     [images[0].tag, images[0].height, images[0].width],
-    ['model/reconstruction/targets_vs_reconstruction/image/0', 2 * BANDS, FRAMES],
+    ['model/reconstruction/targets_vs_reconstruction/image/0', FRAMES, 2 * BANDS],
   )
+  assert.deepEqual(
+    images.map((i) => i.step),
+    [3, 7],
+  )
+})
+
+test('the reconstruction image is scaled as tf.summary.image scales float images', () => {
+  // T = 2 frames, F = 2 bands; with negative values: 127 / max |v| around 128, truncated.
+  const signed = reconstructionImage(Float32Array.of(-1, 0.5, 0.25, 0), Float32Array.of(0.5, -0.5, 1, 0), 2, 2)
+  assert.deepEqual([signed.height, signed.width], [2, 4])
+  assert.deepEqual([...signed.pixels], [1, 191, 191, 64, 159, 128, 255, 128])
+  // Non-negative: the largest value becomes 255.
+  const positive = reconstructionImage(Float32Array.of(0, 0.5), Float32Array.of(0.25, 0.125), 1, 2)
+  assert.deepEqual([...positive.pixels], [0, 255, 127, 63])
 })
 
 test('feed-previous decoding (step by step) trains too', needsShared, async () => {

@@ -2,9 +2,10 @@
 // when complete, so that an interrupted or failed write leaves nothing partial behind.
 
 import {mkdirSync, renameSync, rmSync} from 'node:fs'
-import {basename, dirname, join} from 'node:path'
+import {dirname} from 'node:path'
 
 import {UserError} from '../../core/errors.js'
+import {registerTemporary, removeStaleTemporariesOf, tempSibling} from '../../core/temp-files.js'
 
 export interface TemporarySibling {
   /** Where to write. */
@@ -15,17 +16,28 @@ export interface TemporarySibling {
   discard(): void
 }
 
-/** Creates the parent directory of `path` and names a temporary file beside it. */
+/**
+ * Creates the parent directory of `path` and names a temporary file beside it (removing the temporaries of
+ * `path` that killed runs left behind). The temporary is removed if the process exits before commit.
+ */
 export function temporarySibling(path: string): TemporarySibling {
   try {
     mkdirSync(dirname(path) || '.', {recursive: true})
   } catch (error) {
     throw new UserError(`${path}: cannot create the output directory (${(error as NodeJS.ErrnoException).code ?? String(error)})`)
   }
-  const tempPath = join(dirname(path), `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`)
+  removeStaleTemporariesOf(path)
+  const tempPath = tempSibling(path)
+  const registration = registerTemporary(tempPath)
   return {
     tempPath,
-    commit: () => renameSync(tempPath, path),
-    discard: () => rmSync(tempPath, {force: true}),
+    commit: () => {
+      renameSync(tempPath, path)
+      registration.release()
+    },
+    discard: () => {
+      rmSync(tempPath, {force: true})
+      registration.release()
+    },
   }
 }

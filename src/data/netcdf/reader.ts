@@ -6,6 +6,7 @@ import {DataSet, DataSetMeta, type InstanceMeta, type LabelMap, Partition, sorte
 import {openClassic} from './classic.js'
 import {type NetcdfFormat, type RawValues, REQUIRED_VARIABLES, sniffFormat} from './format.js'
 import {h5ready, hdfReason, openHdf} from './hdf5.js'
+import {probeHdf5} from './hdf5-probe.js'
 
 /** The metadata of a data set on disk, with features read on demand in row blocks (bounded memory). */
 export interface DataSetReader {
@@ -32,7 +33,8 @@ function optionalInt(value: number): number | null {
 
 export async function openDataSetReader(path: string): Promise<DataSetReader> {
   const format = sniffFormat(path)
-  const raw = format === 'netcdf4' ? openHdf(path, await h5ready()) : await openClassic(path)
+  // HDF5 starts on this thread while the probe (hdf5-probe.ts) walks the file on its own.
+  const raw = format === 'netcdf4' ? openHdf(path, (await Promise.all([h5ready(), probeHdf5(path)]))[0]) : await openClassic(path)
   try {
     for (const name of REQUIRED_VARIABLES) {
       if (!raw.variable(name)) throw new UserError(`${path}: not an auDeep data set (variable '${name}' is missing)`)

@@ -4,9 +4,10 @@
 import * as h5 from 'h5wasm/node'
 
 import {UserError} from '../../core/errors.js'
+import {checkInterrupted} from '../../core/interrupt.js'
 import type {DataSet, InstanceMeta} from '../dataset.js'
 import {temporarySibling} from './commit.js'
-import {h5ready} from './hdf5.js'
+import {h5ready, hdfReason} from './hdf5.js'
 import {createLayout, type Row} from './layout.js'
 import {checkInstance, type DataSetSchema, schemaFor} from './schema.js'
 
@@ -37,7 +38,7 @@ export async function createDataSetWriter(path: string, schema: DataSetSchema): 
     if (file.file_id < 0n) throw new Error('HDF5 could not create the file')
   } catch (error) {
     target.discard()
-    throw new UserError(`${path}: cannot write here (${(error as Error).message})`)
+    throw writeFailure(path, error)
   }
   const featureSize = schema.featureShape.reduce((a, b) => a * b, 1)
 
@@ -85,7 +86,7 @@ export async function createDataSetWriter(path: string, schema: DataSetSchema): 
             flush()
           } catch (error) {
             abort()
-            throw error
+            throw writeFailure(path, error)
           }
         }
       },
@@ -95,11 +96,13 @@ export async function createDataSetWriter(path: string, schema: DataSetSchema): 
           flush()
           closed = true
           file.close()
+          // Interrupted while writing: the output is not moved into place.
+          checkInterrupted()
           target.commit()
         } catch (error) {
           closed = false
           abort()
-          throw new UserError(`${path}: could not be written: ${(error as Error).message}`)
+          throw writeFailure(path, error)
         }
       },
       abort,
@@ -113,6 +116,24 @@ export async function createDataSetWriter(path: string, schema: DataSetSchema): 
     target.discard()
     throw error
   }
+}
+
+/**
+ * One line for a failed write: a full disk or another I/O error by its errno (HDF5 buries "No space left on
+ * device" in a long error stack), anything else with HDF5's innermost reason. User errors (an interruption)
+ * pass unchanged.
+ */
+function writeFailure(path: string, error: unknown): unknown {
+  if (error instanceof UserError) return error
+  const text = String((error as Error)?.message ?? error)
+  const code = (error as NodeJS.ErrnoException)?.code
+  if (code === 'ENOSPC' || /No space left on device/i.test(text)) {
+    return new UserError(`${path}: cannot write (ENOSPC: no space left on device)`, {cause: error})
+  }
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return new UserError(`${path}: cannot write (${code})`, {cause: error})
+  const errno = /errno = (\d+), error message = '([^']+)'/.exec(text)
+  if (errno) return new UserError(`${path}: cannot write (${errno[2]})`, {cause: error})
+  return new UserError(`${path}: could not be written (${hdfReason(error)})`, {cause: error})
 }
 
 /** Writes a whole in-memory data set (atomically). */

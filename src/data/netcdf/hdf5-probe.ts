@@ -1,0 +1,87 @@
+// HDF5 can loop forever on some corrupt files (a damaged object header sends h5wasm's WebAssembly into an
+// endless loop, which nothing can interrupt on the thread running it). So before the reader opens a
+// netCDF-4 file, a worker thread walks everything the reader will touch; if that does not finish in time,
+// the worker is terminated and the file reported as unreadable. A file the worker read completely reads the
+// same way on the main thread. One worker serves the whole process (HDF5 starts once, ~0.3 s) and does not
+// keep the process alive.
+
+import {statSync} from 'node:fs'
+import {Worker} from 'node:worker_threads'
+
+import {UserError} from '../../core/errors.js'
+import {hdfReason} from './hdf5.js'
+import type {ProbeReply, ProbeRequest} from './hdf5-probe-worker.js'
+
+/** Features up to 16 M values (64 MB) are read whole by the probe; larger ones by their first and last rows. */
+const WHOLE_FEATURE_VALUES = 16 * 1024 * 1024
+
+let worker: Worker | null = null
+let nextId = 0
+const waiting = new Map<number, (reply: ProbeReply) => void>()
+
+function probeWorker(): Worker {
+  if (worker === null) {
+    const created = new Worker(new URL('./hdf5-probe-worker.js', import.meta.url))
+    created.on('message', (reply: ProbeReply) => {
+      const resolve = waiting.get(reply.id)
+      waiting.delete(reply.id)
+      resolve?.(reply)
+    })
+    created.on('error', (error) => {
+      // Out of memory on a huge declared size, say: answer every pending probe with the error.
+      for (const [id, resolve] of waiting) resolve({id, error: String(error?.message ?? error)})
+      waiting.clear()
+      if (worker === created) worker = null
+    })
+    created.on('exit', () => {
+      if (worker === created) worker = null
+    })
+    // After the listeners, which would otherwise keep the process alive.
+    created.unref()
+    worker = created
+  }
+  return worker
+}
+
+/**
+ * Seconds the probe may take: AUDEEP_HDF5_TIMEOUT if set, else 30 s plus a second per 20 MB (reading
+ * features at 20 MB/s on a slow disk).
+ */
+function timeLimit(path: string): number {
+  const configured = Number(process.env.AUDEEP_HDF5_TIMEOUT)
+  if (configured > 0) return configured
+  const size = statSync(path, {throwIfNoEntry: false})?.size ?? 0
+  return 30 + size / 20e6
+}
+
+/**
+ * Resolves when `path` can be read without hanging; throws a UserError naming the file when reading it
+ * fails (with HDF5's innermost reason) or does not finish in time.
+ */
+export async function probeHdf5(path: string): Promise<void> {
+  const limit = timeLimit(path)
+  // A probe that was waiting behind another file's endless loop is asked again of a fresh worker.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const id = nextId++
+    const w = probeWorker()
+    let timer: NodeJS.Timeout | undefined
+    const reply = await new Promise<ProbeReply | 'timeout'>((resolve) => {
+      waiting.set(id, resolve)
+      timer = setTimeout(() => resolve('timeout'), limit * 1000)
+      const request: ProbeRequest = {id, path, wholeFeatureValues: WHOLE_FEATURE_VALUES}
+      w.postMessage(request)
+    }).finally(() => clearTimeout(timer))
+    if (reply !== 'timeout') {
+      if (reply.restarted) continue
+      // The reader must not go on after an error: touching the same damage in another order can loop.
+      if (reply.error !== undefined) throw new UserError(`${path}: not a readable netCDF-4/HDF5 file (${hdfReason(reply.error)})`)
+      return
+    }
+    waiting.delete(id)
+    if (worker === w) worker = null
+    for (const [other, resolve] of waiting) resolve({id: other, restarted: true})
+    waiting.clear()
+    await w.terminate()
+    throw new UserError(`${path}: not a readable netCDF-4/HDF5 file (reading its structure did not finish in ${Math.round(limit)} s)`)
+  }
+}
