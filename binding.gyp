@@ -8,6 +8,7 @@
         "native/threadpool.cc",
         "native/gemm.cc",
         "native/rnn.cc",
+        "native/dsp.cc",
         "native/kernels_portable.cc",
         "native/kernels_avx2.cc",
         "native/kernels_avx512.cc"

@@ -1,11 +1,11 @@
 import {Flags} from '@oclif/core'
 
-import {parseDataSet} from '../parsers/index.js'
 import {AudeepCommand} from '../src/cli/command.js'
-import {audioDataSetFlags} from '../src/cli/parser-flags.js'
+import {audioDataSetFlags, cvSetupFlags, readAudioDataSet} from '../src/cli/parser-flags.js'
 import {seedFlag} from '../src/cli/flags.js'
 import {augmentFlags, spectrogramFlags, spectrogramOptionsFromFlags} from '../src/cli/preprocess-flags.js'
 import {UserError} from '../src/core/errors.js'
+import {checkShardFlags} from '../src/cli/option-checks.js'
 import {runPreprocessing} from '../src/cli/preprocess-run.js'
 import {shardFlags} from '../src/cli/sharding.js'
 import {renderTable} from '../src/cli/table.js'
@@ -20,11 +20,14 @@ Exactly auDeep's pipeline: optional fixed length (--center-fixed pads or cuts sy
   static override examples = [
     '<%= config.bin %> preprocess --basedir ESC-10 --window-width 0.08 --window-overlap 0.04 --mel-spectrum 128 --fixed-length 5 --center-fixed --clip-below -60 --output spectrograms/esc-10.nc',
     '<%= config.bin %> preprocess --basedir ESC-10 --window-width 0.08 --window-overlap 0.04 --mel-spectrum 128 --fixed-length 5 --clip-below -60 --pretend 3',
+    '<%= config.bin %> preprocess --basedir my-sounds --add-cv-setup 5 --mel-spectrum 128 --fixed-length 5 --output my-sounds.nc',
+    '<%= config.bin %> preprocess --basedir recordings --manifest labels.csv --mel-spectrum 128 --output recordings.nc',
     '<%= config.bin %> preprocess --basedir my-data --parser ./my-parser.js --sample-rate 16000 --mel-spectrum 64 --fixed-length 10 --skip-errors --output spectrograms.nc',
   ]
 
   static override flags = {
     ...audioDataSetFlags,
+    ...cvSetupFlags,
     output: Flags.string({
       description: 'Where to write the spectrograms (parent directories are created).',
       default: './spectrograms.nc',
@@ -34,7 +37,11 @@ Exactly auDeep's pipeline: optional fixed length (--center-fixed pads or cuts sy
     'skip-errors': Flags.boolean({
       description: 'Leave out files that cannot be read or processed, and list them at the end, instead of stopping.',
     }),
-    workers: Flags.integer({description: 'Worker threads (default: one per core; 0 processes on the main thread).', min: 0}),
+    workers: Flags.integer({
+      description:
+        'Worker threads (default: one fewer than the cores, the main thread processing files too; 0 processes on the main thread only).',
+      min: 0,
+    }),
     pretend: Flags.integer({
       description:
         'Only process the file with this index: print its information table and write a plot of its spectrogram (no data set is written).',
@@ -51,7 +58,8 @@ Exactly auDeep's pipeline: optional fixed length (--center-fixed pads or cuts sy
     const {flags} = await this.parse(Preprocess)
     const options = spectrogramOptionsFromFlags(flags, this.logger)
     if (flags['center-fixed'] && options.fixedLength === null) this.logger.warn('--center-fixed has no effect without --fixed-length')
-    const {dataSet} = await parseDataSet(flags.basedir, flags.parser)
+    checkShardFlags(flags)
+    const {dataSet} = await readAudioDataSet(flags, this.logger)
 
     if (flags.pretend !== undefined) {
       const shown = await pretend(dataSet, flags.pretend, options)

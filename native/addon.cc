@@ -12,6 +12,10 @@
 
 using namespace audeep;
 
+namespace audeep_dsp {
+void Register(Napi::Env env, Napi::Object exports);  // native/dsp.cc
+}
+
 namespace {
 
 size_t need_len(const Napi::Env& env, const Napi::Value& v, size_t n, const char* what) {
@@ -253,6 +257,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("createWorkspace", Napi::Function::New(env, CreateWorkspace));
   exports.Set("rnnForward", Napi::Function::New(env, RnnForward));
   exports.Set("rnnBackward", Napi::Function::New(env, RnnBackward));
+  audeep_dsp::Register(env, exports);
   return exports;
 }
 

@@ -24,7 +24,7 @@ export class CrossValidatedParser implements Parser {
   readonly name = 'cross-validated'
 
   /** The fold directories ordered by fold number, or a reason why the layout does not qualify. */
-  private async foldDirs(basedir: string): Promise<FoldDir[] | string> {
+  async foldDirs(basedir: string): Promise<FoldDir[] | string> {
     const entries = (await listDirectory(basedir)).filter((e) => e.name.startsWith('fold_'))
     if (entries.length < 2) return 'needs at least two fold_N directories'
     const folds: FoldDir[] = []

@@ -29,7 +29,7 @@ export class ESCParser implements Parser {
   }
 
   /** Why the layout is not ESC's, or null if it is. */
-  private async problem(basedir: string): Promise<string | null> {
+  async problem(basedir: string): Promise<string | null> {
     const classDirs = await listSubdirectories(basedir)
     if (classDirs.length === 0) return 'no class directories'
     for (const dir of classDirs) {

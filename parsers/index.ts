@@ -11,25 +11,32 @@ import {pathToFileURL} from 'node:url'
 import {UserError} from '../src/core/errors.js'
 import {getLogger} from '../src/core/log.js'
 import {type InstanceMeta, PARTITION_NAMES, Partition, sortedLabelMap, Split} from '../src/data/dataset.js'
+import {ClassFoldersParser} from './class-folders.js'
 import {CrossValidatedParser} from './cross-validated.js'
 import {COMPARE_TASKS, CompareParser} from './compare.js'
 import {DCASE2018Task4Parser, DCASEParser} from './dcase.js'
+import {diagnoseLayout} from './detect.js'
 import {ESCParser} from './esc.js'
+import {ESC50Parser} from './esc50.js'
 import {HearParser} from './hear.js'
+import {ManifestParser} from './manifest.js'
 import {MetaParser} from './meta.js'
 import {NoMetadataParser} from './no-metadata.js'
 import {PartitionedParser} from './partitioned.js'
-import type {ParsedDataSet, ParsedInstance, Parser} from './types.js'
+import type {ParsedDataSet, ParsedInstance, Parser, ParserOptions} from './types.js'
 import {UrbanSound8KParser} from './urbansound8k.js'
 
-export type {ParsedDataSet, ParsedInstance, Parser} from './types.js'
+export type {LayoutDiagnosis, ParsedDataSet, ParsedInstance, Parser, ParserOptions} from './types.js'
 export {
+  ClassFoldersParser,
   CompareParser,
   CrossValidatedParser,
   DCASE2018Task4Parser,
   DCASEParser,
+  ESC50Parser,
   ESCParser,
   HearParser,
+  ManifestParser,
   MetaParser,
   NoMetadataParser,
   PartitionedParser,
@@ -39,7 +46,7 @@ export {
 const log = getLogger('parsers')
 
 interface Registration {
-  readonly create: () => Parser
+  readonly create: (options: ParserOptions) => Parser
   readonly aliases: readonly string[]
   readonly description: string
 }
@@ -49,7 +56,17 @@ const REGISTRY: Readonly<Record<string, Registration>> = {
     create: () => new MetaParser(),
     aliases: ['audeep.backend.parsers.meta.MetaParser'],
     description:
-      'auto-detect: the one of dcase, partitioned, cross-validated, esc, urbansound8k, hear, compare18-*, compare21 that accepts',
+      'auto-detect: the one of dcase, partitioned, cross-validated, esc, urbansound8k, hear, compare18-*, compare21, esc50 that accepts, else class-folders (with --manifest: manifest)',
+  },
+  'class-folders': {
+    create: () => new ClassFoldersParser(),
+    aliases: [],
+    description: 'one folder per class: <class>/<audio file>, labels = folder names',
+  },
+  manifest: {
+    create: (options) => new ManifestParser(options.manifest),
+    aliases: [],
+    description: 'a CSV manifest (--manifest FILE.csv): columns filename, label[, fold, partition]',
   },
   'no-metadata': {
     create: () => new NoMetadataParser(),
@@ -60,6 +77,11 @@ const REGISTRY: Readonly<Record<string, Registration>> = {
     create: () => new ESCParser(),
     aliases: ['audeep.backend.parsers.esc.ESCParser'],
     description: "ESC-10/ESC-50: 'NNN - <class>/<fold>-<clip>.ogg'",
+  },
+  esc50: {
+    create: () => new ESC50Parser(),
+    aliases: [],
+    description: "ESC-50's current layout: audio/*.wav + meta/esc50.csv",
   },
   urbansound8k: {
     create: () => new UrbanSound8KParser(),
@@ -169,12 +191,21 @@ async function loadParserModule(spec: string): Promise<Parser> {
   return new UserModuleParser(name, candidate as Parser)
 }
 
-/** A built-in parser by name or alias, or a user module by path. */
-export async function resolveParser(spec: string): Promise<Parser> {
+/**
+ * A built-in parser by name or alias, or a user module by path. A manifest in `options` selects the
+ * manifest parser when `spec` is the default `meta`; any other parser cannot use one.
+ */
+export async function resolveParser(spec: string, options: ParserOptions = {}): Promise<Parser> {
+  if (options.manifest !== undefined) {
+    if (spec === 'meta' || spec === 'manifest') return new ManifestParser(options.manifest)
+    throw new UserError(
+      `a manifest (${options.manifest}) is only read by the manifest parser, not by '${spec}'; leave out the parser or choose manifest`,
+    )
+  }
   const direct = REGISTRY[spec]
-  if (direct) return direct.create()
+  if (direct) return direct.create(options)
   for (const registration of Object.values(REGISTRY)) {
-    if (registration.aliases.includes(spec)) return registration.create()
+    if (registration.aliases.includes(spec)) return registration.create(options)
   }
   const hearRate = /^hear:(\d+)$/.exec(spec)
   if (hearRate) return new HearParser(Number(hearRate[1]))
@@ -304,15 +335,17 @@ export interface ParseResult {
  * Parses the data set in `basedir` with a parser given by name, path or instance, validates the result and
  * checks that every audio file exists. Throws UserError for anything a user can fix.
  */
-export async function parseDataSet(basedir: string, spec: string | Parser = 'meta'): Promise<ParseResult> {
+export async function parseDataSet(basedir: string, spec: string | Parser = 'meta', options: ParserOptions = {}): Promise<ParseResult> {
   const root = path.resolve(basedir)
   if (!(await stat(root).catch(() => null))?.isDirectory()) throw new UserError(`${root}: data set directory does not exist`)
-  let parser = typeof spec === 'string' ? await resolveParser(spec) : spec
+  let parser = typeof spec === 'string' ? await resolveParser(spec, options) : spec
   if (parser instanceof MetaParser) {
     parser = await parser.select(root)
     log.info(`using ${parser.name} parser for data set at ${root}`)
-  } else if (!(await parser.canParse(root))) {
-    throw new UserError(`${root}: the ${parser.name} parser cannot parse this directory`)
+  } else if (!(parser instanceof ManifestParser) && !(await parser.canParse(root))) {
+    // (the manifest parser's own errors are more precise than a failed canParse)
+    const {problem} = await diagnoseLayout(parser, root)
+    throw new UserError(`${root}: the ${parser.name} parser cannot parse this directory${problem === null ? '' : `: ${problem}`}`)
   }
   const dataSet = validateParsedDataSet(await parser.parse(root), root, `parser ${parser.name}`)
   if (dataSet.instances.length === 0) throw new UserError(`${root}: the ${parser.name} parser found no audio files`)

@@ -45,12 +45,16 @@ export class PartitionedParser implements Parser {
   async canParse(basedir: string): Promise<boolean> {
     const partitions = await this.partitionDirs(basedir)
     if (partitions.length === 0) return false
+    let classes = 0
     for (const {dir} of partitions) {
       for (const classDir of await listSubdirectories(dir)) {
         if (!(await listFiles(classDir.path)).some((f) => isGlobbedFile(f.name))) return false
+        classes++
       }
     }
-    return true
+    // Unlike auDeep, a train/ (or devel/, test/) without class folders is not claimed: it is more likely a
+    // class named "train" in a folder-per-class layout.
+    return classes > 0
   }
 
   async parse(basedir: string): Promise<ParsedDataSet> {

@@ -35,3 +35,21 @@ export interface Parser {
   /** Describes the data set. Throws UserError (naming the offending file) for a broken layout. */
   parse(basedir: string): Promise<ParsedDataSet>
 }
+
+/** Settings some parsers need beyond the base directory (given on the command line). */
+export interface ParserOptions {
+  /** The CSV manifest of the `manifest` parser: a path, relative ones resolved against the working directory. */
+  readonly manifest?: string
+}
+
+/**
+ * How well a directory fits a layout, for the meta parser's detection and its error messages: `problem` is
+ * null when the layout fits, else names the first file or folder that does not; `matched` counts the
+ * layout's marks that are present (its metadata files, its folders of the right name), so that the parser
+ * that came closest can be suggested.
+ */
+export interface LayoutDiagnosis {
+  readonly parser: string
+  readonly problem: string | null
+  readonly matched: number
+}

@@ -17,9 +17,11 @@ for clip in 30 45 60 75; do
   audeep preprocess --basedir "$data" --window-width 0.08 --window-overlap 0.04 --mel-spectrum 128 \
     --fixed-length 5 --center-fixed --clip-below "-$clip" --output "$spectrograms"
   rm -rf "$run"
+  # Only the final model is used, so only its checkpoint is kept (31 MB; the default keeps the newest 5).
   audeep t-rae train --input "$spectrograms" --run-name "$run" --num-epochs 64 --batch-size 64 \
-    --learning-rate 0.001 --keep-prob 0.8 --cell GRU --num-layers 2 --num-units 256 --bidirectional-decoder --seed 1
-  audeep t-rae generate --model-dir "$run/logs" --input "$spectrograms" --output "$run/representations.nc"
+    --learning-rate 0.001 --keep-prob 0.8 --cell GRU --num-layers 2 --num-units 256 --bidirectional-decoder --seed 1 \
+    --checkpoints-to-keep 1
+  audeep t-rae generate --model-dir "$run" --input "$spectrograms" --output "$run/representations.nc"
   audeep mlp evaluate --quiet --input "$run/representations.nc" --cross-validate --shuffle --num-epochs 400 \
     --learning-rate 0.001 --keep-prob 0.6 --num-layers 2 --num-units 150 --repeat 5 --seed 1 | tee -a "$out/results.csv"
   runs+=("$run/representations.nc")

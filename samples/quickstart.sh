@@ -18,7 +18,7 @@ audeep t-rae train --input "$out/spectrograms.nc" --run-name "$out/run" --num-ep
   --learning-rate 0.001 --keep-prob 0.8 --num-layers 2 --num-units 256 --bidirectional-decoder --seed 1
 
 echo "== 3/4 generating features"
-audeep t-rae generate --model-dir "$out/run/logs" --input "$out/spectrograms.nc" --output "$out/features.nc"
+audeep t-rae generate --model-dir "$out/run" --input "$out/spectrograms.nc" --output "$out/features.nc"
 
 echo "== 4/4 evaluating them with a linear SVM, 5-fold cross-validation"
 audeep svm evaluate --input "$out/features.nc" --cross-validate --complexity 0.01 --seed 1
@@ -27,7 +27,9 @@ cat <<TXT
 
 Outputs:
   spectrograms:    $out/spectrograms.nc   (audeep inspect netcdf --input $out/spectrograms.nc)
-  model:           $out/run/logs/model-*  (TensorBoard: tensorboard --logdir $out/run/logs)
+  model:           $out/run/logs/model-*  (the newest 5 checkpoints, 31 MB each: the weights and Adam's two moments;
+                   TensorBoard: tensorboard --logdir $out/run/logs)
   learned features $out/features.nc       (1024 per clip; audeep export --input $out/features.nc --format CSV --output $out/csv)
-With 2 clips per class this only shows the workflow; the full tutorial on ESC-10 is samples/esc-10.sh.
+About 160 MB in all. With 2 clips per class this only shows the workflow (and preprocess warns that 2 clips
+per class cannot fill ESC's 5 folds); the full tutorial on ESC-10 is samples/esc-10.sh.
 TXT

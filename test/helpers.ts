@@ -1,7 +1,7 @@
 // Shared by the tests: where the team's reference material lives, temporary directories, running the CLI.
 
 import {spawnSync} from 'node:child_process'
-import {existsSync, mkdtempSync, rmSync} from 'node:fs'
+import {existsSync, mkdtempSync, readdirSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -74,3 +74,13 @@ export const TUTORIAL_PREPROCESS = [
   '--clip-below',
   '-60',
 ]
+
+/** Paths of the 20 bundled ESC-10 clips, in class-folder then file-name order. */
+export function sampleClips(): string[] {
+  const files: string[] = []
+  for (const dir of readdirSync(sampleDir)
+    .filter((d) => /^\d{3} - /.test(d))
+    .sort())
+    for (const f of readdirSync(join(sampleDir, dir)).sort()) if (f.endsWith('.ogg')) files.push(join(sampleDir, dir, f))
+  return files
+}

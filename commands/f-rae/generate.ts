@@ -7,7 +7,7 @@ export default class FraeGenerate extends AudeepCommand {
 Each frame becomes a feature vector, so the output keeps the time axis: [time, state size] with dimensions 'generated_0', 'generated_1' (auDeep's f-rae generate crashed). All metadata (filenames, chunks, labels, folds, partitions, label map) is carried over.`
 
   static override examples = [
-    '<%= config.bin %> f-rae generate --model-dir runs/f-rae/logs --input spectrograms.nc --output features.nc',
+    '<%= config.bin %> f-rae generate --model-dir runs/f-rae --input spectrograms.nc --output features.nc',
     '<%= config.bin %> f-rae generate --model-dir runs/f-rae/logs --input spectrograms.nc --steps 70 140 --output features-70.nc features-140.nc',
   ]
 

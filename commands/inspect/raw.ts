@@ -2,10 +2,9 @@ import {writeFile} from 'node:fs/promises'
 
 import {Flags} from '@oclif/core'
 
-import {parseDataSet} from '../../parsers/index.js'
 import {audioDirStats, formatAudioDirStats, probeAudioFiles, pythonFixed} from '../../src/audio/probe.js'
 import {AudeepCommand} from '../../src/cli/command.js'
-import {audioDataSetFlags} from '../../src/cli/parser-flags.js'
+import {audioDataSetFlags, readAudioDataSet} from '../../src/cli/parser-flags.js'
 import {UserError} from '../../src/core/errors.js'
 import {renderTable} from '../../src/cli/table.js'
 
@@ -44,7 +43,7 @@ Parses the data set in --basedir, reads every audio file's header and prints auD
 
   async run(): Promise<void> {
     const {flags} = await this.parse(InspectRaw)
-    const {dataSet} = await parseDataSet(flags.basedir, flags.parser)
+    const {dataSet} = await readAudioDataSet(flags, this.logger)
     const paths = dataSet.instances.map((i) => i.path)
     this.logger.info('reading audio file information')
     const infos = await probeAudioFiles(paths)

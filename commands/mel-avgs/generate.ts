@@ -1,11 +1,11 @@
 import {Flags} from '@oclif/core'
 
-import {parseDataSet} from '../../parsers/index.js'
 import {CHANNEL_FUSIONS, parseChannelFusion} from '../../src/audio/channels.js'
 import {AudeepCommand} from '../../src/cli/command.js'
-import {audioDataSetFlags} from '../../src/cli/parser-flags.js'
+import {audioDataSetFlags, cvSetupFlags, readAudioDataSet} from '../../src/cli/parser-flags.js'
 import {UserError} from '../../src/core/errors.js'
 import {numberFlag} from '../../src/cli/flags.js'
+import {checkPreprocessFlags, checkShardFlags} from '../../src/cli/option-checks.js'
 import {runPreprocessing} from '../../src/cli/preprocess-run.js'
 import {shardFlags} from '../../src/cli/sharding.js'
 import {MEL_AVGS_DEFAULTS} from '../../src/features/mel-avgs.js'
@@ -24,6 +24,7 @@ Each file is mixed to mono, resampled to 32 kHz, pre-emphasised (0.97), turned i
 
   static override flags = {
     ...audioDataSetFlags,
+    ...cvSetupFlags,
     output: Flags.string({description: 'Where to write the features (parent directories are created).', required: true, helpValue: 'FILE'}),
     'mel-bands': Flags.integer({
       description: 'Number of mel bands (EfficientAT variants: 40, 64, 128, 256).',
@@ -68,7 +69,9 @@ Each file is mixed to mono, resampled to 32 kHz, pre-emphasised (0.97), turned i
       channels: parseChannelFusion(flags.channels),
       resampleQuality: flags['resample-quality'] as MelAvgsPreprocessOptions['resampleQuality'],
     }
-    const {dataSet} = await parseDataSet(flags.basedir, flags.parser)
+    checkPreprocessFlags(options)
+    checkShardFlags(flags)
+    const {dataSet} = await readAudioDataSet(flags, this.logger)
     await runPreprocessing(
       dataSet,
       options,

@@ -7,7 +7,7 @@ import {UserError} from '../../src/core/errors.js'
 export default class PlotTraining extends AudeepCommand {
   static override description = `Plot the training loss of a run as a PNG.
 
-Reads the TensorBoard event files in <run>/logs (tag 'model/loss/value', or 'loss'), and draws loss against step with a smoothed line and a dot at the end of each epoch. Epoch ends come from --steps-per-epoch or, by default, from the run's checkpoints (model-<step>.index).`
+Reads the TensorBoard event files in <run>/logs (tag 'model/loss/value', or 'loss'), and draws loss against step with a smoothed line and a dot at the end of each epoch. Epoch ends come from --steps-per-epoch or, by default, from the run's checkpoints (the newest one records how many epochs came before the ones kept).`
 
   static override examples = [
     '<%= config.bin %> plot training --run-name runs/esc-10-60',
@@ -28,9 +28,17 @@ Reads the TensorBoard event files in <run>/logs (tag 'model/loss/value', or 'los
     tag: Flags.string({description: 'Scalar tag to plot instead of the loss.', helpValue: 'TAG'}),
   }
 
-  async run(): Promise<{output: string; tag: string; steps: number; firstLoss: number; lastLoss: number; minLoss: number}> {
+  async run(): Promise<{
+    output: string
+    tag: string
+    steps: number
+    epochs: number
+    firstLoss: number
+    lastLoss: number
+    minLoss: number
+  }> {
     const {flags} = await this.parse(PlotTraining)
-    const [{readScalarSeries, checkpointSteps, LOSS_TAGS}, {renderLossCurvePng}] = await Promise.all([
+    const [{readScalarSeries, epochEndSteps, LOSS_TAGS}, {renderLossCurvePng}] = await Promise.all([
       import('../../src/plot/training-log.js'),
       import('../../src/plot/loss-curve.js'),
     ])
@@ -44,7 +52,7 @@ Reads the TensorBoard event files in <run>/logs (tag 'model/loss/value', or 'los
     const epochEnds = perEpoch
       ? Array.from({length: Math.floor((lastStep + 1) / perEpoch)}, (_, e) => (e + 1) * perEpoch - 1)
       : // A checkpoint named model-<N> is written after N steps, i.e. after the step numbered N - 1.
-        checkpointSteps(logDir).map((s) => s - 1)
+        epochEndSteps(logDir).map((s) => s - 1)
     const output = flags.output ?? join(runDir, 'training-loss.png')
     await renderLossCurvePng(
       {
@@ -60,6 +68,14 @@ Reads the TensorBoard event files in <run>/logs (tag 'model/loss/value', or 'los
     let min = Infinity
     for (const v of series.values) if (v < min) min = v
     this.logger.info(`plotted ${n} values of '${series.tag}' (steps ${series.steps[0]}-${lastStep}) to ${output}`)
-    return {output, tag: series.tag, steps: n, firstLoss: series.values[0], lastLoss: series.values[n - 1], minLoss: min}
+    return {
+      output,
+      tag: series.tag,
+      steps: n,
+      epochs: epochEnds.length,
+      firstLoss: series.values[0],
+      lastLoss: series.values[n - 1],
+      minLoss: min,
+    }
   }
 }

@@ -8,7 +8,7 @@ const positive = floatFlag({min: 0, exclusiveMin: true})
 export default class VisualizeTsne extends AudeepCommand {
   static override description = `Draw a t-SNE map of learned features as a PNG, coloured by label.
 
-Needs one feature vector per instance (e.g. the output of t-rae generate). Features with more than 50 dimensions are first reduced by PCA to min(50, instances, features) components (auDeep's fixed 200 failed on small data sets). t-SNE is exact (O(n^2) memory), which suits data sets up to a few thousand instances.`
+Usually run on learned features (e.g. the output of t-rae generate); features of any other shape, such as spectrograms, are flattened to one vector per instance as auDeep does. Features with more than 50 dimensions are first reduced by PCA to min(50, instances, features) components (auDeep's fixed 200 failed on small data sets). t-SNE is exact (O(n^2) memory), which suits data sets up to a few thousand instances.`
 
   static override examples = [
     '<%= config.bin %> visualize tsne --input runs/esc-10-60/representations.nc --output tsne.png',
@@ -18,7 +18,7 @@ Needs one feature vector per instance (e.g. the output of t-rae generate). Featu
   static override enableJsonFlag = true
 
   static override flags = {
-    input: Flags.file({description: 'Data set with 1-D features.', required: true, helpValue: 'FILE'}),
+    input: Flags.file({description: 'Data set whose features to map (flattened per instance).', required: true, helpValue: 'FILE'}),
     output: Flags.string({description: 'Where to write the PNG.', required: true, helpValue: 'FILE'}),
     perplexity: positive({
       description: 'Effective number of neighbours t-SNE balances (must be below the number of instances).',

@@ -6,7 +6,7 @@ import {floatFlag, randomFromSeed, seedFlag} from '../../src/cli/flags.js'
 export default class VisualizeUmap extends AudeepCommand {
   static override description = `Draw a UMAP map of learned features as a PNG, coloured by label.
 
-Needs one feature vector per instance (e.g. the output of t-rae generate). Features with more than 50 dimensions are first reduced by PCA to min(50, instances, features) components. UMAP is faster than t-SNE and keeps more of the global structure.`
+Usually run on learned features (e.g. the output of t-rae generate); features of any other shape, such as spectrograms, are flattened to one vector per instance as auDeep does. Features with more than 50 dimensions are first reduced by PCA to min(50, instances, features) components. UMAP is faster than t-SNE and keeps more of the global structure.`
 
   static override examples = [
     '<%= config.bin %> visualize umap --input runs/esc-10-60/representations.nc --output umap.png',
@@ -16,7 +16,7 @@ Needs one feature vector per instance (e.g. the output of t-rae generate). Featu
   static override enableJsonFlag = true
 
   static override flags = {
-    input: Flags.file({description: 'Data set with 1-D features.', required: true, helpValue: 'FILE'}),
+    input: Flags.file({description: 'Data set whose features to map (flattened per instance).', required: true, helpValue: 'FILE'}),
     output: Flags.string({description: 'Where to write the PNG.', required: true, helpValue: 'FILE'}),
     neighbors: Flags.integer({
       description: 'Size of the local neighbourhood (must be below the number of instances).',

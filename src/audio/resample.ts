@@ -1,7 +1,6 @@
 // Opt-in sample-rate conversion (auDeep never resamples; `--sample-rate` is new). libsamplerate's sinc
 // converters (121 dB SNR for MEDIUM, 137 dB for BEST in dependencies.md §1.3) run in float32.
 
-import libsamplerate from '@alexanderolsen/libsamplerate-js'
 import {UserError} from '../core/errors.js'
 import type {Pcm} from './channels.js'
 
@@ -30,6 +29,8 @@ export async function resample(
   if (toRate / fromRate > 256 || fromRate / toRate > 256) {
     throw new UserError(`cannot resample from ${fromRate} Hz to ${toRate} Hz (ratio beyond 256)`)
   }
+  // Imported on first use: its wasm module costs memory in every preprocessing worker otherwise.
+  const {default: libsamplerate} = await import('@alexanderolsen/libsamplerate-js')
   const out: Pcm[] = []
   for (const channel of channels) {
     const src = await libsamplerate.create(1, fromRate, toRate, {converterType: CONVERTER[quality]})

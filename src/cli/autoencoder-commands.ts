@@ -2,6 +2,8 @@
 // defaults), turning flags into a model configuration, and running training or generation with a
 // progress bar, backend selection and Ctrl-C handling.
 
+import {join} from 'node:path'
+
 import {Flags} from '@oclif/core'
 
 import {
@@ -12,7 +14,14 @@ import {
   type DecoderVariant,
   LEGACY_DECODER_VARIANT,
 } from '../nn/autoencoders.js'
-import {BATCH_ORDERS, type BatchOrder, type TrainingHyperParameters} from '../nn/checkpoint.js'
+import {
+  BATCH_ORDERS,
+  type BatchOrder,
+  DEFAULT_CHECKPOINTS_TO_KEEP,
+  listCheckpoints,
+  resolveModelDir,
+  type TrainingHyperParameters,
+} from '../nn/checkpoint.js'
 import {BACKEND_CHOICES, type BackendChoice, selectBackend} from '../nn/engine/index.js'
 import {generateFeatures} from '../nn/generate.js'
 import type {TrainingInput} from '../nn/training.js'
@@ -27,7 +36,7 @@ import {type Progress, startProgress} from './progress.js'
 
 export const backendFlag = Flags.string({
   description:
-    'Compute backend: auto picks the fastest available (native fused CPU kernels when the addon built, else wasm); tensorflow and gpu need @tensorflow/tfjs-node(-gpu) installed (see README).',
+    'Compute backend: auto picks the fastest available (native fused CPU kernels when the addon built, else wasm); tensorflow and gpu need @tensorflow/tfjs-node(-gpu) installed (see docs/backends.md).',
   options: [...BACKEND_CHOICES],
   default: 'auto',
 })
@@ -51,7 +60,17 @@ export const commonTrainFlags = {
   }),
   'batch-size': Flags.integer({description: 'Instances per training batch.', default: 64, min: 1}),
   'learning-rate': floatFlag({min: 0, exclusiveMin: true, max: 10})({description: 'Adam learning rate.', default: 0.001}),
-  'checkpoints-to-keep': Flags.integer({description: 'Keep only the newest N checkpoints (default: all).', min: 1}),
+  'checkpoints-to-keep': Flags.custom<number | 'all'>({
+    description: `Keep only the newest N checkpoints, or all of them. Each holds the weights and both Adam moments (three times the model's size; 31 MB for the tutorial's 2 x 256 GRU model), so keeping every epoch's fills gigabytes.`,
+    default: DEFAULT_CHECKPOINTS_TO_KEEP,
+    helpValue: 'N|all',
+    parse: async (text) => {
+      if (text === 'all') return 'all'
+      if (!/^\d+$/.test(text) || Number(text) < 1)
+        throw new UserError(`--checkpoints-to-keep must be a positive integer or 'all', got '${text}'`)
+      return Number(text)
+    },
+  })(),
   continue: Flags.boolean({description: 'Resume the run in --run-name from its latest checkpoint and train --num-epochs more.'}),
   tempdir: Flags.string({description: 'Accepted for compatibility with auDeep and ignored: no temporary files are needed.', hidden: true}),
   seed: Flags.integer({
@@ -224,6 +243,12 @@ function resumedHyperParameters(
 
 export async function runTraining(kind: AutoencoderKind, flags: Flagged, explicit: ReadonlySet<string>, logger: Logger): Promise<void> {
   const fromFlags = hyperParametersFrom(flags, kind)
+  // Checked here, before the input is read, as well as when the model is built.
+  if (kind !== 't-rae' && (flags['freq-window-overlap'] as number) >= (flags['freq-window-width'] as number)) {
+    throw new UserError(
+      `--freq-window-overlap ${String(flags['freq-window-overlap'])} must be smaller than --freq-window-width ${String(flags['freq-window-width'])}`,
+    )
+  }
   if (kind === 't-rae' && flags['bidirectional-decoder'] && flags['decoder-variant'] === '2018' && fromFlags.feedPreviousProb > 0) {
     logger.warn('--feed-previous-prob is ignored with --bidirectional-decoder --decoder-variant 2018 (as in auDeep since 2018)')
   }
@@ -257,7 +282,7 @@ export async function runTraining(kind: AutoencoderKind, flags: Flagged, explici
             `--decoder-variant ${String(flags['decoder-variant'])}: the run in ${runDir} was trained with decoder variant ${trained}; --continue keeps it (omit the flag)`,
           )
       },
-      checkpointsToKeep: flags['checkpoints-to-keep'] as number | undefined,
+      checkpointsToKeep: flags['checkpoints-to-keep'] as number | 'all',
       logger,
       onStart: ({firstStep, totalSteps}) => {
         bar = startProgress('training', totalSteps, 'epoch {epoch} batch {batch} loss {loss}')
@@ -287,7 +312,11 @@ export async function runTraining(kind: AutoencoderKind, flags: Flagged, explici
 
 export function generateFlags(defaultBatchSize: number) {
   return {
-    'model-dir': Flags.string({description: "The run's logs directory (<run-name>/logs).", required: true, helpValue: 'DIR'}),
+    'model-dir': Flags.string({
+      description: "The training run: its directory (the --run-name of training) or that directory's logs/.",
+      required: true,
+      helpValue: 'DIR',
+    }),
     input: Flags.string({description: 'Spectrogram data set to turn into features.', required: true, helpValue: 'FILE'}),
     output: Flags.string({description: 'Output data set(s): one per --steps entry.', required: true, multiple: true, helpValue: 'FILE'}),
     steps: Flags.integer({description: 'Checkpoint step(s) to use (default: the latest).', multiple: true, min: 0}),
@@ -304,6 +333,20 @@ export async function runGeneration(flags: Flagged, logger: Logger): Promise<voi
     throw new UserError(
       `--steps names ${steps.length} checkpoint(s) but --output names ${outputs.length} file(s); give one output per step`,
     )
+  // Every requested checkpoint must exist before the first output is written.
+  const modelDir = String(flags['model-dir'])
+  const available = listCheckpoints(resolveModelDir(modelDir))
+  if (available.length === 0) {
+    throw new UserError(
+      `--model-dir ${modelDir}: no checkpoints (model-<STEP> directories) here or in ${join(modelDir, 'logs')}; give the run directory (--run-name of training) or its logs/`,
+    )
+  }
+  const missing = steps.filter((s): s is number => s !== undefined && !available.includes(s))
+  if (missing.length > 0) {
+    throw new UserError(
+      `--steps ${missing.join(' ')}: no such checkpoint in ${resolveModelDir(modelDir)} (available: ${available.join(', ')}; training keeps the newest ${DEFAULT_CHECKPOINTS_TO_KEEP} unless --checkpoints-to-keep says otherwise)`,
+    )
+  }
   const shard = resolveShard(
     {shardIndex: flags['shard-index'] as number | undefined, numShards: flags['num-shards'] as number | undefined},
     process.env,
@@ -325,7 +368,7 @@ export async function runGeneration(flags: Flagged, logger: Logger): Promise<voi
     const output = shardOutputPath(outputs[i], shard)
     try {
       const result = await generateFeatures({
-        modelDir: String(flags['model-dir']),
+        modelDir,
         step: steps[i],
         input: String(flags.input),
         output,

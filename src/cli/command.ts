@@ -5,6 +5,7 @@ import {Command, Errors, Flags} from '@oclif/core'
 import {printable, UserError, userErrorFromSystemError} from '../core/errors.js'
 import {handleTerminationSignals} from '../core/interrupt.js'
 import {getLogger, logOptions, LogLevel, type Logger} from '../core/log.js'
+import {suggestFlag} from './suggest.js'
 
 export abstract class AudeepCommand extends Command {
   // Parsed (and removed from argv) by extractGlobalOptions before oclif sees the line; declared here so that
@@ -46,7 +47,9 @@ export abstract class AudeepCommand extends Command {
   protected override async catch(thrown: Error & {exitCode?: number}): Promise<void> {
     // System errors that escaped the library (a missing or unwritable path, a full disk) are the user's to fix.
     const err: Error & {exitCode?: number} = thrown instanceof UserError ? thrown : (userErrorFromSystemError(thrown) ?? thrown)
-    const first = printable(oneLine(err.message ?? String(err)))
+    let first = printable(oneLine(err.message ?? String(err)))
+    if (Array.isArray((err as {flags?: unknown}).flags) && /^Nonexistent flag/.test(first))
+      first += this.flagSuggestions((err as unknown as {flags: string[]}).flags)
     if (err instanceof UserError) {
       process.stderr.write(`audeep: error: ${first}\n`)
     } else if (err instanceof Errors.CLIError || (err.name?.endsWith('Error') && 'parse' in err)) {
@@ -60,6 +63,19 @@ export abstract class AudeepCommand extends Command {
     if (logOptions().showStacks && thrown.stack) process.stderr.write(thrown.stack + '\n')
     const exitCode = (err as {exitCode?: number}).exitCode
     process.exitCode = exitCode && exitCode > 0 ? exitCode : 1
+  }
+
+  /** "; did you mean --num-epochs?" for each unknown flag that is close to one of this command's. */
+  private flagSuggestions(unknown: readonly string[]): string {
+    const ctor = this.ctor as unknown as {flags?: Record<string, {hidden?: boolean}>; baseFlags?: Record<string, {hidden?: boolean}>}
+    const known = Object.entries({...ctor.baseFlags, ...ctor.flags})
+      .filter(([, f]) => !f.hidden)
+      .map(([name]) => name)
+    return unknown
+      .map((typed) => [typed, suggestFlag(typed, known)] as const)
+      .filter(([, s]) => s !== null)
+      .map(([typed, s]) => (unknown.length > 1 ? `; ${typed.replace(/=.*$/s, '')}: did you mean ${s}?` : `; did you mean ${s}?`))
+      .join('')
   }
 }
 

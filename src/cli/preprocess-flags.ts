@@ -10,6 +10,7 @@ import {Random} from '../core/random.js'
 import type {AugmentOptions} from '../preprocess/augment.js'
 import type {SpectrogramPreprocessOptions} from '../preprocess/driver.js'
 import {floatFlag, numberFlag, partitionsFlag, toPartitions} from './flags.js'
+import {checkPreprocessFlags} from './option-checks.js'
 
 const AUGMENT = 'AUGMENTATION'
 
@@ -127,7 +128,7 @@ export interface AugmentFlags {
 }
 
 export function spectrogramOptionsFromFlags(flags: SpectrogramFlags & AugmentFlags, logger: Logger): SpectrogramPreprocessOptions {
-  return {
+  const options: SpectrogramPreprocessOptions = {
     windowWidth: flags['window-width'],
     windowOverlap: flags['window-overlap'],
     melBands: flags['mel-spectrum'] ?? null,
@@ -141,6 +142,9 @@ export function spectrogramOptionsFromFlags(flags: SpectrogramFlags & AugmentFla
     sampleRate: flags['sample-rate'] ?? null,
     augment: augmentOptionsFromFlags(flags, logger),
   }
+  // Combinations that cannot work, named by their flags, before any file is read.
+  checkPreprocessFlags(options)
+  return options
 }
 
 /** "20" or "10:30" (dB). */

@@ -354,12 +354,25 @@ export function upsample(ds: DataSet, partitions: readonly Partition[] | null): 
  */
 function roundRobinSlots(ds: DataSetMeta, slots: number): Map<string, number> {
   const groups = groupByFilename(ds)
-  const names = [...groups.keys()].sort(compareStrings)
   const labelled = ds.isFullyLabeled()
+  return roundRobinByClass(
+    [...groups.keys()].map((name) => ({filename: name, label: labelled ? ds.instances[groups.get(name)![0]].labelNumeric : null})),
+    slots,
+  )
+}
+
+/**
+ * The assignment behind `modify --add-cv-setup` and `--add-partitioning`, on bare files: per class (the
+ * numeric label; all files one class unless every file has a label), files sorted by name, the j-th file
+ * of a class gets slot j mod `slots`. Shared with `preprocess --add-cv-setup`, so both agree file by file.
+ */
+export function roundRobinByClass(files: readonly {filename: string; label: number | null}[], slots: number): Map<string, number> {
+  const labelled = files.every((f) => f.label !== null)
+  const classOf = new Map(files.map((f) => [f.filename, labelled ? String(f.label) : '']))
   const perClass = new Map<string, number>()
   const slotOf = new Map<string, number>()
-  for (const name of names) {
-    const cls = labelled ? String(ds.instances[groups.get(name)![0]].labelNumeric) : ''
+  for (const name of [...classOf.keys()].sort(compareStrings)) {
+    const cls = classOf.get(name)!
     const j = perClass.get(cls) ?? 0
     perClass.set(cls, j + 1)
     slotOf.set(name, j % slots)

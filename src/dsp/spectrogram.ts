@@ -4,8 +4,9 @@
 
 import {UserError} from '../core/errors.js'
 import {fuseChannelsInto, type ChannelFusion, type Pcm} from '../audio/channels.js'
-import {applyMelFilterbank, melFilterbank, type MelFilterbank} from './mel.js'
-import {forEachPowerFrame, frameCount} from './stft.js'
+import {melFilterbank, type MelFilterbank} from './mel.js'
+import {melPowerSpectrogram, type DspEngine} from './native-dsp.js'
+import {frameCount} from './stft.js'
 
 /** Named after auDeep's `preprocess` flags; times in seconds, levels in dB. */
 export interface SpectrogramOptions {
@@ -22,6 +23,8 @@ export interface SpectrogramOptions {
   channels?: ChannelFusion
   /** auDeep always scales each chunk to [-1, 1]; false keeps the clipped dB values (its --pretend path). */
   scale?: boolean
+  /** Where the framed power spectra are computed (native-dsp.ts); default auto: the addon when built. */
+  dspEngine?: DspEngine
 }
 
 /**
@@ -252,11 +255,11 @@ export function computeSpectrogram(audio: AudioInput, options: SpectrogramOption
     }
     bands = fb.numBands
     spec = new Float64Array(totalFrames * bands)
-    forEachPowerFrame(signal, {windowLength, overlap}, (t, power) => applyMelFilterbank(fb, power, spec, t * bands))
+    melPowerSpectrogram(signal, windowLength, overlap, fb, spec, options.dspEngine)
   } else {
     bands = Math.floor(windowLength / 2) + 1
     spec = new Float64Array(totalFrames * bands)
-    forEachPowerFrame(signal, {windowLength, overlap}, (t, power) => spec.set(power, t * bands))
+    melPowerSpectrogram(signal, windowLength, overlap, null, spec, options.dspEngine)
   }
   for (let i = 0; i < spec.length; i++) {
     if (!Number.isFinite(spec[i])) throw new UserError('audio contains non-finite samples (NaN or infinity)')

@@ -265,12 +265,17 @@ function checkRepeat(repeat: number): void {
 export async function crossValidate(ds: DataSet, learner: Learner, options: EvaluateOptions): Promise<EvaluationResult> {
   checkFeatureRank(ds)
   checkRepeat(options.repeat)
-  if (ds.numFolds === 0) throw new UserError("the data set has no cross-validation folds (add them with 'audeep modify --add-cv-setup N')")
+  if (ds.numFolds === 0)
+    throw new UserError(
+      "the data set has no cross-validation folds (add them with 'audeep modify --add-cv-setup N', or 'preprocess --add-cv-setup N')",
+    )
   if (!ds.hasCvInfo()) throw new UserError('some instances have no cross-validation split for some fold')
   const splits = Array.from({length: ds.numFolds}, (_, k) => foldSplit(ds, k))
+  const n = ds.numFolds >= 2 ? String(ds.numFolds) : 'N'
+  const fix = `; reassign folds balanced per class with 'audeep modify --add-cv-setup ${n}' (or 'preprocess --add-cv-setup ${n}')`
   splits.forEach(({train, valid}, k) => {
-    if (valid.length === 0) throw new UserError(`cross-validation fold ${k + 1} has no validation instances`)
-    if (train.length === 0) throw new UserError(`cross-validation fold ${k + 1} has no training instances`)
+    if (valid.length === 0) throw new UserError(`cross-validation fold ${k + 1} has no validation instances${fix}`)
+    if (train.length === 0) throw new UserError(`cross-validation fold ${k + 1} has no training instances${fix}`)
   })
   warnAboutChunks(ds, options)
   const labels = classLabels(ds)

@@ -30,14 +30,15 @@ export interface VisualizeSummary {
 
 export async function visualizeEmbedding(opts: VisualizeOptions): Promise<VisualizeSummary> {
   const ds = await readDataSet(opts.input)
+  const rows = ds.numInstances
+  // As auDeep: features of any shape are flattened to one vector per instance (row-major, so a spectrogram
+  // becomes its frames one after the other).
+  const cols = ds.featureShape.reduce((a, b) => a * b, 1)
   if (ds.featureDims.length !== 1) {
-    throw new UserError(
-      `${opts.input}: visualize needs one feature vector per instance, but the features have dimensions [${ds.featureDims.join(', ')}] ` +
-        `(shape [${ds.featureShape.join(', ')}]); use learned representations (t-rae generate) or flatten them first`,
+    opts.logger.info(
+      `flattening features of shape [${ds.featureShape.join(', ')}] (${ds.featureDims.join(', ')}) to ${cols} values per instance`,
     )
   }
-  const rows = ds.numInstances
-  const cols = ds.featureShape[0]
   if (rows < 3) throw new UserError(`${opts.input}: ${rows} instance(s); an embedding needs at least 3`)
   for (let i = 0; i < ds.features.length; i++) {
     if (!Number.isFinite(ds.features[i])) {

@@ -165,11 +165,25 @@ export interface LoadedCheckpoint {
   tensors: Map<string, Float32Array>
 }
 
-export function loadCheckpoint(logDir: string, step?: number): LoadedCheckpoint {
+/**
+ * The directory holding a run's checkpoints, given either it (auDeep's --model-dir, `<run>/logs`) or the run
+ * directory itself (training's --run-name): `<dir>/logs` is used when `dir` has no checkpoints but it has.
+ */
+export function resolveModelDir(dir: string): string {
+  if (listCheckpoints(dir).length === 0 && listCheckpoints(join(dir, 'logs')).length > 0) return join(dir, 'logs')
+  return dir
+}
+
+export function loadCheckpoint(modelDir: string, step?: number): LoadedCheckpoint {
+  const logDir = resolveModelDir(modelDir)
   const info = statSync(logDir, {throwIfNoEntry: false})
   if (info !== undefined && !info.isDirectory()) throw new UserError(`${logDir}: not a directory (expected a run's logs directory)`)
   const steps = listCheckpoints(logDir)
-  if (steps.length === 0) throw new UserError(`${logDir}: no checkpoints (model-<STEP> directories) found`)
+  if (steps.length === 0) {
+    throw new UserError(
+      `${modelDir}: no checkpoints (model-<STEP> directories) found here or in ${join(modelDir, 'logs')}; give the run directory (--run-name of training) or its logs/`,
+    )
+  }
   const chosen = step ?? steps[steps.length - 1]
   if (!steps.includes(chosen)) throw new UserError(`${logDir}: no checkpoint for step ${chosen} (available: ${steps.join(', ')})`)
   const path = join(logDir, checkpointName(chosen))
@@ -415,9 +429,18 @@ export function restoreCheckpoint(checkpoint: LoadedCheckpoint, parameters: Read
   }
 }
 
-/** Keeps the newest `keep` checkpoints. */
-export function pruneCheckpoints(logDir: string, keep: number | undefined): void {
-  if (keep === undefined || keep <= 0) return
+/**
+ * How many checkpoints training keeps by default: TensorFlow's Saver default, which auDeep relied on.
+ * Each holds the weights and both Adam moments (3 float32 values per parameter), so keeping every epoch's
+ * filled gigabytes on long runs.
+ */
+export const DEFAULT_CHECKPOINTS_TO_KEEP = 5
+
+/** Keeps the newest `keep` checkpoints ('all': every one). */
+export function pruneCheckpoints(logDir: string, keep: number | 'all' = DEFAULT_CHECKPOINTS_TO_KEEP): void {
+  if (keep === 'all') return
+  if (!Number.isInteger(keep) || keep < 1)
+    throw new UserError(`the number of checkpoints to keep must be a positive integer or 'all', got ${keep}`)
   const steps = listCheckpoints(logDir)
   for (const step of steps.slice(0, Math.max(0, steps.length - keep)))
     rmSync(join(logDir, checkpointName(step)), {recursive: true, force: true})

@@ -10,7 +10,7 @@ import {createAutoencoder} from './autoencoders.js'
 import {loadCheckpoint, restoreCheckpoint} from './checkpoint.js'
 
 export interface GenerateOptions {
-  /** The run's logs directory (auDeep's --model-dir). */
+  /** The run's logs directory (auDeep's --model-dir) or the run directory. */
   modelDir: string
   /** Checkpoint step; the latest when omitted. */
   step?: number

@@ -1,6 +1,6 @@
 // The loss history of a training run, read back from the TensorBoard event files in `<run>/logs`.
 
-import {existsSync, readdirSync, statSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {UserError} from '../core/errors.js'
@@ -69,4 +69,27 @@ export function checkpointSteps(logDir: string): number[] {
     .filter((m): m is RegExpExecArray => m !== null && (m[2] !== undefined || existsSync(join(logDir, m[0], 'checkpoint.json'))))
     .map((m) => Number(m[1]))
     .sort((a, b) => a - b)
+}
+
+/**
+ * Steps after which epochs ended. Training keeps only the newest checkpoints (5 by default), so the
+ * earlier epoch ends are recovered from the newest audeep checkpoint's progress (steps and epochs done),
+ * when its steps divide evenly into its epochs; otherwise the checkpoints present are all there is.
+ */
+export function epochEndSteps(logDir: string): number[] {
+  const steps = checkpointSteps(logDir)
+  const newest = steps.length > 0 ? join(logDir, `model-${steps[steps.length - 1]}`, 'checkpoint.json') : null
+  if (newest === null || !existsSync(newest)) return steps
+  let progress: {step?: unknown; epoch?: unknown; batchInEpoch?: unknown}
+  try {
+    progress = (JSON.parse(readFileSync(newest, 'utf8')) as {progress?: typeof progress}).progress ?? {}
+  } catch {
+    return steps
+  }
+  const {step, epoch, batchInEpoch} = progress
+  if (typeof step !== 'number' || typeof epoch !== 'number' || typeof batchInEpoch !== 'number' || epoch <= steps.length) return steps
+  const done = step - batchInEpoch
+  if (epoch < 1 || done % epoch !== 0) return steps
+  const perEpoch = done / epoch
+  return Array.from({length: epoch}, (_, e) => (e + 1) * perEpoch)
 }

@@ -36,7 +36,11 @@ export interface PreprocessInput {
 export interface PreprocessRunOptions {
   /** Output .nc path (written to a temporary name and renamed when complete). */
   output: string
-  /** Worker threads; default os.availableParallelism(). 0 processes the files on the calling thread. */
+  /**
+   * Worker threads. Default: one fewer than os.availableParallelism(), with the calling thread processing
+   * files too between its writes (one thread per core, one V8 instance fewer: less memory and start-up).
+   * 0 processes the files on the calling thread only.
+   */
   workers?: number
   /** Files in flight or awaiting their turn to be written; default 4 per worker. */
   window?: number
@@ -173,9 +177,10 @@ export async function preprocess(
   const perFile = input.instances.map((item, i) => fileInstances(item, chunks, copies[i]))
   const metas = perFile.flat()
   const tasks = copies.map((c, i) => ({fileIndex: range.start + i, copies: c}))
-  const requested = run.workers ?? availableParallelism()
+  const mainHelps = run.workers === undefined && availableParallelism() > 1
+  const requested = run.workers ?? availableParallelism() - 1
   const workerCount = Math.max(0, Math.min(requested, total))
-  const window = Math.max(1, run.window ?? 4 * Math.max(1, workerCount))
+  const window = Math.max(1, run.window ?? 4 * Math.max(1, workerCount + (mainHelps ? 1 : 0)))
 
   let writer: DataSetWriter | null = null
   // Kept so that a failure elsewhere while the writer is being created can still remove its file.
@@ -259,7 +264,7 @@ export async function preprocess(
         run.onProgress?.(i + 1, total)
       }
     } else {
-      await runPool(input, tasks, options, workerCount, window, write, run.onProgress, Boolean(run.skipErrors))
+      await runPool(input, tasks, options, workerCount, window, write, run.onProgress, Boolean(run.skipErrors), mainHelps)
     }
     if (writer === null) throw new UserError(`none of the ${total} audio files could be processed`)
     await (writer as DataSetWriter).close()
@@ -295,6 +300,7 @@ async function runPool(
   write: (index: number, result: FileResult | UserError) => Promise<void>,
   onProgress: ((done: number, total: number) => void) | undefined,
   skipErrors: boolean,
+  mainHelps: boolean,
 ): Promise<void> {
   const total = input.instances.length
   let nextDispatch = 0
@@ -315,8 +321,7 @@ async function runPool(
     reject(error)
   }
 
-  const pool = new WorkerPool(workerCount, options, (reply, worker) => {
-    pool.release(worker)
+  const onReply = (reply: WorkerReply): void => {
     if (settled) return
     if (!reply.ok) {
       const error = reply.userError ? new UserError(reply.message) : Object.assign(new Error(reply.message), {stack: reply.stack})
@@ -330,14 +335,42 @@ async function runPool(
     }
     ready.set(reply.index, reply.result)
     void drain()
+  }
+  const pool = new WorkerPool(workerCount, options, (reply, worker) => {
+    pool.release(worker)
+    onReply(reply)
   })
   pool.onFailure(fail)
+
+  // The calling thread as one more worker: it takes a file when it is idle and has no result to write.
+  let mainBusy = !mainHelps
+  const runOnMain = (task: WorkerTask): void => {
+    mainBusy = true
+    setImmediate(() => {
+      processFile(task.path, options, task)
+        .then(
+          (result) => onReply({index: task.index, ok: true, result}),
+          (error: unknown) => {
+            const e = error instanceof Error ? error : new Error(String(error))
+            onReply({index: task.index, ok: false, message: e.message, userError: e instanceof UserError, stack: e.stack})
+          },
+        )
+        .finally(() => {
+          mainBusy = false
+          if (!settled) pump()
+        })
+    })
+  }
 
   const pump = (): void => {
     let worker: Worker | undefined
     while (nextDispatch < total && nextDispatch < nextWrite + window && (worker = pool.takeIdle()) !== undefined) {
       const task: WorkerTask = {index: nextDispatch, path: input.instances[nextDispatch].path, ...tasks[nextDispatch]}
       worker.postMessage(task)
+      nextDispatch++
+    }
+    if (!mainBusy && nextDispatch < total && nextDispatch < nextWrite + window) {
+      runOnMain({index: nextDispatch, path: input.instances[nextDispatch].path, ...tasks[nextDispatch]})
       nextDispatch++
     }
   }

@@ -79,7 +79,8 @@ export async function processFile(
   task: FileTask = {fileIndex: 0, copies: 0},
 ): Promise<FileResult> {
   try {
-    const audio = await decodeAudioFile(path)
+    // The decoded samples are only needed until the features are computed, before the next file.
+    const audio = await decodeAudioFile(path, {reuseBuffers: true})
     const nativeSampleRate = audio.sampleRate
     const duration = audio.numSamples / nativeSampleRate
     if (options.frontEnd === 'mel-avgs') {

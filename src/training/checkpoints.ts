@@ -1,5 +1,5 @@
 // Checkpointing a training run, as a training callback: after every epoch and when training is stopped,
-// keeping only the newest checkpoints if asked.
+// keeping only the newest (5 unless told otherwise).
 
 import {pruneCheckpoints, saveCheckpoint} from '../nn/checkpoint.js'
 import type {TrainingCallback, TrainingState} from '../nn/training.js'
@@ -11,7 +11,7 @@ export interface CheckpointCallback extends TrainingCallback {
 
 export function checkpointCallback(
   logDir: string,
-  keep: number | undefined,
+  keep: number | 'all' | undefined,
   onSaved?: (path: string, state: TrainingState) => void,
 ): CheckpointCallback {
   let latest = ''

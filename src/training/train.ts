@@ -24,7 +24,8 @@ export interface TrainRunOptions {
   numEpochs: number
   seed: number
   resume: boolean
-  checkpointsToKeep?: number
+  /** Newest checkpoints kept (default DEFAULT_CHECKPOINTS_TO_KEEP in src/nn/checkpoint.ts), or 'all'. */
+  checkpointsToKeep?: number | 'all'
   logger: Logger
   onBatch?: (status: TrainingStatus) => void
   onStart?: (info: {firstStep: number; totalSteps: number; numBatches: number}) => void

@@ -1,13 +1,13 @@
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {execFileSync, spawnSync} from 'node:child_process'
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {UserError} from '../../src/core/errors.js'
-import {decodeAudio, decodeAudioFile, flacBitsPerSample} from '../../src/audio/decode.js'
+import {decodeAudio, decodeAudioFile, flacBitsPerSample, oggPackets} from '../../src/audio/decode.js'
 import {esc10Files} from '../dsp/golden.js'
-import {needsShared, sampleDir, sharedMissing} from '../helpers.js'
+import {needsShared, sampleClips, sampleDir, sharedMissing} from '../helpers.js'
 
 // --- WAV fixtures written byte by byte, independently of the decoder under test ---
 
@@ -359,3 +359,54 @@ test(
     }
   },
 )
+
+/** Decodes with the packet loop of audeep (default) or of @audio/decode-vorbis (AUDEEP_FAST_VORBIS=0). */
+async function decodeWith(fast: boolean, file: string): Promise<Awaited<ReturnType<typeof decodeAudioFile>>> {
+  const before = process.env.AUDEEP_FAST_VORBIS
+  process.env.AUDEEP_FAST_VORBIS = fast ? '1' : '0'
+  try {
+    return await decodeAudioFile(file)
+  } finally {
+    if (before === undefined) delete process.env.AUDEEP_FAST_VORBIS
+    else process.env.AUDEEP_FAST_VORBIS = before
+  }
+}
+
+test('the direct Vorbis packet loop decodes the bundled ESC-10 clips exactly like @audio/decode-vorbis', async () => {
+  const files = sampleClips()
+  assert.equal(files.length, 20)
+  for (const file of files) {
+    const bytes = readFileSync(file)
+    const plan = oggPackets(bytes)
+    assert.ok(plan !== null && plan.packets.length > 3, `${file}: one complete stream`)
+    const fast = await decodeWith(true, file)
+    const library = await decodeWith(false, file)
+    assert.equal(fast.sampleRate, library.sampleRate)
+    assert.equal(fast.channels.length, library.channels.length)
+    for (let c = 0; c < fast.channels.length; c++) assert.deepEqual(fast.channels[c], library.channels[c], file)
+  }
+})
+
+test('the direct Vorbis packet loop: stereo, and streams it leaves to the library', {skip: !hasSox && 'sox not installed'}, async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'audeep-vorbis-'))
+  try {
+    const [source, other] = readdirSync(path.join(sampleDir, '001 - Dog bark')).map((f) => path.join(sampleDir, '001 - Dog bark', f))
+    const stereo = path.join(dir, 'stereo.ogg')
+    // Two different clips as the left and right channel.
+    const made = spawnSync('sox', ['-M', source, other, stereo])
+    if (made.status !== 0) {
+      t.diagnostic(`sox cannot write Ogg Vorbis here: ${made.stderr}`)
+      return
+    }
+    const fast = await decodeWith(true, stereo)
+    const library = await decodeWith(false, stereo)
+    assert.equal(fast.channels.length, 2)
+    for (let c = 0; c < 2; c++) assert.deepEqual(fast.channels[c], library.channels[c], `channel ${c}`)
+    // Two streams one after the other (chained): not one stream, so the packet loop declines it.
+    const bytes = readFileSync(source)
+    assert.equal(oggPackets(Buffer.concat([bytes, bytes])), null)
+    assert.equal(oggPackets(bytes.subarray(0, bytes.length - 100)), null)
+  } finally {
+    rmSync(dir, {recursive: true, force: true})
+  }
+})

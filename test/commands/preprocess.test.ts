@@ -43,6 +43,22 @@ test('preprocess reproduces esc10-sample.nc within the reference tolerances', ne
   )
 })
 
+test('without the native addon preprocess gives the same spectrograms (TypeScript path, library Vorbis loop)', async () => {
+  const dir = tempDir()
+  const native = runCli(['preprocess', '--basedir', SAMPLE, ...TUTORIAL, '--output', join(dir, 'native.nc')])
+  assert.equal(native.status, 0, native.stderr)
+  const plain = runCli(['preprocess', '--basedir', SAMPLE, ...TUTORIAL, '--output', join(dir, 'plain.nc')], {
+    env: {AUDEEP_DISABLE_NATIVE: '1', AUDEEP_FAST_VORBIS: '0'},
+  })
+  assert.equal(plain.status, 0, plain.stderr)
+  const a = await readDataSet(join(dir, 'native.nc'))
+  const b = await readDataSet(join(dir, 'plain.nc'))
+  assert.deepEqual(a.instances, b.instances)
+  let max = 0
+  for (let i = 0; i < a.features.length; i++) max = Math.max(max, Math.abs(a.features[i] - b.features[i]))
+  assert.ok(max <= 1e-6, `largest difference ${max}`)
+})
+
 test('preprocess --pretend prints the file table and writes a plot, but no data set', () => {
   const dir = tempDir()
   const png = join(dir, 'pretend.png')

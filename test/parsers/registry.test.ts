@@ -32,7 +32,7 @@ test('meta refuses a layout that two parsers accept, naming both, and one that n
   await assert.rejects(
     parseDataSet(flat),
     userError(
-      /no parser recognises this layout \(tried dcase, partitioned, cross-validated, esc, urbansound8k, hear, compare18-atypical-affect, compare18-crying, compare18-heartbeat, compare18-sas, compare21\)/,
+      /no parser recognises this layout \(tried dcase, partitioned, cross-validated, esc, urbansound8k, hear, compare18-atypical-affect, compare18-crying, compare18-heartbeat, compare18-sas, compare21, esc50, class-folders\); closest: class-folders \(audio file 'x\.wav' is not inside a class folder\)/,
     ),
   )
   await assert.rejects(parseDataSet(join(flat, 'nope')), userError(/nope: data set directory does not exist/))
@@ -42,8 +42,11 @@ test('built-in names and auDeep class names resolve; unknown and Python parsers 
   const names = PARSERS.map((p) => p.name)
   assert.deepEqual(names, [
     'meta',
+    'class-folders',
+    'manifest',
     'no-metadata',
     'esc',
+    'esc50',
     'urbansound8k',
     'dcase',
     'dcase18-task4',
@@ -76,7 +79,10 @@ test('built-in names and auDeep class names resolve; unknown and Python parsers 
   }
   for (const [alias, name] of Object.entries(aliases)) assert.equal((await resolveParser(alias)).name, name, alias)
   assert.equal((await resolveParser('hear:16000')).name, 'hear:16000')
-  await assert.rejects(resolveParser('nonsense'), userError(/unknown parser 'nonsense' \(built-in parsers: meta, no-metadata/))
+  await assert.rejects(
+    resolveParser('nonsense'),
+    userError(/unknown parser 'nonsense' \(built-in parsers: meta, class-folders, manifest, no-metadata/),
+  )
   await assert.rejects(resolveParser('my_parser.py:MyParser'), userError(/Python parser classes cannot be loaded/))
   await assert.rejects(resolveParser('audeep.backend.parsers.compare22.Compare22Parser'), userError(/is not implemented/))
 })

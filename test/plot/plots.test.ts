@@ -2,13 +2,13 @@
 // orientation and histogram, chart data, text rendering, and the plot/visualize commands end to end.
 
 import assert from 'node:assert/strict'
-import {existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
 import {PNG} from 'pngjs'
 
-import {readDataSet} from '../../src/data/netcdf/index.js'
+import {readDataSet, writeDataSet} from '../../src/data/netcdf/index.js'
 import {EventFileWriter} from '../../src/formats/tfevents.js'
 import {colormapLut} from '../../src/plot/colormap.js'
 import {confusionMatrixSpec, renderConfusionMatrixPng} from '../../src/plot/confusion.js'
@@ -172,7 +172,7 @@ test("plot training draws the loss from a run's event files", () => {
   assert.match(missing.stderr, /no such directory/)
 })
 
-test('visualize umap and tsne write a PNG; multi-dimensional features are refused clearly', needsShared, () => {
+test('visualize umap and tsne write a PNG; multi-dimensional features are flattened as auDeep does', needsShared, async () => {
   const dir = tempDir()
   const input = reference('esc10-sample-generated-layout.nc')
   const umap = runCli(['visualize', 'umap', '--input', input, '--output', join(dir, 'u.png'), '--neighbors', '5', '--seed', '1', '--json'])
@@ -207,8 +207,37 @@ test('visualize umap and tsne write a PNG; multi-dimensional features are refuse
   assert.equal(tooPerplexed.status, 1)
   assert.match(tooPerplexed.stderr, /--perplexity 50 must be less than the number of instances \(20\)/)
 
-  const spectrograms = runCli(['visualize', 'tsne', '--input', reference('esc10-sample.nc'), '--output', join(dir, 'x.png')])
-  assert.equal(spectrograms.status, 1)
-  assert.match(spectrograms.stderr, /dimensions \[time, freq\]/)
-  assert.ok(!existsSync(join(dir, 'x.png')))
+  // Spectrograms are flattened per instance as auDeep does (np.reshape(features, [n, -1])): the same map,
+  // byte for byte, as from the same values stored as flat feature vectors.
+  const spectrogramFile = reference('esc10-sample.nc')
+  const spectrograms = await readDataSet(spectrogramFile)
+  // (same base name: the plot's title shows it)
+  mkdirSync(join(dir, 'flat'))
+  const flatFile = join(dir, 'flat', 'esc10-sample.nc')
+  await writeDataSet(flatFile, spectrograms.withFeatures(['generated'], [spectrograms.featureSize], spectrograms.features))
+  const maps = [spectrogramFile, flatFile].map((file, k) => {
+    const r = runCli([
+      'visualize',
+      'umap',
+      '--input',
+      file,
+      '--output',
+      join(dir, `s${k}.png`),
+      '--neighbors',
+      '5',
+      '--seed',
+      '2',
+      '--json',
+    ])
+    assert.equal(r.status, 0, r.stderr)
+    return {
+      summary: JSON.parse(r.stdout) as {features: number; output: string},
+      stderr: r.stderr,
+      png: readFileSync(join(dir, `s${k}.png`)),
+    }
+  })
+  assert.match(maps[0].stderr, /flattening features of shape \[124, 128\] \(time, freq\) to 15872 values per instance/)
+  assert.equal(maps[0].summary.features, 124 * 128)
+  assert.deepEqual({...maps[0].summary, output: ''}, {...maps[1].summary, output: ''})
+  assert.ok(maps[0].png.equals(maps[1].png))
 })

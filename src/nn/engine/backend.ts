@@ -50,7 +50,7 @@ async function useTfjsNode(pkg: '@tensorflow/tfjs-node' | '@tensorflow/tfjs-node
   try {
     await import(pkg)
   } catch (e) {
-    throw new Error(`${pkg} is not installed or cannot load (${(e as Error).message.split('\n')[0]}). See "Backends" in the README.`)
+    throw new Error(`${pkg} is not installed or cannot load (${(e as Error).message.split('\n')[0]}). See docs/backends.md.`)
   }
   if (!(await tf.setBackend('tensorflow')))
     throw new Error(`${pkg} loaded but its 'tensorflow' backend did not initialise (is it the same version as @tensorflow/tfjs?)`)
