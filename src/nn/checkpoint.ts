@@ -66,8 +66,16 @@ export function checkpointName(step: number): string {
 }
 
 /** Steps of the complete checkpoints in a run's log directory, ascending. */
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory()
+  } catch {
+    return false
+  }
+}
+
 export function listCheckpoints(logDir: string): number[] {
-  if (!existsSync(logDir)) return []
+  if (!isDirectory(logDir)) return []
   return readdirSync(logDir)
     .map((name) => /^model-(\d+)$/.exec(name))
     .filter((m): m is RegExpExecArray => m !== null && existsSync(join(logDir, m[0], 'checkpoint.json')))
@@ -279,7 +287,10 @@ function describeJson(value: Json): string {
 function architectureOk(value: Json, where: string): RnnArchitecture {
   integer(field(value, 'layers', where), `${where}.layers`, 1, MAX_LAYERS)
   integer(field(value, 'units', where), `${where}.units`, 1, MAX_UNITS)
-  if (typeof field(value, 'bidirectional', where) !== 'boolean') throw new SchemaError(`${where}.bidirectional must be true or false`)
+  // Checkpoints written by the CLI before it stored both values omit false flags (JSON drops undefined).
+  const bidirectional = (value as Record<string, Json>).bidirectional
+  if (bidirectional !== undefined && typeof bidirectional !== 'boolean')
+    throw new SchemaError(`${where}.bidirectional must be true or false`)
   const cell = field(value, 'cell', where)
   if (cell !== 'gru' && cell !== 'lstm') throw new SchemaError(`${where}.cell must be "gru" or "lstm", is ${describeJson(cell)}`)
   return value as RnnArchitecture
@@ -297,7 +308,10 @@ function configOk(config: Json): AutoencoderConfig {
     case 't-rae':
       architectureOk(field(config, 'encoder', 'config'), 'config.encoder')
       architectureOk(field(config, 'decoder', 'config'), 'config.decoder')
-      if (typeof field(config, 'maskSilence', 'config') !== 'boolean') throw new SchemaError('config.maskSilence must be true or false')
+      {
+        const maskSilence = (config as Record<string, Json>).maskSilence
+        if (maskSilence !== undefined && typeof maskSilence !== 'boolean') throw new SchemaError('config.maskSilence must be true or false')
+      }
       {
         // Absent in checkpoints written before the option existed.
         const variant = (config as Record<string, Json>).decoderVariant

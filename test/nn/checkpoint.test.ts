@@ -53,6 +53,17 @@ test('a checkpoint written by training loads, and generates features', {skip}, a
   assert.ok(existsSync(output))
 })
 
+test('checkpoints the CLI wrote before storing false flags (no bidirectional, no maskSilence) still load', {skip}, () => {
+  const logs = damaged(
+    editJson((j) => {
+      delete j.config.encoder.bidirectional
+      delete j.config.decoder.bidirectional
+      delete j.config.maskSilence
+    }),
+  )
+  assert.equal(loadCheckpoint(logs).manifest.config.kind, 't-rae')
+})
+
 test('damaged checkpoints are one UserError naming the file and what is wrong', {skip}, () => {
   const cases: [string, (dir: string) => void, RegExp][] = [
     [
