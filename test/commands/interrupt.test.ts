@@ -94,7 +94,10 @@ test('SIGINT during export: exit 130, the previous export untouched, no staging 
   ])
   assert.equal(previous.status, 0, previous.stderr)
   const before = readdirSync(output, {recursive: true, encoding: 'utf8'}).sort()
-  const file = join(output, before.find((f) => f.endsWith('set.csv'))!)
+  const file = join(
+    output,
+    before.find((f) => f.endsWith('set.csv'))!,
+  )
   const content = readFileSync(file)
   const run = await runAndSignal(
     ['export', '--input', golden, '--format', 'CSV', '--name', 'set', '--output', output],
