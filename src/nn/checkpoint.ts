@@ -67,7 +67,14 @@ export function checkpointName(step: number): string {
 
 /** Steps of the complete checkpoints in a run's log directory, ascending. */
 export function listCheckpoints(logDir: string): number[] {
-  if (!existsSync(logDir)) return []
+  // Nothing there, or not a directory (loadCheckpoint says which).
+  let isDirectory = false
+  try {
+    isDirectory = statSync(logDir).isDirectory()
+  } catch {
+    // ENOENT, or ENOTDIR for a path below a file
+  }
+  if (!isDirectory) return []
   return readdirSync(logDir)
     .map((name) => /^model-(\d+)$/.exec(name))
     .filter((m): m is RegExpExecArray => m !== null && existsSync(join(logDir, m[0], 'checkpoint.json')))
@@ -279,7 +286,10 @@ function describeJson(value: Json): string {
 function architectureOk(value: Json, where: string): RnnArchitecture {
   integer(field(value, 'layers', where), `${where}.layers`, 1, MAX_LAYERS)
   integer(field(value, 'units', where), `${where}.units`, 1, MAX_UNITS)
-  if (typeof field(value, 'bidirectional', where) !== 'boolean') throw new SchemaError(`${where}.bidirectional must be true or false`)
+  // Absent in checkpoints trained without --bidirectional-* flags before the CLI wrote false explicitly: false.
+  const bidirectional = (value as Record<string, Json>).bidirectional
+  if (bidirectional !== undefined && typeof bidirectional !== 'boolean')
+    throw new SchemaError(`${where}.bidirectional must be true or false`)
   const cell = field(value, 'cell', where)
   if (cell !== 'gru' && cell !== 'lstm') throw new SchemaError(`${where}.cell must be "gru" or "lstm", is ${describeJson(cell)}`)
   return value as RnnArchitecture
