@@ -66,8 +66,16 @@ export function checkpointName(step: number): string {
 }
 
 /** Steps of the complete checkpoints in a run's log directory, ascending. */
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory()
+  } catch {
+    return false // missing, or a path through a file (ENOTDIR)
+  }
+}
+
 export function listCheckpoints(logDir: string): number[] {
-  if (!existsSync(logDir)) return []
+  if (!isDirectory(logDir)) return []
   return readdirSync(logDir)
     .map((name) => /^model-(\d+)$/.exec(name))
     .filter((m): m is RegExpExecArray => m !== null && existsSync(join(logDir, m[0], 'checkpoint.json')))
@@ -279,10 +287,12 @@ function describeJson(value: Json): string {
 function architectureOk(value: Json, where: string): RnnArchitecture {
   integer(field(value, 'layers', where), `${where}.layers`, 1, MAX_LAYERS)
   integer(field(value, 'units', where), `${where}.units`, 1, MAX_UNITS)
-  if (typeof field(value, 'bidirectional', where) !== 'boolean') throw new SchemaError(`${where}.bidirectional must be true or false`)
+  // Checkpoints of earlier versions omit `bidirectional` for a unidirectional network (an unset flag).
+  const bidirectional = (value as Record<string, Json>).bidirectional ?? false
+  if (typeof bidirectional !== 'boolean') throw new SchemaError(`${where}.bidirectional must be true or false`)
   const cell = field(value, 'cell', where)
   if (cell !== 'gru' && cell !== 'lstm') throw new SchemaError(`${where}.cell must be "gru" or "lstm", is ${describeJson(cell)}`)
-  return value as RnnArchitecture
+  return {...(value as unknown as RnnArchitecture), bidirectional}
 }
 
 function configOk(config: Json): AutoencoderConfig {
