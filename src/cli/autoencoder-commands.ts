@@ -165,8 +165,8 @@ export function hyperParametersFrom(flags: Flagged, kind: AutoencoderKind): Trai
 export function configFrom(flags: Flagged, kind: AutoencoderKind, input: TrainingInput): AutoencoderConfig {
   const cell = String(flags.cell).toLowerCase() as 'gru' | 'lstm'
   if (kind === 'ft-rae') {
-    const f = (bi: string) => architecture(flags['num-f-layers'] as number, flags['num-f-units'] as number, Boolean(flags[bi]), cell)
-    const t = (bi: string) => architecture(flags['num-t-layers'] as number, flags['num-t-units'] as number, Boolean(flags[bi]), cell)
+    const f = (bi: string) => architecture(flags['num-f-layers'] as number, flags['num-f-units'] as number, flags[bi] as boolean, cell)
+    const t = (bi: string) => architecture(flags['num-t-layers'] as number, flags['num-t-units'] as number, flags[bi] as boolean, cell)
     return {
       kind,
       numFeatures: input.numFeatures,
@@ -177,7 +177,7 @@ export function configFrom(flags: Flagged, kind: AutoencoderKind, input: Trainin
       windows: {width: flags['freq-window-width'] as number, overlap: flags['freq-window-overlap'] as number},
     }
   }
-  const arch = (bi: string) => architecture(flags['num-layers'] as number, flags['num-units'] as number, Boolean(flags[bi]), cell)
+  const arch = (bi: string) => architecture(flags['num-layers'] as number, flags['num-units'] as number, flags[bi] as boolean, cell)
   if (kind === 'f-rae') {
     return {
       kind,

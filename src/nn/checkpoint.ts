@@ -66,15 +66,16 @@ export function checkpointName(step: number): string {
 }
 
 /** Steps of the complete checkpoints in a run's log directory, ascending. */
-export function listCheckpoints(logDir: string): number[] {
-  // Nothing there, or not a directory (loadCheckpoint says which).
-  let isDirectory = false
+function isDirectory(path: string): boolean {
   try {
-    isDirectory = statSync(logDir).isDirectory()
+    return statSync(path).isDirectory()
   } catch {
-    // ENOENT, or ENOTDIR for a path below a file
+    return false // missing, or a path through a file (ENOTDIR)
   }
-  if (!isDirectory) return []
+}
+
+export function listCheckpoints(logDir: string): number[] {
+  if (!isDirectory(logDir)) return []
   return readdirSync(logDir)
     .map((name) => /^model-(\d+)$/.exec(name))
     .filter((m): m is RegExpExecArray => m !== null && existsSync(join(logDir, m[0], 'checkpoint.json')))
@@ -286,13 +287,12 @@ function describeJson(value: Json): string {
 function architectureOk(value: Json, where: string): RnnArchitecture {
   integer(field(value, 'layers', where), `${where}.layers`, 1, MAX_LAYERS)
   integer(field(value, 'units', where), `${where}.units`, 1, MAX_UNITS)
-  // Absent in checkpoints trained without --bidirectional-* flags before the CLI wrote false explicitly: false.
-  const bidirectional = (value as Record<string, Json>).bidirectional
-  if (bidirectional !== undefined && typeof bidirectional !== 'boolean')
-    throw new SchemaError(`${where}.bidirectional must be true or false`)
+  // Checkpoints of earlier versions omit `bidirectional` for a unidirectional network (an unset flag).
+  const bidirectional = (value as Record<string, Json>).bidirectional ?? false
+  if (typeof bidirectional !== 'boolean') throw new SchemaError(`${where}.bidirectional must be true or false`)
   const cell = field(value, 'cell', where)
   if (cell !== 'gru' && cell !== 'lstm') throw new SchemaError(`${where}.cell must be "gru" or "lstm", is ${describeJson(cell)}`)
-  return value as RnnArchitecture
+  return {...(value as unknown as RnnArchitecture), bidirectional}
 }
 
 function configOk(config: Json): AutoencoderConfig {
