@@ -71,7 +71,9 @@ export async function run(): Promise<void> {
         `  ${name.padEnd(30)} ${t.wall.toFixed(1).padStart(7)} s wall ${t.cpu.toFixed(1).padStart(7)} s CPU ${t.peakMiB.toFixed(0).padStart(5)} MiB`,
       )
     }
-    const accuracy = /accuracy[^\n]*/i.exec(last?.stdout ?? '')?.[0] ?? '(accuracy line not found)'
+    // The report's summary lines: "accuracy: 73.70% (+/- ...)" and "UAR: ...".
+    const summary = (last?.stdout ?? '').split('\n').filter((l) => /^(accuracy|UAR):/.test(l.trim()))
+    const accuracy = summary.length > 0 ? summary.map((l) => l.trim().replace(/\s+/g, ' ')).join(', ') : '(accuracy line not found)'
     console.log(`  whole tutorial ${wall.toFixed(1)} s wall; mlp evaluate: ${accuracy.trim()}`)
   } finally {
     rmSync(dir, {recursive: true, force: true})

@@ -362,5 +362,6 @@ export function describeModel(config: AutoencoderConfig): string {
 }
 
 export function architecture(layers: number, units: number, bidirectional: boolean, cell: CellType): RnnArchitecture {
-  return {layers, units, bidirectional, cell}
+  // Boolean(): an unset oclif boolean flag is undefined, which JSON would drop from the checkpoint.
+  return {layers, units, bidirectional: Boolean(bidirectional), cell}
 }

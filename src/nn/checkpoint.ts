@@ -70,7 +70,7 @@ function isDirectory(path: string): boolean {
   try {
     return statSync(path).isDirectory()
   } catch {
-    return false
+    return false // missing, or a path through a file (ENOTDIR)
   }
 }
 
@@ -287,13 +287,12 @@ function describeJson(value: Json): string {
 function architectureOk(value: Json, where: string): RnnArchitecture {
   integer(field(value, 'layers', where), `${where}.layers`, 1, MAX_LAYERS)
   integer(field(value, 'units', where), `${where}.units`, 1, MAX_UNITS)
-  // Checkpoints written by the CLI before it stored both values omit false flags (JSON drops undefined).
-  const bidirectional = (value as Record<string, Json>).bidirectional
-  if (bidirectional !== undefined && typeof bidirectional !== 'boolean')
-    throw new SchemaError(`${where}.bidirectional must be true or false`)
+  // Checkpoints of earlier versions omit `bidirectional` for a unidirectional network (an unset flag).
+  const bidirectional = (value as Record<string, Json>).bidirectional ?? false
+  if (typeof bidirectional !== 'boolean') throw new SchemaError(`${where}.bidirectional must be true or false`)
   const cell = field(value, 'cell', where)
   if (cell !== 'gru' && cell !== 'lstm') throw new SchemaError(`${where}.cell must be "gru" or "lstm", is ${describeJson(cell)}`)
-  return value as RnnArchitecture
+  return {...(value as unknown as RnnArchitecture), bidirectional}
 }
 
 function configOk(config: Json): AutoencoderConfig {
