@@ -6,8 +6,7 @@
 
 import {loadNative} from '../nn/engine/native.js'
 import {applyMelFilterbank, type MelFilterbank} from './mel.js'
-import {forEachPowerFrame, frameCount} from './stft.js'
-import {periodicHann} from './window.js'
+import {forEachPowerFrame, frameCount, hannFor} from './stft.js'
 
 interface DspAddon {
   melPowerSpectrogram?(
@@ -40,17 +39,6 @@ function packFilterbank(fb: MelFilterbank): {offsets: Int32Array; weights: Float
   return p
 }
 
-const windows = new Map<number, Float64Array>()
-
-function hann(n: number): Float64Array {
-  let w = windows.get(n)
-  if (w === undefined) {
-    w = periodicHann(n)
-    windows.set(n, w)
-  }
-  return w
-}
-
 /** True when `auto` runs the native path (the addon is built, loads, and has the DSP function). */
 export function nativeDspAvailable(): boolean {
   if (process.env.AUDEEP_NATIVE_DSP === '0') return false
@@ -78,7 +66,7 @@ export function melPowerSpectrogram(
       signal,
       windowLength,
       overlap,
-      hann(windowLength),
+      hannFor(windowLength),
       fb === null ? null : fb.start,
       p === null ? null : p.offsets,
       p === null ? null : p.weights,

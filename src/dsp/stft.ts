@@ -13,7 +13,8 @@ export function frameCount(n: number, windowLength: number, overlap: number): nu
 
 const windows = new Map<number, Float64Array>()
 
-function hannFor(n: number): Float64Array {
+/** The periodic Hann window of n samples, computed once per length (shared with the native path). */
+export function hannFor(n: number): Float64Array {
   let w = windows.get(n)
   if (w === undefined) {
     w = periodicHann(n)
