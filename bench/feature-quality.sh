@@ -4,7 +4,10 @@
 #
 #   bash bench/feature-quality.sh tutorial SEED OUT_DIR [extra t-rae train flags...]
 #   bash bench/feature-quality.sh recipe   SEED OUT_DIR [extra t-rae train flags...]
+#   bash bench/feature-quality.sh evaluate-tutorial|evaluate-recipe SEED OUT_DIR [the same flags...]
 #
+# With TRAIN_ONLY=1 the features are trained and kept but not evaluated; the evaluate-* modes evaluate
+# features that an earlier run kept (so long trainings can run first and the evaluations later).
 # tutorial: one t-rae on auDeep's own spectrograms (SHARED/reference/audeep/esc10-full-0.08-0.04-128-60.nc).
 # recipe:   samples/esc-10.sh's four clipping levels (-30/-45/-60/-75 dB, --center-fixed), one t-rae each,
 #           fused to 4096-d, evaluated with samples/esc-10.sh's MLP command and the SVM.
@@ -16,14 +19,20 @@ AUDEEP=${AUDEEP:-$here/bin/run.js}
 SHARED=${SHARED:-$here/../shared}
 mode=$1 seed=$2 out=$3
 shift 3
+evaluate=1
+case $mode in
+  evaluate-*) mode=${mode#evaluate-} train_models=0 ;;
+  *) train_models=1; [ "${TRAIN_ONLY:-0}" = 1 ] && evaluate=0 ;;
+esac
 extra=("$@")
 audeep() { node "$AUDEEP" "$@"; }
 mkdir -p "$out"
 [ -f "$out/results.csv" ] || echo "mode,seed,flags,what,classifier,accuracy,uar" > "$out/results.csv"
 tag="${extra[*]:-default}"
-record() { echo "$mode,$seed,$tag,$1,$2,$3" >> "$out/results.csv"; }
+record() { [ "$evaluate" = 1 ] && echo "$mode,$seed,$tag,$1,$2,$3" >> "$out/results.csv"; return 0; }
 
 train() { # spectrograms run
+  [ "$train_models" = 1 ] || return 0
   rm -rf "$2"
   local start=$SECONDS
   audeep t-rae train --input "$1" --run-name "$2" --num-epochs 64 --batch-size 64 \
@@ -32,11 +41,11 @@ train() { # spectrograms run
   audeep t-rae generate --model-dir "$2/logs" --input "$1" --output "$2.features.nc"
   rm -rf "$2"
 }
-mlp_readme() { audeep mlp evaluate -q --input "$1" --cross-validate --shuffle --num-epochs 400 --learning-rate 0.001 \
+mlp_readme() { [ "$evaluate" = 1 ] || return 0; audeep mlp evaluate -q --input "$1" --cross-validate --shuffle --num-epochs 400 --learning-rate 0.001 \
   --keep-prob 0.4 --num-layers 2 --num-units 150 --relu-logits --repeat 5 --seed 1; }
-mlp_recipe() { audeep mlp evaluate -q --input "$1" --cross-validate --shuffle --num-epochs 400 --learning-rate 0.001 \
+mlp_recipe() { [ "$evaluate" = 1 ] || return 0; audeep mlp evaluate -q --input "$1" --cross-validate --shuffle --num-epochs 400 --learning-rate 0.001 \
   --keep-prob 0.6 --num-layers 2 --num-units 150 --repeat 5 --seed 1; }
-svm() { audeep svm evaluate -q --input "$1" --cross-validate --complexity 0.01; }
+svm() { [ "$evaluate" = 1 ] || return 0; audeep svm evaluate -q --input "$1" --cross-validate --complexity 0.01; }
 
 run="$out/run-$mode-$seed-$(echo "$tag" | tr -c 'A-Za-z0-9\n' '_')"
 if [ "$mode" = tutorial ]; then
@@ -47,7 +56,7 @@ else
   features=()
   for clip in 30 45 60 75; do
     spectrograms="$out/spectrograms/esc-10-0.08-0.04-128-$clip.nc"
-    if [ ! -f "$spectrograms" ]; then
+    if [ "$train_models" = 1 ] && [ ! -f "$spectrograms" ]; then
       mkdir -p "$out/spectrograms"
       audeep preprocess --basedir "$SHARED/data/ESC-10" --window-width 0.08 --window-overlap 0.04 --mel-spectrum 128 \
         --fixed-length 5 --center-fixed --clip-below "-$clip" --output "$spectrograms"
@@ -56,7 +65,7 @@ else
     record "clip-$clip" mlp-recipe "$(mlp_recipe "$run-$clip.features.nc")"
     features+=("$run-$clip.features.nc")
   done
-  audeep fuse --input "${features[@]}" --output "$run.fused.nc"
+  [ "$train_models" = 1 ] && audeep fuse --input "${features[@]}" --output "$run.fused.nc"
   record fused mlp-recipe "$(mlp_recipe "$run.fused.nc")"
   record fused svm-0.01 "$(svm "$run.fused.nc")"
 fi
