@@ -175,3 +175,47 @@ test('Reverse kernel on wasm: leading-axis fast path and other axes agree with t
   await selectBackend('native')
   assert.deepEqual(nat, ref)
 })
+
+test('Slice, SplitV and Identity kernels on wasm agree with the cpu backend (ranks 1-5, int32, gradients)', {skip}, async () => {
+  const r = rng(13)
+  const shape = [3, 4, 5, 2, 3]
+  const vals = Float32Array.from({length: 360}, () => r())
+  const run = () =>
+    tf.tidy(() => {
+      const x = tf.tensor(vals, shape)
+      const outs: tf.Tensor[] = [
+        tf.slice(x, [1, 0, 2, 0, 1], [2, 4, 3, 2, 2]),
+        tf.slice(x, [0, 1, 0, 0, 0], [-1, 2, -1, -1, -1]),
+        tf.slice(x.reshape([360]), 17, 100),
+        tf.slice(x.reshape([12, 30]), [3, 5], [4, 0]),
+        tf.slice(x.reshape([12, 30]), [11, 29], [1, 1]),
+        tf.slice(
+          tf.tensor(
+            Int32Array.from({length: 60}, (_, i) => i),
+            [5, 12],
+            'int32',
+          ),
+          [1, 3],
+          [3, 5],
+        ),
+        ...tf.split(x, [1, 2], 0),
+        ...tf.split(x, [2, 3], 2),
+        ...tf.split(x.reshape([6, 60]), 3, 1),
+        tf.clone(x),
+        tf.grads((y: tf.Tensor) => tf.sum(tf.mul(tf.slice(y, [0, 1, 1, 0, 0], [2, 2, 3, 2, 3]), 3)))([x])[0],
+        tf.grads((y: tf.Tensor) => tf.sum(tf.mul(tf.split(y, [3, 2], 2)[1], tf.split(y, [3, 2], 2)[1])))([x])[0],
+      ]
+      return outs.map((t) => [t.shape, t.dtype, Array.from(t.dataSync())])
+    })
+  const nat = run()
+  await tf.setBackend('cpu')
+  const ref = run()
+  await selectBackend('native')
+  assert.deepEqual(nat, ref)
+  // A clone shares the data until both are disposed: disposing one leaves the other readable.
+  const a = tf.tensor([1, 2, 3])
+  const b = tf.clone(a)
+  a.dispose()
+  assert.deepEqual(Array.from(b.dataSync()), [1, 2, 3])
+  b.dispose()
+})

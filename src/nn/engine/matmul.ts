@@ -1,4 +1,4 @@
-// Native BatchMatMul / _FusedMatMul (and Tanh / Sigmoid / Reverse) kernels for tfjs' wasm backend. The stock wasm kernel is fast only
+// Native BatchMatMul / _FusedMatMul (and Tanh / Sigmoid / Reverse, and a sharing Identity) kernels for tfjs' wasm backend. The stock wasm kernel is fast only
 // without transposes; backward passes use transposed products, where it falls to a scalar loop
 // (1.5-1.9 GFLOP/s, see docs). Shapes or options the native path does not cover go to the stock kernel.
 import * as tf from '@tensorflow/tfjs'
@@ -6,11 +6,76 @@ import type {NativeAddon} from './native.js'
 
 type KernelFunc = tf.KernelConfig['kernelFunc']
 const stock = new Map<string, tf.KernelConfig>()
-const NAMES = ['BatchMatMul', '_FusedMatMul', 'Tanh', 'Sigmoid', 'Reverse'] as const
+const NAMES = ['BatchMatMul', '_FusedMatMul', 'Tanh', 'Sigmoid', 'Reverse', 'Identity', 'Slice', 'SplitV'] as const
 
 interface WasmBackendLike {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array
+  incRef(dataId: object): void
+}
+
+// The stock wasm Slice (and SplitV, which calls it) first reads the whole input out of the heap as a
+// copy; the t-rae's slices of [T, B, 2H] activations made that ~50 ms of a tutorial step. These read
+// through a view of the heap and copy only the slice, in runs of contiguous elements.
+function copySlice(
+  src: Float32Array,
+  shape: readonly number[],
+  begin: readonly number[],
+  sizes: readonly number[],
+  dst: Float32Array,
+): void {
+  const rank = shape.length
+  // The innermost dims that are taken whole fold into one contiguous run.
+  let k = rank - 1
+  let run = 1
+  while (k > 0 && sizes[k] === shape[k]) run *= shape[k--]
+  run *= sizes[k] ?? 1
+  const strides = new Array<number>(rank).fill(1)
+  for (let d = rank - 2; d >= 0; d--) strides[d] = strides[d + 1] * shape[d + 1]
+  const index = new Array<number>(k).fill(0)
+  const runs = sizes.slice(0, k).reduce((a, b) => a * b, 1)
+  let out = 0
+  for (let r = 0; r < runs; r++) {
+    let offset = (begin[k] ?? 0) * (strides[k] ?? 1)
+    for (let d = 0; d < k; d++) offset += (begin[d] + index[d]) * strides[d]
+    dst.set(src.subarray(offset, offset + run), out)
+    out += run
+    for (let d = k - 1; d >= 0 && ++index[d] === sizes[d]; d--) index[d] = 0
+  }
+}
+
+function sliceOf(backend: WasmBackendLike, x: tf.TensorInfo, begin: number[], sizes: number[]): tf.TensorInfo {
+  const out = backend.makeOutput(sizes, x.dtype)
+  if (size(sizes) > 0) copySlice(backend.typedArrayFromHeap(x), x.shape, begin, sizes, backend.typedArrayFromHeap(out))
+  return out
+}
+
+function makeSlice(fallback: KernelFunc): KernelFunc {
+  return (args) => {
+    const x = (args.inputs as Record<string, tf.TensorInfo>).x
+    if (x.dtype === 'string' || x.shape.length === 0) return fallback(args)
+    const {begin, size: sizes} = args.attrs as {begin: number | number[]; size?: number | number[]}
+    const [b, s] = tf.slice_util.parseSliceParams(x, begin, sizes)
+    return sliceOf(args.backend as unknown as WasmBackendLike, x, b, s)
+  }
+}
+
+function makeSplitV(fallback: KernelFunc): KernelFunc {
+  return (args) => {
+    const x = (args.inputs as Record<string, tf.TensorInfo>).x
+    if (x.dtype === 'string' || x.shape.length === 0) return fallback(args)
+    const {numOrSizeSplits, axis} = args.attrs as {numOrSizeSplits: number | number[]; axis: number}
+    const dim = tf.util.parseAxisParam(axis, x.shape)[0]
+    const splits = tf.backend_util.prepareSplitSize(x, numOrSizeSplits, dim)
+    const begin = new Array<number>(x.shape.length).fill(0)
+    return splits.map((n) => {
+      const sizes = x.shape.slice()
+      sizes[dim] = n
+      const out = sliceOf(args.backend as unknown as WasmBackendLike, x, begin.slice(), sizes)
+      begin[dim] += n
+      return out
+    })
+  }
 }
 
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1)
@@ -144,9 +209,22 @@ function makeReverse(fallback: KernelFunc): KernelFunc {
   }
 }
 
+// Identity (tf.clone, and the engine's copies of every tensor a gradient needs) shares the data and
+// counts a reference, as the stock Reshape and the cpu backend's Identity do: tensors are immutable, and
+// nothing writes into a tensor's heap memory after the kernel that made it. The stock wasm kernel copies,
+// which cost about a tenth of a tutorial training step (the saved activations and dropout masks).
+function makeIdentity(fallback: KernelFunc): KernelFunc {
+  return (args) => {
+    const x = (args.inputs as Record<string, tf.TensorInfo>).x
+    if (x.dtype === 'string') return fallback(args)
+    ;(args.backend as unknown as WasmBackendLike).incRef(x.dataId)
+    return {dataId: x.dataId, shape: x.shape, dtype: x.dtype}
+  }
+}
+
 /**
- * Replaces the wasm backend's BatchMatMul, _FusedMatMul, Tanh, Sigmoid and Reverse kernels with native ones
- * (idempotent). Gradients are unchanged: tfjs defines them with other ops.
+ * Replaces the wasm backend's BatchMatMul, _FusedMatMul, Tanh, Sigmoid, Reverse, Identity, Slice and SplitV
+ * kernels with native ones (idempotent). Gradients are unchanged: tfjs defines them with other ops.
  */
 export function registerNativeMatMul(addon: NativeAddon): void {
   for (const name of NAMES) {
@@ -162,7 +240,13 @@ export function registerNativeMatMul(addon: NativeAddon): void {
           ? makeUnary(addon, 1, k.kernelFunc)
           : name === 'Reverse'
             ? makeReverse(k.kernelFunc)
-            : makeKernel(addon, k.kernelFunc)
+            : name === 'Identity'
+              ? makeIdentity(k.kernelFunc)
+              : name === 'Slice'
+                ? makeSlice(k.kernelFunc)
+                : name === 'SplitV'
+                  ? makeSplitV(k.kernelFunc)
+                  : makeKernel(addon, k.kernelFunc)
     tf.registerKernel({...k, kernelFunc})
   }
 }
