@@ -1,31 +1,30 @@
 // What the t-rae, f-rae and ft-rae train/generate commands share: their flags (auDeep's names and
 // defaults), turning flags into a model configuration, and running training or generation with a
 // progress bar, backend selection and Ctrl-C handling.
+//
+// The modules that compute (tfjs, the engine, training, generation) are imported when a command runs, after
+// it has started reading its input ahead (readAhead): the HDF5 probe of a netCDF-4 input then runs on its
+// own thread while they load, instead of after.
 
 import {join} from 'node:path'
 
 import {Flags} from '@oclif/core'
 
+import type {AutoencoderConfig, AutoencoderKind} from '../nn/autoencoders.js'
+import type {TrainingHyperParameters} from '../nn/checkpoint.js'
 import {
   architecture,
-  type AutoencoderConfig,
-  type AutoencoderKind,
+  BACKEND_CHOICES,
+  BATCH_ORDERS,
+  type BackendChoice,
+  type BatchOrder,
   DECODER_VARIANTS,
   type DecoderVariant,
-  LEGACY_DECODER_VARIANT,
-} from '../nn/autoencoders.js'
-import {
-  BATCH_ORDERS,
-  type BatchOrder,
   DEFAULT_CHECKPOINTS_TO_KEEP,
-  listCheckpoints,
-  resolveModelDir,
-  type TrainingHyperParameters,
-} from '../nn/checkpoint.js'
-import {BACKEND_CHOICES, type BackendChoice, selectBackend} from '../nn/engine/index.js'
-import {generateFeatures} from '../nn/generate.js'
+  LEGACY_DECODER_VARIANT,
+} from '../nn/options.js'
 import type {TrainingInput} from '../nn/training.js'
-import {trainAutoencoder} from '../training/train.js'
+import {readAhead} from '../data/netcdf/read-ahead.js'
 import {Random} from '../core/random.js'
 import {UserError} from '../core/errors.js'
 import {floatFlag} from './flags.js'
@@ -199,6 +198,7 @@ export function configFrom(flags: Flagged, kind: AutoencoderKind, input: Trainin
 
 /** Activates the requested backend and logs what was picked. */
 export async function activateBackend(choice: string, logger: Logger): Promise<void> {
+  const {selectBackend} = await import('../nn/engine/index.js')
   let info
   try {
     info = await selectBackend(choice as BackendChoice)
@@ -252,6 +252,9 @@ export async function runTraining(kind: AutoencoderKind, flags: Flagged, explici
   if (kind === 't-rae' && flags['bidirectional-decoder'] && flags['decoder-variant'] === '2018' && fromFlags.feedPreviousProb > 0) {
     logger.warn('--feed-previous-prob is ignored with --bidirectional-decoder --decoder-variant 2018 (as in auDeep since 2018)')
   }
+  const inputs = flags.input as string[]
+  readAhead(inputs)
+  const {trainAutoencoder} = await import('../training/train.js')
   await activateBackend(String(flags.backend), logger)
   const seed = (flags.seed as number | undefined) ?? Random.freshSeed()
   const runDir = String(flags['run-name'])
@@ -268,7 +271,7 @@ export async function runTraining(kind: AutoencoderKind, flags: Flagged, explici
   try {
     const result = await trainAutoencoder({
       runDir,
-      inputs: flags.input as string[],
+      inputs,
       config: (input) => configFrom(flags, kind, input),
       hyperParameters: (previous) => resumedHyperParameters(fromFlags, previous, explicit, logger),
       numEpochs: flags['num-epochs'] as number,
@@ -350,6 +353,11 @@ export async function runGeneration(flags: Flagged, logger: Logger): Promise<voi
     throw new UserError(
       `--steps names ${steps.length} checkpoint(s) but --output names ${outputs.length} file(s); give one output per step`,
     )
+  readAhead([String(flags.input)])
+  const [{listCheckpoints, resolveModelDir}, {generateFeatures}] = await Promise.all([
+    import('../nn/checkpoint.js'),
+    import('../nn/generate.js'),
+  ])
   // Every requested checkpoint must exist before the first output is written.
   const modelDir = String(flags['model-dir'])
   const available = listCheckpoints(resolveModelDir(modelDir))

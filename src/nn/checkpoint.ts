@@ -12,7 +12,8 @@ import * as tf from '@tensorflow/tfjs'
 import {UserError} from '../core/errors.js'
 import {processAlive, registerTemporary, removeStaleTemporaries, tempSibling} from '../core/temp-files.js'
 import type {Adam} from './adam.js'
-import {type AutoencoderConfig, DECODER_VARIANTS, type DecoderVariant} from './autoencoders.js'
+import type {AutoencoderConfig} from './autoencoders.js'
+import {BATCH_ORDERS, type BatchOrder, DECODER_VARIANTS, type DecoderVariant, DEFAULT_CHECKPOINTS_TO_KEEP} from './options.js'
 import type {RnnArchitecture} from './rnn-stack.js'
 
 export const CHECKPOINT_VERSION = 1
@@ -29,8 +30,7 @@ export interface TrainingHyperParameters {
   batchOrder?: BatchOrder
 }
 
-export type BatchOrder = 'epoch' | 'stream'
-export const BATCH_ORDERS: readonly BatchOrder[] = ['epoch', 'stream']
+export {BATCH_ORDERS, type BatchOrder, DEFAULT_CHECKPOINTS_TO_KEEP} from './options.js'
 
 export interface TrainingProgress {
   /** Optimiser steps (batches) done so far. */
@@ -441,13 +441,6 @@ export function restoreCheckpoint(checkpoint: LoadedCheckpoint, parameters: Read
     }
   }
 }
-
-/**
- * How many checkpoints training keeps by default: TensorFlow's Saver default, which auDeep relied on.
- * Each holds the weights and both Adam moments (3 float32 values per parameter), so keeping every epoch's
- * filled gigabytes on long runs.
- */
-export const DEFAULT_CHECKPOINTS_TO_KEEP = 5
 
 /** Keeps the newest `keep` checkpoints ('all': every one). */
 export function pruneCheckpoints(logDir: string, keep: number | 'all' = DEFAULT_CHECKPOINTS_TO_KEEP): void {

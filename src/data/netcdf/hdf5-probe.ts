@@ -4,12 +4,16 @@
 // the worker is terminated and the file reported as unreadable. A file the worker read completely reads the
 // same way on the main thread. One worker serves the whole process (HDF5 starts once, ~0.3 s) and does not
 // keep the process alive.
+//
+// A command that knows its input early can start the probe with probeAhead while it loads the rest of its
+// code (tfjs, the engine): the probe then costs no wall time on a machine with a free core. The reader's
+// probeHdf5 uses that result only if the file is unchanged since (same inode, size and times); otherwise,
+// and for every later read, it probes again.
 
 import {statSync} from 'node:fs'
 import {Worker} from 'node:worker_threads'
 
 import {UserError} from '../../core/errors.js'
-import {hdfReason} from './hdf5.js'
 import type {ProbeReply, ProbeRequest} from './hdf5-probe-worker.js'
 
 /** Features up to 16 M values (64 MB) are read whole by the probe; larger ones by their first and last rows. */
@@ -54,11 +58,60 @@ function timeLimit(path: string): number {
   return 30 + size / 20e6
 }
 
+/** What identifies the file's contents for reusing a probe: device, inode, size, modification and change times. */
+function fileIdentity(path: string): string | undefined {
+  const s = statSync(path, {bigint: true, throwIfNoEntry: false})
+  return s === undefined ? undefined : `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`
+}
+
+interface AheadProbe {
+  identity: string
+  result: Promise<void>
+  /** Lets the probe's time limit keep the process alive, once someone waits for it. */
+  hold(): void
+}
+
+/** Probes started by probeAhead, by path, until probeHdf5 takes them. */
+const ahead = new Map<string, AheadProbe>()
+
+/**
+ * Starts probing `path` now, for a probeHdf5 of the same path later (a netCDF-4 file only; the caller
+ * checks). Nothing is reported here: a failure is the later probeHdf5's to throw. Until then the probe does
+ * not keep the process alive, so a command that fails for another reason first exits at once.
+ */
+export function probeAhead(path: string): void {
+  const identity = fileIdentity(path)
+  if (identity === undefined || ahead.has(path)) return
+  const keepAlive = {held: false, timer: undefined as NodeJS.Timeout | undefined}
+  const result = runProbe(path, keepAlive)
+  result.catch(() => {}) // reported when taken
+  ahead.set(path, {
+    identity,
+    result,
+    hold: () => {
+      keepAlive.held = true
+      keepAlive.timer?.ref()
+    },
+  })
+}
+
 /**
  * Resolves when `path` can be read without hanging; throws a UserError naming the file when reading it
  * fails (with HDF5's innermost reason) or does not finish in time.
  */
 export async function probeHdf5(path: string): Promise<void> {
+  const early = ahead.get(path)
+  if (early !== undefined) {
+    ahead.delete(path)
+    if (early.identity === fileIdentity(path)) {
+      early.hold()
+      return early.result
+    }
+  }
+  return runProbe(path, {held: true, timer: undefined})
+}
+
+async function runProbe(path: string, keepAlive: {held: boolean; timer: NodeJS.Timeout | undefined}): Promise<void> {
   const limit = timeLimit(path)
   // A probe that was waiting behind another file's endless loop is asked again of a fresh worker.
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -68,13 +121,19 @@ export async function probeHdf5(path: string): Promise<void> {
     const reply = await new Promise<ProbeReply | 'timeout'>((resolve) => {
       waiting.set(id, resolve)
       timer = setTimeout(() => resolve('timeout'), limit * 1000)
+      keepAlive.timer = timer
+      if (!keepAlive.held) timer.unref()
       const request: ProbeRequest = {id, path, wholeFeatureValues: WHOLE_FEATURE_VALUES}
       w.postMessage(request)
     }).finally(() => clearTimeout(timer))
     if (reply !== 'timeout') {
       if (reply.restarted) continue
       // The reader must not go on after an error: touching the same damage in another order can loop.
-      if (reply.error !== undefined) throw new UserError(`${path}: not a readable netCDF-4/HDF5 file (${hdfReason(reply.error)})`)
+      if (reply.error !== undefined) {
+        // Imported here: the probe starts before the main thread has loaded HDF5.
+        const {hdfReason} = await import('./hdf5.js')
+        throw new UserError(`${path}: not a readable netCDF-4/HDF5 file (${hdfReason(reply.error)})`)
+      }
       return
     }
     waiting.delete(id)

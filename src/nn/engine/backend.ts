@@ -8,9 +8,9 @@ import {existsSync} from 'node:fs'
 import {registerNativeMatMul, unregisterNativeMatMul} from './matmul.js'
 import {loadNative, nativeLoadError} from './native.js'
 import {activateWasm} from './wasm.js'
+import type {BackendChoice} from '../options.js'
 
-export const BACKEND_CHOICES = ['auto', 'native', 'wasm', 'cpu', 'tensorflow', 'gpu'] as const
-export type BackendChoice = (typeof BACKEND_CHOICES)[number]
+export {BACKEND_CHOICES, type BackendChoice} from '../options.js'
 export type BackendName = Exclude<BackendChoice, 'auto'>
 
 export interface EngineInfo {
