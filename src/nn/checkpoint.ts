@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs'
 import {UserError} from '../core/errors.js'
 import {processAlive, registerTemporary, removeStaleTemporaries, tempSibling} from '../core/temp-files.js'
 import type {Adam} from './adam.js'
+import {withNativeBuffers} from './engine/heap.js'
 import type {AutoencoderConfig} from './autoencoders.js'
 import {BATCH_ORDERS, type BatchOrder, DECODER_VARIANTS, type DecoderVariant, DEFAULT_CHECKPOINTS_TO_KEEP} from './options.js'
 import type {RnnArchitecture} from './rnn-stack.js'
@@ -89,29 +90,28 @@ export async function saveCheckpoint(
   parameters: ReadonlyMap<string, tf.Variable>,
   adam: Adam,
 ): Promise<string> {
+  // Every value is copied once, from the backend's memory (a view of the wasm heap on wasm) straight into
+  // the file's buffer; the buffer is not zero-filled first, as every element of it is written.
+  const tensors: [string, tf.Tensor][] = [...parameters]
+  for (const [name, {m, v}] of adam.moments) tensors.push([`${name}/adam_m`, m], [`${name}/adam_v`, v])
+  const total = tensors.reduce((n, [, t]) => n + t.size, 0)
+  const bytes = Buffer.allocUnsafeSlow(total * 4)
+  const weights = new Float32Array(bytes.buffer, bytes.byteOffset, total)
   const entries: TensorEntry[] = []
-  const chunks: Float32Array[] = []
   let offset = 0
-  const add = async (name: string, tensor: tf.Tensor): Promise<TensorEntry> => {
-    const data = (await tensor.data()) as Float32Array
-    const entry = {name, shape: tensor.shape, offset}
-    chunks.push(data)
-    offset += data.length
-    return entry
+  for (const [name, tensor] of tensors) {
+    withNativeBuffers([tensor], [], ([values]) => weights.set(values!, offset))
+    entries.push({name, shape: tensor.shape, offset})
+    offset += tensor.size
   }
-  for (const [name, v] of parameters) entries.push(await add(name, v))
-  const moments: TensorEntry[] = []
-  for (const [name, {m, v}] of adam.moments) {
-    moments.push(await add(`${name}/adam_m`, m))
-    moments.push(await add(`${name}/adam_v`, v))
+  const parameterCount = parameters.size
+  const moments = entries.slice(parameterCount)
+  const full: CheckpointManifest = {
+    version: CHECKPOINT_VERSION,
+    ...manifest,
+    parameters: entries.slice(0, parameterCount),
+    adam: {step: adam.step, moments},
   }
-  const weights = new Float32Array(offset)
-  let at = 0
-  for (const c of chunks) {
-    weights.set(c, at)
-    at += c.length
-  }
-  const full: CheckpointManifest = {version: CHECKPOINT_VERSION, ...manifest, parameters: entries, adam: {step: adam.step, moments}}
   const target = join(logDir, checkpointName(manifest.progress.step))
   removeStaleCheckpointTemporaries(logDir)
   const temp = tempSibling(target)
@@ -119,7 +119,7 @@ export async function saveCheckpoint(
   let step = 'weights.bin'
   try {
     mkdirSync(temp, {recursive: true})
-    writeFileSync(join(temp, 'weights.bin'), new Uint8Array(weights.buffer))
+    writeFileSync(join(temp, 'weights.bin'), bytes)
     step = 'checkpoint.json'
     writeFileSync(join(temp, 'checkpoint.json'), JSON.stringify(full, null, 2) + '\n')
     step = ''

@@ -29,7 +29,7 @@ export class ParamStore {
     const limit = Math.sqrt(6 / (fanIn + fanOut))
     const size = shape.reduce((a, b) => a * b, 1)
     const out = new Float32Array(size)
-    for (let i = 0; i < size; i++) out[i] = (2 * this.random.next() - 1) * limit
+    this.random.fillSymmetric(out, limit)
     return out
   }
 

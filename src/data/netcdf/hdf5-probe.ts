@@ -21,6 +21,11 @@ const WHOLE_FEATURE_VALUES = 16 * 1024 * 1024
 
 let worker: Worker | null = null
 let nextId = 0
+
+/** Probes sent to the worker so far (tests check that a probe started ahead is used, once, and only for an unchanged file). */
+export function probeRequestCount(): number {
+  return nextId
+}
 const waiting = new Map<number, (reply: ProbeReply) => void>()
 
 function probeWorker(): Worker {
