@@ -2,7 +2,7 @@
 // rnn op so that they run on every backend. Tensors are time-major [T, B, F] inside; batches arrive as
 // stored, [B, T, F].
 
-import * as tf from '@tensorflow/tfjs'
+import * as tf from './tf.js'
 
 import {UserError} from '../core/errors.js'
 import {Random} from '../core/random.js'

@@ -7,7 +7,7 @@
 import {existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import * as tf from '@tensorflow/tfjs'
+import * as tf from './tf.js'
 
 import {UserError} from '../core/errors.js'
 import {processAlive, registerTemporary, removeStaleTemporaries, tempSibling} from '../core/temp-files.js'

@@ -1,7 +1,7 @@
 // Named trainable parameters with TF1's default initialisers, created from our seeded generator so that
 // `--seed` reproduces the initial weights on every backend.
 
-import * as tf from '@tensorflow/tfjs'
+import * as tf from './tf.js'
 
 import {Random} from '../core/random.js'
 import type {CellType, RnnLayerParams} from './engine/index.js'

@@ -4,7 +4,7 @@
 // What is recorded (checkpoints, TensorBoard summaries, progress) is up to the callbacks the caller passes;
 // src/training/ assembles auDeep's.
 
-import * as tf from '@tensorflow/tfjs'
+import * as tf from './tf.js'
 
 import {UserError} from '../core/errors.js'
 import {deriveSeed, Random} from '../core/random.js'

@@ -3,7 +3,7 @@
 //   wasm, cpu  = stock tfjs backends (RNNs use the pure-tfjs reference ops)
 //   tensorflow = @tensorflow/tfjs-node (libtensorflow, CPU), if the user installed it
 //   gpu        = @tensorflow/tfjs-node-gpu (libtensorflow with CUDA), if the user installed it
-import * as tf from '@tensorflow/tfjs'
+import * as tf from '../tf.js'
 import {existsSync} from 'node:fs'
 import {registerNativeMatMul, unregisterNativeMatMul} from './matmul.js'
 import {loadNative, nativeLoadError} from './native.js'
