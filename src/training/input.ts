@@ -2,7 +2,7 @@
 
 import {UserError} from '../core/errors.js'
 import type {DataSet} from '../data/dataset.js'
-import {readDataSet} from '../data/netcdf/index.js'
+import {readDataSet} from '../data/netcdf/reader.js'
 import type {TrainingInput} from '../nn/training.js'
 
 /** Reads and concatenates the training files; they must all hold [time, freq] features of one shape. */

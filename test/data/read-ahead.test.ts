@@ -7,8 +7,10 @@ import {copyFileSync, mkdirSync, readFileSync, renameSync, writeFileSync} from '
 import {join} from 'node:path'
 import {test} from 'node:test'
 
+import * as h5 from 'h5wasm/node'
+
 import {UserError} from '../../src/core/errors.js'
-import {readDataSet} from '../../src/data/netcdf/index.js'
+import {openDataSetReader, readDataSet} from '../../src/data/netcdf/index.js'
 import {probeRequestCount} from '../../src/data/netcdf/hdf5-probe.js'
 import {readAhead} from '../../src/data/netcdf/read-ahead.js'
 import {fixture, tempDir} from '../helpers.js'
@@ -25,6 +27,10 @@ test('a probe started ahead is used by the next read of the unchanged file, once
   assert.equal(probeRequestCount(), before + 1, 'one probe for read-ahead and read together')
   assert.deepEqual(ahead.features, direct.features)
   assert.deepEqual(ahead.instances, direct.instances)
+  assert.deepEqual(
+    [ahead.featureDims, ahead.featureShape, ahead.numFolds, ahead.labelMap],
+    [direct.featureDims, direct.featureShape, direct.numFolds, direct.labelMap],
+  )
   await readDataSet(path)
   assert.equal(probeRequestCount(), before + 2, 'a later read probes again')
 })
@@ -64,4 +70,32 @@ test('read-ahead of what is not a netCDF-4 file does nothing: the read reports i
   await assert.rejects(readDataSet(join(dir, 'missing.nc')), /missing\.nc: no such file/)
   await assert.rejects(readDataSet(join(dir, 'a-directory.nc')), /a-directory\.nc: (is a directory|cannot read \(EISDIR\))/)
   assert.ok((await readDataSet(fixture('xarray-esc10-NETCDF3_CLASSIC.nc'))).numInstances > 0)
+})
+
+test('an HDF5 file that is no auDeep data set gives the same error read ahead or not, probed again after the failed read ahead', async () => {
+  const path = join(tempDir(), 'other.h5')
+  await h5.ready
+  const file = new h5.File(path, 'w')
+  file.create_dataset({name: 'temperature', data: new Float32Array([1, 2, 3])})
+  file.close()
+  const expected = /other\.h5: not an auDeep data set \(variable 'filename' is missing\)/
+  await assert.rejects(readDataSet(path), expected)
+  const before = probeRequestCount()
+  readAhead([path])
+  await assert.rejects(readDataSet(path), expected)
+  assert.equal(probeRequestCount(), before + 2, 'the read ahead, then a full probe before reading here')
+})
+
+test('a streaming reader opened after a read ahead reads what readDataSet does', async () => {
+  const path = join(tempDir(), 'data.nc')
+  copyFileSync(NETCDF4, path)
+  readAhead([path])
+  const reader = await openDataSetReader(path)
+  try {
+    const direct = await readDataSet(NETCDF4)
+    assert.deepEqual(reader.readFeatures(0, reader.numInstances), direct.features)
+    assert.deepEqual(reader.meta.instances, direct.instances)
+  } finally {
+    reader.close()
+  }
 })

@@ -6,14 +6,16 @@
 // keep the process alive.
 //
 // A command that knows its input early can start the probe with probeAhead while it loads the rest of its
-// code (tfjs, the engine): the probe then costs no wall time on a machine with a free core. The reader's
-// probeHdf5 uses that result only if the file is unchanged since (same inode, size and times); otherwise,
-// and for every later read, it probes again.
+// code (tfjs, the engine): the worker walks the file and then reads the whole data set as the reader would,
+// and sends it over, so neither HDF5's start nor the read costs the main thread anything, and no wall time
+// on a machine with a free core. The reader uses that result (takeReadAhead, probeHdf5) only if the file is
+// unchanged since (same device, inode, size and times); otherwise, and for every later read, it probes again.
 
 import {statSync} from 'node:fs'
 import {Worker} from 'node:worker_threads'
 
 import {UserError} from '../../core/errors.js'
+import type {DataSetInit} from '../dataset.js'
 import type {ProbeReply, ProbeRequest} from './hdf5-probe-worker.js'
 
 /** Features up to 16 M values (64 MB) are read whole by the probe; larger ones by their first and last rows. */
@@ -71,7 +73,8 @@ function fileIdentity(path: string): string | undefined {
 
 interface AheadProbe {
   identity: string
-  result: Promise<void>
+  /** The data set read by the worker, or undefined if it was not (the reader reads it then). */
+  result: Promise<DataSetInit | undefined>
   /** Lets the probe's time limit keep the process alive, once someone waits for it. */
   hold(): void
 }
@@ -80,15 +83,15 @@ interface AheadProbe {
 const ahead = new Map<string, AheadProbe>()
 
 /**
- * Starts probing `path` now, for a probeHdf5 of the same path later (a netCDF-4 file only; the caller
- * checks). Nothing is reported here: a failure is the later probeHdf5's to throw. Until then the probe does
- * not keep the process alive, so a command that fails for another reason first exits at once.
+ * Starts probing and reading `path` now, for a read of the same path later (a netCDF-4 file only; the
+ * caller checks). Nothing is reported here: a failure is the later read's to throw. Until then the probe
+ * does not keep the process alive, so a command that fails for another reason first exits at once.
  */
 export function probeAhead(path: string): void {
   const identity = fileIdentity(path)
   if (identity === undefined || ahead.has(path)) return
   const keepAlive = {held: false, timer: undefined as NodeJS.Timeout | undefined}
-  const result = runProbe(path, keepAlive)
+  const result = runProbe(path, keepAlive, true)
   result.catch(() => {}) // reported when taken
   ahead.set(path, {
     identity,
@@ -105,18 +108,30 @@ export function probeAhead(path: string): void {
  * fails (with HDF5's innermost reason) or does not finish in time.
  */
 export async function probeHdf5(path: string): Promise<void> {
-  const early = ahead.get(path)
-  if (early !== undefined) {
-    ahead.delete(path)
-    if (early.identity === fileIdentity(path)) {
-      early.hold()
-      return early.result
-    }
-  }
-  return runProbe(path, {held: true, timer: undefined})
+  // A read ahead that failed walked the file without its features: probe again.
+  const early = takeReadAhead(path)
+  if (early === undefined || (await early) === undefined) await runProbe(path, {held: true, timer: undefined}, false)
 }
 
-async function runProbe(path: string, keepAlive: {held: boolean; timer: NodeJS.Timeout | undefined}): Promise<void> {
+/**
+ * The probe started ahead for `path`, if there is one and the file is unchanged since: it resolves to the
+ * data set the worker read, or throws what probeHdf5 would. Taken once. If it resolves to undefined (the
+ * worker's read failed), the file is not probed: read it after probeHdf5 (which reports the failure).
+ */
+export function takeReadAhead(path: string): Promise<DataSetInit | undefined> | undefined {
+  const early = ahead.get(path)
+  if (early === undefined) return undefined
+  ahead.delete(path)
+  if (early.identity !== fileIdentity(path)) return undefined
+  early.hold()
+  return early.result
+}
+
+async function runProbe(
+  path: string,
+  keepAlive: {held: boolean; timer: NodeJS.Timeout | undefined},
+  read: boolean,
+): Promise<DataSetInit | undefined> {
   const limit = timeLimit(path)
   // A probe that was waiting behind another file's endless loop is asked again of a fresh worker.
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -128,7 +143,7 @@ async function runProbe(path: string, keepAlive: {held: boolean; timer: NodeJS.T
       timer = setTimeout(() => resolve('timeout'), limit * 1000)
       keepAlive.timer = timer
       if (!keepAlive.held) timer.unref()
-      const request: ProbeRequest = {id, path, wholeFeatureValues: WHOLE_FEATURE_VALUES}
+      const request: ProbeRequest = {id, path, wholeFeatureValues: WHOLE_FEATURE_VALUES, read}
       w.postMessage(request)
     }).finally(() => clearTimeout(timer))
     if (reply !== 'timeout') {
@@ -139,7 +154,7 @@ async function runProbe(path: string, keepAlive: {held: boolean; timer: NodeJS.T
         const {hdfReason} = await import('./hdf5.js')
         throw new UserError(`${path}: not a readable netCDF-4/HDF5 file (${hdfReason(reply.error)})`)
       }
-      return
+      return reply.dataSet
     }
     waiting.delete(id)
     if (worker === w) worker = null
