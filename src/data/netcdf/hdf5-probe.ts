@@ -92,16 +92,26 @@ export function probeAhead(path: string): void {
   if (identity === undefined || ahead.has(path)) return
   const keepAlive = {held: false, timer: undefined as NodeJS.Timeout | undefined}
   const result = runProbe(path, keepAlive, true)
-  result.catch(() => {}) // reported when taken
-  ahead.set(path, {
+  const entry: AheadProbe = {
     identity,
     result,
     hold: () => {
       keepAlive.held = true
       keepAlive.timer?.ref()
     },
-  })
+  }
+  ahead.set(path, entry)
+  // Errors are reported when taken. One not taken within a minute (a command that failed before reading,
+  // in the REPL) is dropped with the data set it holds.
+  const drop = (): void => {
+    setTimeout(() => {
+      if (ahead.get(path) === entry) ahead.delete(path)
+    }, AHEAD_LIFETIME_MS).unref()
+  }
+  result.then(drop, drop)
 }
+
+const AHEAD_LIFETIME_MS = 60_000
 
 /**
  * Resolves when `path` can be read without hanging; throws a UserError naming the file when reading it
