@@ -6,8 +6,10 @@
 // Issue 15's target: under 1.5 s. The first batch's excess over the median batch (warm-up of the engine's
 // buffers) is reported beside it; it is part of the batch time, not of the overhead.
 //
-// AUDEEP_EPOCH_CLI=path/to/bin/run.js measures another checkout (e.g. main, for a before/after figure: it
-// needs the "batch time" debug line); AUDEEP_EPOCH_RUNS sets the number of measured runs (default 3).
+// AUDEEP_EPOCH_CLI=path/to/bin/run.js measures another checkout, and AUDEEP_EPOCH_CLI=before=a/bin/run.js,
+// after=b/bin/run.js several in turn (before, after, before, ...: a machine whose load changes during the
+// run affects both alike); each needs the "batch time" debug line. AUDEEP_EPOCH_RUNS sets the number of
+// measured runs of each (default 3).
 
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -35,26 +37,17 @@ export async function run(): Promise<void> {
     console.log('../shared/reference/audeep/esc10-full-0.08-0.04-128-60.nc is absent: skipped')
     return
   }
-  const cli = process.env.AUDEEP_EPOCH_CLI ?? join(repoRoot, 'bin', 'run.js')
+  const clis = (process.env.AUDEEP_EPOCH_CLI ?? join(repoRoot, 'bin', 'run.js')).split(',').map((spec, i) => {
+    const at = spec.indexOf('=')
+    return at > 0 ? {label: spec.slice(0, at), cli: spec.slice(at + 1)} : {label: `cli ${i + 1}`, cli: spec}
+  })
   const runs = Math.max(1, Number(process.env.AUDEEP_EPOCH_RUNS ?? 3))
   const dir = mkdtempSync(join(tmpdir(), 'audeep-bench-epoch-'))
-  const once = (i: number): EpochRun => {
-    const argv = [
-      process.execPath,
-      cli,
-      '-v',
-      't-rae',
-      'train',
-      '--input',
-      input,
-      '--run-name',
-      join(dir, `run-${i}`),
-      ...'--num-epochs 1 --batch-size 64 --learning-rate 0.001 --keep-prob 0.8 --num-layers 2 --num-units 256 --bidirectional-decoder --seed 1'.split(
-        ' ',
-      ),
-    ]
+  const once = (cli: string): EpochRun => {
+    const runDir = join(dir, 'run')
+    const argv = [process.execPath, cli, '-v', 't-rae', 'train', '--input', input, '--run-name', runDir, ...TUTORIAL_FLAGS]
     const t = timeProcess(argv)
-    rmSync(join(dir, `run-${i}`), {recursive: true, force: true})
+    rmSync(runDir, {recursive: true, force: true})
     const match = BATCH_LINE.exec(t.stderr)
     if (t.status !== 0 || match === null) {
       throw new Error(`the training command failed or logged no batch time (exit ${t.status}):\n${t.stderr.slice(-2000)}`)
@@ -70,40 +63,46 @@ export async function run(): Promise<void> {
   }
   try {
     const node = timeProcess([process.execPath, '-e', '0'])
-    once(-1) // unmeasured: file cache, compiled code cache
-    const results = Array.from({length: runs}, (_, i) => once(i))
-    const overhead = results.map((r) => r.wall - r.batchSeconds)
-    console.log(`cli: ${cli}`)
-    console.log(
-      `one tutorial epoch (${results[0].batches} batches of 64 on 400 instances), ${runs} runs; node -e 0 takes ${node.wall.toFixed(3)} s`,
-    )
-    console.log(
-      'run'.padEnd(5) +
-        'wall s'.padStart(8) +
-        'CPU s'.padStart(8) +
-        'batches s'.padStart(11) +
-        'overhead s'.padStart(12) +
-        'first-batch excess s'.padStart(22),
-    )
-    results.forEach((r, i) => {
-      console.log(
-        String(i + 1).padEnd(5) +
-          r.wall.toFixed(3).padStart(8) +
-          r.cpu.toFixed(2).padStart(8) +
-          r.batchSeconds.toFixed(3).padStart(11) +
-          overhead[i].toFixed(3).padStart(12) +
-          (r.firstBatch - r.medianBatch).toFixed(3).padStart(22),
-      )
-    })
-    const m = median(overhead)
-    console.log(
-      `overhead (whole command minus its batches): ${spread(overhead, 3)} s, median ${m <= TARGET_SECONDS ? 'within' : 'over'} the ${TARGET_SECONDS} s target; ` +
-        `first-batch excess ${spread(
-          results.map((r) => r.firstBatch - r.medianBatch),
-          3,
-        )} s`,
-    )
+    for (const {cli} of clis) once(cli) // unmeasured: file cache
+    const results = clis.map(() => [] as EpochRun[])
+    for (let i = 0; i < runs; i++) clis.forEach(({cli}, k) => results[k].push(once(cli)))
+    console.log(`one tutorial epoch (7 batches of 64 on 400 instances), ${runs} runs of each; node -e 0 takes ${node.wall.toFixed(3)} s`)
+    clis.forEach(({label, cli}, k) => report(label, cli, results[k]))
   } finally {
     rmSync(dir, {recursive: true, force: true})
   }
+}
+
+const TUTORIAL_FLAGS =
+  '--num-epochs 1 --batch-size 64 --learning-rate 0.001 --keep-prob 0.8 --num-layers 2 --num-units 256 --bidirectional-decoder --seed 1'.split(
+    ' ',
+  )
+
+function report(label: string, cli: string, results: EpochRun[]): void {
+  const overhead = results.map((r) => r.wall - r.batchSeconds)
+  const excess = results.map((r) => r.firstBatch - r.medianBatch)
+  console.log(`\n${label}: ${cli}`)
+  console.log(
+    'run'.padEnd(5) +
+      'wall s'.padStart(8) +
+      'CPU s'.padStart(8) +
+      'batches s'.padStart(11) +
+      'overhead s'.padStart(12) +
+      'first-batch excess s'.padStart(22),
+  )
+  results.forEach((r, i) => {
+    console.log(
+      String(i + 1).padEnd(5) +
+        r.wall.toFixed(3).padStart(8) +
+        r.cpu.toFixed(2).padStart(8) +
+        r.batchSeconds.toFixed(3).padStart(11) +
+        overhead[i].toFixed(3).padStart(12) +
+        excess[i].toFixed(3).padStart(22),
+    )
+  })
+  const m = median(overhead)
+  console.log(
+    `overhead (whole command minus its batches): ${spread(overhead, 3)} s, median ${m <= TARGET_SECONDS ? 'within' : 'over'} the ${TARGET_SECONDS} s target; ` +
+      `first-batch excess ${spread(excess, 3)} s`,
+  )
 }
