@@ -253,7 +253,7 @@ export async function runTraining(kind: AutoencoderKind, flags: Flagged, explici
     logger.warn('--feed-previous-prob is ignored with --bidirectional-decoder --decoder-variant 2018 (as in auDeep since 2018)')
   }
   const inputs = flags.input as string[]
-  readAhead(inputs)
+  readAhead(inputs, true)
   const {trainAutoencoder} = await import('../training/train.js')
   await activateBackend(String(flags.backend), logger)
   const seed = (flags.seed as number | undefined) ?? Random.freshSeed()
@@ -353,7 +353,7 @@ export async function runGeneration(flags: Flagged, logger: Logger): Promise<voi
     throw new UserError(
       `--steps names ${steps.length} checkpoint(s) but --output names ${outputs.length} file(s); give one output per step`,
     )
-  readAhead([String(flags.input)])
+  readAhead([String(flags.input)], false)
   const [{listCheckpoints, resolveModelDir}, {generateFeatures}] = await Promise.all([
     import('../nn/checkpoint.js'),
     import('../nn/generate.js'),

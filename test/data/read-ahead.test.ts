@@ -22,7 +22,7 @@ test('a probe started ahead is used by the next read of the unchanged file, once
   copyFileSync(NETCDF4, path)
   const direct = await readDataSet(NETCDF4)
   const before = probeRequestCount()
-  readAhead([path])
+  readAhead([path], true)
   const ahead = await readDataSet(path)
   assert.equal(probeRequestCount(), before + 1, 'one probe for read-ahead and read together')
   assert.deepEqual(ahead.features, direct.features)
@@ -38,7 +38,7 @@ test('a probe started ahead is used by the next read of the unchanged file, once
 test('a file changed after its probe started is probed again: a damaged replacement is rejected naming it', async () => {
   const path = join(tempDir(), 'data.nc')
   copyFileSync(NETCDF4, path)
-  readAhead([path])
+  readAhead([path], true)
   const before = probeRequestCount()
   // Replaced (as writers do: a new file renamed into place) by one of the same size whose superblock and
   // root group header are zeroed behind the HDF5 signature.
@@ -57,7 +57,7 @@ test('a file changed after its probe started is probed again: a damaged replacem
 test('a damaged file read ahead is rejected by the read, with the probe error naming it', async () => {
   const path = join(tempDir(), 'truncated.nc')
   writeFileSync(path, readFileSync(NETCDF4).subarray(0, 6000))
-  readAhead([path])
+  readAhead([path], true)
   await assert.rejects(readDataSet(path), /truncated\.nc: not a readable netCDF-4\/HDF5 file \(/)
 })
 
@@ -65,7 +65,7 @@ test('read-ahead of what is not a netCDF-4 file does nothing: the read reports i
   const dir = tempDir()
   const before = probeRequestCount()
   mkdirSync(join(dir, 'a-directory.nc'))
-  readAhead([join(dir, 'missing.nc'), join(dir, 'a-directory.nc'), fixture('xarray-esc10-NETCDF3_CLASSIC.nc')])
+  readAhead([join(dir, 'missing.nc'), join(dir, 'a-directory.nc'), fixture('xarray-esc10-NETCDF3_CLASSIC.nc')], true)
   assert.equal(probeRequestCount(), before)
   await assert.rejects(readDataSet(join(dir, 'missing.nc')), /missing\.nc: no such file/)
   await assert.rejects(readDataSet(join(dir, 'a-directory.nc')), /a-directory\.nc: (is a directory|cannot read \(EISDIR\))/)
@@ -81,7 +81,7 @@ test('an HDF5 file that is no auDeep data set gives the same error read ahead or
   const expected = /other\.h5: not an auDeep data set \(variable 'filename' is missing\)/
   await assert.rejects(readDataSet(path), expected)
   const before = probeRequestCount()
-  readAhead([path])
+  readAhead([path], true)
   await assert.rejects(readDataSet(path), expected)
   assert.equal(probeRequestCount(), before + 2, 'the read ahead, then a full probe before reading here')
 })
@@ -89,7 +89,7 @@ test('an HDF5 file that is no auDeep data set gives the same error read ahead or
 test('a streaming reader opened after a read ahead reads what readDataSet does', async () => {
   const path = join(tempDir(), 'data.nc')
   copyFileSync(NETCDF4, path)
-  readAhead([path])
+  readAhead([path], true)
   const reader = await openDataSetReader(path)
   try {
     const direct = await readDataSet(NETCDF4)
@@ -98,4 +98,14 @@ test('a streaming reader opened after a read ahead reads what readDataSet does',
   } finally {
     reader.close()
   }
+})
+
+test('a probe-only read ahead (generation streams its input) is used by the next read, which reads the file itself', async () => {
+  const path = join(tempDir(), 'data.nc')
+  copyFileSync(NETCDF4, path)
+  const before = probeRequestCount()
+  readAhead([path], false)
+  const read = await readDataSet(path)
+  assert.equal(probeRequestCount(), before + 1, 'the probe started ahead, no other')
+  assert.deepEqual(read.features, (await readDataSet(NETCDF4)).features)
 })

@@ -71,10 +71,17 @@ function fileIdentity(path: string): string | undefined {
   return s === undefined ? undefined : `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`
 }
 
+/** What a probe started ahead found. */
+export interface AheadResult {
+  /** The data set, if the worker was asked to read it and did. */
+  dataSet?: DataSetInit
+  /** The file was walked as probeHdf5 walks it (false: a read ahead failed, and its walk left out the features). */
+  walked: boolean
+}
+
 interface AheadProbe {
   identity: string
-  /** The data set read by the worker, or undefined if it was not (the reader reads it then). */
-  result: Promise<DataSetInit | undefined>
+  result: Promise<AheadResult>
   /** Lets the probe's time limit keep the process alive, once someone waits for it. */
   hold(): void
 }
@@ -83,15 +90,16 @@ interface AheadProbe {
 const ahead = new Map<string, AheadProbe>()
 
 /**
- * Starts probing and reading `path` now, for a read of the same path later (a netCDF-4 file only; the
- * caller checks). Nothing is reported here: a failure is the later read's to throw. Until then the probe
- * does not keep the process alive, so a command that fails for another reason first exits at once.
+ * Starts probing `path` now, and with `read` reading the whole data set too (for a command that reads it
+ * whole: the worker holds it all), for a read of the same path later (a netCDF-4 file only; the caller
+ * checks). Nothing is reported here: a failure is the later read's to throw. Until then the probe does not
+ * keep the process alive, so a command that fails for another reason first exits at once.
  */
-export function probeAhead(path: string): void {
+export function probeAhead(path: string, read: boolean): void {
   const identity = fileIdentity(path)
   if (identity === undefined || ahead.has(path)) return
   const keepAlive = {held: false, timer: undefined as NodeJS.Timeout | undefined}
-  const result = runProbe(path, keepAlive, true)
+  const result = runProbe(path, keepAlive, read).then((dataSet) => ({dataSet, walked: !read || dataSet !== undefined}))
   const entry: AheadProbe = {
     identity,
     result,
@@ -118,17 +126,16 @@ const AHEAD_LIFETIME_MS = 60_000
  * fails (with HDF5's innermost reason) or does not finish in time.
  */
 export async function probeHdf5(path: string): Promise<void> {
-  // A read ahead that failed walked the file without its features: probe again.
   const early = takeReadAhead(path)
-  if (early === undefined || (await early) === undefined) await runProbe(path, {held: true, timer: undefined}, false)
+  if (early === undefined || !(await early).walked) await runProbe(path, {held: true, timer: undefined}, false)
 }
 
 /**
- * The probe started ahead for `path`, if there is one and the file is unchanged since: it resolves to the
- * data set the worker read, or throws what probeHdf5 would. Taken once. If it resolves to undefined (the
- * worker's read failed), the file is not probed: read it after probeHdf5 (which reports the failure).
+ * The probe started ahead for `path`, if there is one and the file is unchanged since: it resolves to what
+ * it found, or throws what probeHdf5 would. Taken once. If it resolves with walked false (the worker's read
+ * failed), the file is not probed: read it after probeHdf5 (which reports the failure).
  */
-export function takeReadAhead(path: string): Promise<DataSetInit | undefined> | undefined {
+export function takeReadAhead(path: string): Promise<AheadResult> | undefined {
   const early = ahead.get(path)
   if (early === undefined) return undefined
   ahead.delete(path)

@@ -5,11 +5,15 @@
 import {sniffFormat} from './format.js'
 import {probeAhead} from './hdf5-probe.js'
 
-/** Starts what can be done ahead of reading these data sets. Errors are left for the read to report. */
-export function readAhead(paths: readonly string[]): void {
+/**
+ * Starts what can be done ahead of reading these data sets: the probe, and with `whole` (for a command that
+ * reads them whole, such as training) the read itself. A command that streams its input in blocks (feature
+ * generation) passes false, so that a large input is never held whole. Errors are left for the read to report.
+ */
+export function readAhead(paths: readonly string[], whole: boolean): void {
   for (const path of paths) {
     try {
-      if (sniffFormat(path) === 'netcdf4') probeAhead(path)
+      if (sniffFormat(path) === 'netcdf4') probeAhead(path, whole)
     } catch {
       // A missing or foreign file: the read says so, in its place.
     }

@@ -166,9 +166,9 @@ export async function readDataSet(path: string): Promise<DataSet> {
   // Read ahead (read-ahead.ts) by the probe's worker, if the file is unchanged since.
   const ahead = takeReadAhead(path)
   if (ahead !== undefined) {
-    const read = await ahead
-    // The worker's read failed: a read here, probed afresh, reports why.
-    return new DataSet(read ?? (await readWhole(path, false)))
+    const {dataSet, walked} = await ahead
+    // Not read ahead, or the worker's read failed: a read here (probed afresh if need be) reports why.
+    return new DataSet(dataSet ?? (await readWhole(path, walked)))
   }
   return new DataSet(await readWhole(path, false))
 }
