@@ -48,6 +48,43 @@ export class Random {
     return (hi * 67108864 + lo) / 9007199254740992
   }
 
+  /**
+   * Fills `out` with `(2u - 1) * limit` for successive draws u = next(), exactly the values a loop over
+   * next() gives, at a fraction of its cost (the generator's state stays in locals): Glorot-uniform
+   * initialisation draws millions of them.
+   */
+  fillSymmetric(out: Float32Array, limit: number): void {
+    let s0 = this.s0
+    let s1 = this.s1
+    let s2 = this.s2
+    let s3 = this.s3
+    for (let i = 0; i < out.length; i++) {
+      // Two nextUint32() steps, as next() takes them.
+      const r1 = Math.imul(rotl(Math.imul(s1, 5) >>> 0, 7), 9) >>> 0
+      let t = (s1 << 9) >>> 0
+      s2 ^= s0
+      s3 ^= s1
+      s1 ^= s2
+      s0 ^= s3
+      s2 = (s2 ^ t) >>> 0
+      s3 = rotl(s3, 11)
+      const r2 = Math.imul(rotl(Math.imul(s1, 5) >>> 0, 7), 9) >>> 0
+      t = (s1 << 9) >>> 0
+      s2 ^= s0
+      s3 ^= s1
+      s1 ^= s2
+      s0 ^= s3
+      s2 = (s2 ^ t) >>> 0
+      s3 = rotl(s3, 11)
+      const u = ((r1 >>> 5) * 67108864 + (r2 >>> 6)) / 9007199254740992
+      out[i] = (2 * u - 1) * limit
+    }
+    this.s0 = s0
+    this.s1 = s1
+    this.s2 = s2
+    this.s3 = s3
+  }
+
   /** Uniform integer in [0, n). */
   int(n: number): number {
     return Math.floor(this.next() * n)

@@ -13,7 +13,7 @@
 //   or at once when the monitored value is not finite (Lightning's check_finite).
 // All random draws (initialisation, dropout masks) come from the caller's seeded generator.
 
-import * as tf from '@tensorflow/tfjs'
+import * as tf from '../nn/tf.js'
 
 import {currentEngine, selectBackend} from '../nn/engine/index.js'
 import type {Random} from '../core/random.js'

@@ -3,7 +3,7 @@
 // Written here rather than using tf.train.adam so that its whole state (moments and step count) is ours to
 // checkpoint and restore exactly, which `--continue` needs.
 
-import * as tf from '@tensorflow/tfjs'
+import * as tf from './tf.js'
 
 export class Adam {
   readonly beta1 = 0.9

@@ -2,27 +2,19 @@
 // rnn op so that they run on every backend. Tensors are time-major [T, B, F] inside; batches arrive as
 // stored, [B, T, F].
 
-import * as tf from '@tensorflow/tfjs'
+import * as tf from './tf.js'
 
 import {UserError} from '../core/errors.js'
 import {Random} from '../core/random.js'
 import type {CellType} from './engine/index.js'
+import {type DecoderVariant, LEGACY_DECODER_VARIANT} from './options.js'
 import {applyLinear, type Linear, ParamStore} from './params.js'
 import {FeedPreviousDecoder, frameNoise, type RnnArchitecture, RnnStack, shiftRight, stateSize} from './rnn-stack.js'
 
 export type AutoencoderKind = 't-rae' | 'f-rae' | 'ft-rae'
 
-/**
- * Which of auDeep's t-rae decoders a bidirectional decoder is (a unidirectional one is the same in both):
- * '2017', auDeep's first release (12b52f8, the model of its README tutorial), a FeedPreviousRNN per
- * direction, each with its own tanh projection to the frame size, the backward direction's outputs in
- * processing order; '2018', auDeep since 56ca793 (February 2018), a StandardRNN whose backward direction
- * reads the shifted targets from the end and so has read target t one step before it outputs position t.
- */
-export type DecoderVariant = '2017' | '2018'
-export const DECODER_VARIANTS: readonly DecoderVariant[] = ['2017', '2018']
-/** What checkpoints written before the option existed were trained with. */
-export const LEGACY_DECODER_VARIANT: DecoderVariant = '2018'
+// The decoder variants (which of auDeep's bidirectional t-rae decoders) are declared in options.ts.
+export {architecture, DECODER_VARIANTS, type DecoderVariant, LEGACY_DECODER_VARIANT} from './options.js'
 
 export interface FrequencyWindows {
   width: number
@@ -359,9 +351,4 @@ export function describeModel(config: AutoencoderConfig): string {
   const variant = config.decoderVariant ?? LEGACY_DECODER_VARIANT
   const legacy = config.decoderVariant === undefined ? ' (the run predates the option: what it was trained with)' : ''
   return `bidirectional decoder: auDeep's ${variant} variant${legacy}`
-}
-
-export function architecture(layers: number, units: number, bidirectional: boolean, cell: CellType): RnnArchitecture {
-  // Boolean(): an unset oclif boolean flag is undefined, which JSON would drop from the checkpoint.
-  return {layers, units, bidirectional: Boolean(bidirectional), cell}
 }

@@ -1,7 +1,7 @@
 // Turning spectrograms into learned features with a trained autoencoder. Input is read in blocks and the
 // output streamed to disk, so data sets larger than memory work; all metadata is carried over.
 
-import * as tf from '@tensorflow/tfjs'
+import * as tf from './tf.js'
 
 import {UserError} from '../core/errors.js'
 import {createDataSetWriter, openDataSetReader, schemaFor} from '../data/netcdf/index.js'

@@ -1,7 +1,7 @@
 // Named trainable parameters with TF1's default initialisers, created from our seeded generator so that
 // `--seed` reproduces the initial weights on every backend.
 
-import * as tf from '@tensorflow/tfjs'
+import * as tf from './tf.js'
 
 import {Random} from '../core/random.js'
 import type {CellType, RnnLayerParams} from './engine/index.js'
@@ -29,7 +29,7 @@ export class ParamStore {
     const limit = Math.sqrt(6 / (fanIn + fanOut))
     const size = shape.reduce((a, b) => a * b, 1)
     const out = new Float32Array(size)
-    for (let i = 0; i < size; i++) out[i] = (2 * this.random.next() - 1) * limit
+    this.random.fillSymmetric(out, limit)
     return out
   }
 

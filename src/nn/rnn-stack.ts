@@ -1,7 +1,7 @@
 // auDeep's recurrent building blocks (audeep-reference.md §4.2) on top of the engine's fused rnn op:
 // a StandardRNN stack (uni- or bidirectional) and the FeedPreviousRNN decoder.
 
-import * as tf from '@tensorflow/tfjs'
+import * as tf from './tf.js'
 
 import {Random} from '../core/random.js'
 import {type CellType, rnn, rnnDropoutMasks, type RnnLayerParams, rnnStateSize, stateBlockOffset} from './engine/index.js'

@@ -4,7 +4,7 @@
 // What is recorded (checkpoints, TensorBoard summaries, progress) is up to the callbacks the caller passes;
 // src/training/ assembles auDeep's.
 
-import * as tf from '@tensorflow/tfjs'
+import * as tf from './tf.js'
 
 import {UserError} from '../core/errors.js'
 import {deriveSeed, Random} from '../core/random.js'
@@ -167,6 +167,11 @@ export interface FitResult {
   targetEpoch: number
   progress: TrainingProgress
   finalLoss: number
+  /**
+   * Seconds each batch of this run took, from gathering its instances to its callbacks' onBatchEnd: what
+   * is not in here (start-up, loading, model initialisation, checkpoints) is the command's overhead.
+   */
+  batchSeconds: number[]
 }
 
 function noiseOf(h: TrainingHyperParameters): TrainingNoise {
@@ -206,6 +211,7 @@ export async function fitAutoencoder(input: TrainingInput, options: FitOptions):
   const state = (): TrainingState => ({progress, config, hyperParameters: hyper, model, adam, input})
 
   let lastLoss = NaN
+  const batchSeconds: number[] = []
   try {
     const begin = {
       firstStep: progress.step,
@@ -221,8 +227,9 @@ export async function fitAutoencoder(input: TrainingInput, options: FitOptions):
         await new Promise((resolve) => setImmediate(resolve))
         if (options.shouldStop?.()) {
           for (const c of callbacks) await c.onStop?.(state())
-          return {interrupted: true, targetEpoch: lastEpoch, progress, finalLoss: lastLoss}
+          return {interrupted: true, targetEpoch: lastEpoch, progress, finalLoss: lastLoss, batchSeconds}
         }
+        const batchStart = performance.now()
         const indices = stream ? stream.batch(progress.step) : order.slice(b * B, Math.min(N, (b + 1) * B))
         const random = new Random(deriveSeed(seed, 2, progress.step))
         const batch = gatherBatch(input.features, rowSize, input.frames, input.numFeatures, indices)
@@ -246,11 +253,12 @@ export async function fitAutoencoder(input: TrainingInput, options: FitOptions):
         const status = {epoch: progress.epoch + 1, numEpochs: lastEpoch, batch: b + 1, numBatches, step: progress.step, loss: lastLoss}
         const summary = {representation: representationValues, learningRate: hyper.learningRate, lastInEpoch: b === numBatches - 1}
         for (const c of callbacks) c.onBatchEnd?.(status, summary)
+        batchSeconds.push((performance.now() - batchStart) / 1000)
       }
       progress = {...progress, epoch: progress.epoch + 1, batchInEpoch: 0}
       for (const c of callbacks) await c.onEpochEnd?.(state())
     }
-    return {interrupted: false, targetEpoch: lastEpoch, progress, finalLoss: lastLoss}
+    return {interrupted: false, targetEpoch: lastEpoch, progress, finalLoss: lastLoss, batchSeconds}
   } finally {
     for (const c of callbacks) c.onTrainEnd?.()
     adam.dispose()

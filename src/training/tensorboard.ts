@@ -3,7 +3,7 @@
 // epoch, and after each epoch the reconstruction of a fixed instance as an image in auDeep's layout. All
 // are logged at the step numbers the scalars use (0 for the first batch).
 
-import * as tf from '@tensorflow/tfjs'
+import * as tf from '../nn/tf.js'
 
 import {Random} from '../core/random.js'
 import {EventFileWriter} from '../formats/tfevents.js'

@@ -44,6 +44,8 @@ export interface TrainRunResult {
   progress: TrainingProgress
   checkpoint: string
   finalLoss: number
+  /** Seconds each batch took (see FitResult): the rest of a command's time is its overhead. */
+  batchSeconds: number[]
 }
 
 export async function trainAutoencoder(options: TrainRunOptions): Promise<TrainRunResult> {

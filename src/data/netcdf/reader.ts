@@ -2,11 +2,9 @@
 // row blocks on demand.
 
 import {UserError} from '../../core/errors.js'
-import {DataSet, DataSetMeta, type InstanceMeta, type LabelMap, Partition, sortedLabelMap, Split} from '../dataset.js'
-import {openClassic} from './classic.js'
-import {type NetcdfFormat, type RawValues, REQUIRED_VARIABLES, sniffFormat} from './format.js'
-import {h5ready, hdfReason, openHdf} from './hdf5.js'
-import {probeHdf5} from './hdf5-probe.js'
+import {DataSet, type DataSetInit, DataSetMeta, type InstanceMeta, type LabelMap, Partition, sortedLabelMap, Split} from '../dataset.js'
+import {type NetcdfFormat, type RawFile, type RawValues, REQUIRED_VARIABLES, sniffFormat} from './format.js'
+import {probeHdf5, takeReadAhead} from './hdf5-probe.js'
 
 /** The metadata of a data set on disk, with features read on demand in row blocks (bounded memory). */
 export interface DataSetReader {
@@ -32,9 +30,25 @@ function optionalInt(value: number): number | null {
 }
 
 export async function openDataSetReader(path: string): Promise<DataSetReader> {
-  const format = sniffFormat(path)
+  return openReader(path, false)
+}
+
+/**
+ * The readers of both formats are imported when first needed: a data set read ahead (hdf5-probe.ts) never
+ * starts HDF5 on this thread.
+ */
+async function openRaw(path: string, format: NetcdfFormat, probed: boolean): Promise<RawFile> {
+  if (format === 'classic') return (await import('./classic.js')).openClassic(path)
+  const {h5ready, openHdf} = await import('./hdf5.js')
   // HDF5 starts on this thread while the probe (hdf5-probe.ts) walks the file on its own.
-  const raw = format === 'netcdf4' ? openHdf(path, (await Promise.all([h5ready(), probeHdf5(path)]))[0]) : await openClassic(path)
+  const [module] = await Promise.all([h5ready(), probed ? undefined : probeHdf5(path)])
+  return openHdf(path, module)
+}
+
+/** `probed`: the file has passed the HDF5 probe just now (or is being read by the probe's worker itself). */
+async function openReader(path: string, probed: boolean): Promise<DataSetReader> {
+  const format = sniffFormat(path)
+  const raw = await openRaw(path, format, probed)
   try {
     for (const name of REQUIRED_VARIABLES) {
       if (!raw.variable(name)) throw new UserError(`${path}: not an auDeep data set (variable '${name}' is missing)`)
@@ -149,12 +163,29 @@ export async function openDataSetReader(path: string): Promise<DataSetReader> {
 
 /** Reads a whole data set into memory. */
 export async function readDataSet(path: string): Promise<DataSet> {
-  const reader = await openDataSetReader(path)
+  // Read ahead (read-ahead.ts) by the probe's worker, if the file is unchanged since.
+  const ahead = takeReadAhead(path)
+  if (ahead !== undefined) {
+    const {dataSet, walked} = await ahead
+    // Not read ahead, or the worker's read failed: a read here (probed afresh if need be) reports why.
+    return new DataSet(dataSet ?? (await readWhole(path, walked)))
+  }
+  return new DataSet(await readWhole(path, false))
+}
+
+/** What readDataSet reads, for the probe's worker after its walk of the file (hdf5-probe-worker.ts). */
+export async function readWalkedDataSet(path: string): Promise<DataSetInit> {
+  return readWhole(path, true)
+}
+
+async function readWhole(path: string, probed: boolean): Promise<DataSetInit> {
+  const reader = await openReader(path, probed)
   try {
-    const features = reader.readFeatures(0, reader.numInstances)
-    return new DataSet({...reader.meta, instances: reader.meta.instances, features})
+    const {featureDims, featureShape, numFolds, labelMap, instances} = reader.meta
+    return {featureDims, featureShape, numFolds, labelMap, instances, features: reader.readFeatures(0, reader.numInstances)}
   } catch (error) {
     if (error instanceof UserError) throw error
+    const {hdfReason} = await import('./hdf5.js')
     throw new UserError(`${path}: cannot read features (${hdfReason(error)})`)
   } finally {
     reader.close()

@@ -3,14 +3,14 @@
 //   wasm, cpu  = stock tfjs backends (RNNs use the pure-tfjs reference ops)
 //   tensorflow = @tensorflow/tfjs-node (libtensorflow, CPU), if the user installed it
 //   gpu        = @tensorflow/tfjs-node-gpu (libtensorflow with CUDA), if the user installed it
-import * as tf from '@tensorflow/tfjs'
+import * as tf from '../tf.js'
 import {existsSync} from 'node:fs'
 import {registerNativeMatMul, unregisterNativeMatMul} from './matmul.js'
 import {loadNative, nativeLoadError} from './native.js'
 import {activateWasm} from './wasm.js'
+import type {BackendChoice} from '../options.js'
 
-export const BACKEND_CHOICES = ['auto', 'native', 'wasm', 'cpu', 'tensorflow', 'gpu'] as const
-export type BackendChoice = (typeof BACKEND_CHOICES)[number]
+export {BACKEND_CHOICES, type BackendChoice} from '../options.js'
 export type BackendName = Exclude<BackendChoice, 'auto'>
 
 export interface EngineInfo {

@@ -2,7 +2,7 @@
 // for BPTT, wired into tfjs autodiff with tf.customGrad. customGrad ops have one output, so the op
 // returns [output | finalState] packed in a 1-D tensor that is sliced back apart (slices are
 // differentiable, so gradients of either part reach the op).
-import * as tf from '@tensorflow/tfjs'
+import * as tf from '../tf.js'
 import {withNativeBuffers} from './heap.js'
 import type {NativeAddon, NativeRnnConfig, NativeWorkspace} from './native.js'
 import {rnnDims, rnnStateSize, type RnnArgs, type RnnResult} from './types.js'

@@ -3,7 +3,7 @@
 // written in place. Views are created only after every allocation of the call, because a heap growth
 // detaches earlier views; the addon call that follows is synchronous, so nothing can grow the heap
 // while native code holds the pointers.
-import * as tf from '@tensorflow/tfjs'
+import * as tf from '../tf.js'
 
 interface WasmBackendLike {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo

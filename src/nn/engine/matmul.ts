@@ -1,7 +1,7 @@
 // Native BatchMatMul / _FusedMatMul (and Tanh / Sigmoid / Reverse, and a sharing Identity) kernels for tfjs' wasm backend. The stock wasm kernel is fast only
 // without transposes; backward passes use transposed products, where it falls to a scalar loop
 // (1.5-1.9 GFLOP/s, see docs). Shapes or options the native path does not cover go to the stock kernel.
-import * as tf from '@tensorflow/tfjs'
+import * as tf from '../tf.js'
 import type {NativeAddon} from './native.js'
 
 type KernelFunc = tf.KernelConfig['kernelFunc']

@@ -1,7 +1,7 @@
 // Pure-tfjs recurrent ops: a time loop of ordinary tf ops, differentiated by tfjs. This is the
 // definition the native kernels are tested against, and what runs on backends without the addon
 // (tensorflow, gpu, wasm, cpu).
-import * as tf from '@tensorflow/tfjs'
+import * as tf from '../tf.js'
 import {rnnDims, stateBlockOffset, type RnnArgs, type RnnResult} from './types.js'
 
 /** TF1 GRUCell step. x [B, in], h [B, H], kernel [in+H, 3H] ([r|u|c]), bias [3H]. Returns h'. */

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs'
+import * as tf from '../tf.js'
 import {nativeFusedActive} from './backend.js'
 import {nativeRnn} from './fused.js'
 import {withNativeBuffers} from './heap.js'

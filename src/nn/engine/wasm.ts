@@ -1,14 +1,16 @@
 // Initialises tfjs' wasm backend from the package's own .wasm files (no network: setWasmPaths gets a
 // file path, which the Node build reads with fs).
-import * as tf from '@tensorflow/tfjs'
-import {setWasmPaths} from '@tensorflow/tfjs-backend-wasm'
+import * as tf from '../tf.js'
 import {createRequire} from 'node:module'
 import path from 'node:path'
+
+const require = createRequire(import.meta.url)
+// require(), not import: see ../tf.ts (an ES import of this CommonJS bundle lexes it and tfjs-core again).
+const {setWasmPaths} = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm')
 
 let pathsSet = false
 
 export function wasmDistDir(): string {
-  const require = createRequire(import.meta.url)
   return path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))
 }
 
