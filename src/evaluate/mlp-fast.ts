@@ -9,7 +9,8 @@
 // - loss: mean softmax cross-entropy over the batch (tf.losses.softmaxCrossEntropy's default reduction),
 //   gradient (softmax - onehot) / batch size;
 // - Adam: tfjs' AdamOptimizer update with TF1's constants, every operation rounded to float32 as tfjs does.
-// GEMMs and reductions may sum in another order, so results agree to float32 rounding, not bit for bit.
+// The GEMMs are the same native sgemm calls tfjs makes on the native engine and the reductions sum in tfjs'
+// order, so on that engine the weights come out identical bit for bit (checked by the test).
 
 import * as tf from '@tensorflow/tfjs'
 
@@ -83,6 +84,11 @@ class Adam {
   }
 }
 
+/** An elementwise tfjs op on a Float32Array, on the active backend. */
+function tfUnary(op: (x: tf.Tensor) => tf.Tensor, values: Float32Array): Float32Array {
+  return tf.tidy(() => op(tf.tensor1d(values)).dataSync() as Float32Array)
+}
+
 /** Trains the MLP of mlp.ts on `n` rows of `x` (n x d) with targets given as output-unit indices. */
 export function trainMlpFast(
   addon: NativeAddon,
@@ -117,6 +123,7 @@ export function trainMlpFast(
   for (let l = 1; l < layers; l++) acts.push(new Float32Array(batch * sizes[l]))
   const masks = sizes.slice(1, layers).map((u) => new Float32Array(batch * u))
   const logits = new Float32Array(batch * classes)
+  const shifted = new Float32Array(batch * classes)
   const delta = sizes.map((u) => new Float32Array(batch * u)) // dLoss/d(pre-activation) per layer output
   const batchTargets = new Int32Array(batch)
 
@@ -156,27 +163,39 @@ export function trainMlpFast(
           for (let i = 0; i < m * outU; i++) out[i] = Math.fround(out[i] * mask[i])
         }
       }
-      // Softmax cross-entropy (mean over the batch) and its gradient.
-      const top = delta[layers]
-      const invM = Math.fround(1 / m)
+      // Softmax cross-entropy (mean over the batch) and its gradient, operation by operation as
+      // tf.losses.softmaxCrossEntropy does them in float32; exp and log through tfjs' own kernels, whose
+      // results differ from Math.exp/Math.log in the last bit for a fraction of inputs.
+      const size = m * classes
+      const rowMax = new Float32Array(m)
+      for (let r = 0; r < m; r++) {
+        let max = -Infinity
+        for (let j = 0; j < classes; j++) max = Math.max(max, logits[r * classes + j])
+        rowMax[r] = max
+        for (let j = 0; j < classes; j++) shifted[r * classes + j] = Math.fround(logits[r * classes + j] - max)
+      }
+      const expShifted = tfUnary(tf.exp, shifted.subarray(0, size))
+      const sums = new Float32Array(m)
+      for (let r = 0; r < m; r++) for (let j = 0; j < classes; j++) sums[r] += expShifted[r * classes + j]
+      const logSums = tfUnary(tf.log, sums)
       let loss = 0
       for (let r = 0; r < m; r++) {
+        const lse = Math.fround(rowMax[r] + logSums[r])
+        for (let j = 0; j < classes; j++) shifted[r * classes + j] = Math.fround(logits[r * classes + j] - lse)
+        loss = Math.fround(loss - shifted[r * classes + batchTargets[r]])
+      }
+      const probs = tfUnary(tf.exp, shifted.subarray(0, size))
+      const top = delta[layers]
+      const invM = Math.fround(1 / m)
+      for (let r = 0; r < m; r++) {
         const o = r * classes
-        let max = -Infinity
-        for (let j = 0; j < classes; j++) max = Math.max(max, logits[o + j])
-        let sum = 0
-        for (let j = 0; j < classes; j++) sum += Math.exp(logits[o + j] - max)
-        const logSum = max + Math.log(sum)
         const t = batchTargets[r]
-        loss += logSum - logits[o + t]
         for (let j = 0; j < classes; j++) {
-          const p = Math.fround(Math.exp(logits[o + j] - logSum))
-          let g = Math.fround(invM * Math.fround(j === t ? p - 1 : p))
-          if (options.reluLogits && !(logits[o + j] > 0)) g = 0
-          top[o + j] = g
+          const g = Math.fround(invM * Math.fround(j === t ? probs[o + j] - 1 : probs[o + j]))
+          top[o + j] = options.reluLogits && !(logits[o + j] > 0) ? 0 : g
         }
       }
-      lossSum += Math.fround(Math.fround(loss / m) * Math.fround(m / n))
+      lossSum = Math.fround(lossSum + Math.fround(Math.fround(loss / m) * Math.fround(m / n)))
       // Backward.
       for (let l = layers - 1; l >= 0; l--) {
         const inU = sizes[l],
