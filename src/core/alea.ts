@@ -21,27 +21,28 @@ function mash(): (data: string) => number {
   }
 }
 
-/** A generator of doubles in [0, 1), seeded like tfjs: a numeric seed is used through its toString(). */
-export function alea(seed: number | string): () => number {
+/** Alea's initial state for a seed: [s0, s1, s2, c]. */
+function aleaState(seed: number | string): Float64Array {
   const hash = mash()
   const key = String(seed)
-  let s0 = hash(' ')
-  let s1 = hash(' ')
-  let s2 = hash(' ')
-  let c = 1
-  s0 -= hash(key)
-  if (s0 < 0) s0 += 1
-  s1 -= hash(key)
-  if (s1 < 0) s1 += 1
-  s2 -= hash(key)
-  if (s2 < 0) s2 += 1
+  const state = Float64Array.of(hash(' '), hash(' '), hash(' '), 1)
+  for (let i = 0; i < 3; i++) {
+    state[i] -= hash(key)
+    if (state[i] < 0) state[i] += 1
+  }
+  return state
+}
+
+/** A generator of doubles in [0, 1), seeded like tfjs: a numeric seed is used through its toString(). */
+export function alea(seed: number | string): () => number {
+  const state = aleaState(seed)
   return () => {
-    const t = 2091639 * s0 + c * 2.3283064365386963e-10
-    s0 = s1
-    s1 = s2
-    c = t | 0
-    s2 = t - c
-    return s2
+    const t = 2091639 * state[0] + state[3] * 2.3283064365386963e-10
+    state[0] = state[1]
+    state[1] = state[2]
+    state[3] = t | 0
+    state[2] = t - state[3]
+    return state[2]
   }
 }
 
@@ -51,13 +52,23 @@ export function alea(seed: number | string): () => number {
  * 'float32', seed). Each entry is 0 or fround(1 / fround(keepProb)).
  */
 export function tfDropoutMultipliers(out: Float32Array, keepProb: number, seed: number): Float32Array {
-  const next = alea(seed)
   // tf.dropout computes keepProb = 1 - rate with rate = 1 - keepProb, then uses it as a float32 scalar.
   const keep = Math.fround(1 - (1 - keepProb))
   const scale = Math.fround(1 / keep)
+  const state = aleaState(seed)
+  // Alea's step inlined on local variables (a closure's mutable doubles would be boxed on every store).
+  let s0 = state[0],
+    s1 = state[1],
+    s2 = state[2],
+    c = state[3]
   for (let i = 0; i < out.length; i++) {
-    const u = Math.fround(next())
-    out[i] = Math.floor(Math.fround(u + keep)) >= 1 ? scale : 0
+    const t = 2091639 * s0 + c * 2.3283064365386963e-10
+    s0 = s1
+    s1 = s2
+    c = t | 0
+    s2 = t - c
+    // floor(...) is 0 or 1; multiplying (rather than a data-dependent branch) avoids mispredictions.
+    out[i] = Math.floor(Math.fround(Math.fround(s2) + keep)) * scale
   }
   return out
 }

@@ -10,6 +10,7 @@ import type {DataSet} from '../../src/data/dataset.js'
 import {crossValidate} from '../../src/evaluate/evaluation.js'
 import {mlpLearner} from '../../src/evaluate/learners.js'
 import {disposeMlp, MLP_DEFAULTS, type MlpOptions, predictMlp, selectMlpBackend, trainMlp} from '../../src/evaluate/mlp.js'
+import {trainMlpFast} from '../../src/evaluate/mlp-fast.js'
 import {fitStandardiser, standardise} from '../../src/evaluate/standardise.js'
 import {loadNative} from '../../src/nn/engine/index.js'
 import {Random} from '../../src/core/random.js'
@@ -113,4 +114,16 @@ test('fast path: cross-validation on ESC-10 summaries gives the reference result
   assert.equal(fast.accuracy, ref.accuracy)
   assert.equal(fast.uar, ref.uar)
   assert.deepEqual(fast.confusion, ref.confusion)
+})
+
+test('fast path: the JavaScript Adam (for addons without adamStep) equals the native one bit for bit', {skip}, () => {
+  const addon = loadNative()!
+  const n = 320
+  const targets = labels.subarray(0, n)
+  const options = {sizes: [D, 64, 64, 10], keepProb: 0.6, learningRate: 0.001, numEpochs: 20, batch: n, shuffle: false, reluLogits: false}
+  const native = trainMlpFast(addon, x.subarray(0, n * D), n, targets, options, new Random(8))
+  const js = trainMlpFast({...addon, adamStep: undefined}, x.subarray(0, n * D), n, targets, options, new Random(8))
+  assert.deepEqual(js.weights, native.weights)
+  assert.deepEqual(js.biases, native.biases)
+  assert.equal(js.finalLoss, native.finalLoss)
 })
