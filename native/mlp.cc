@@ -7,6 +7,7 @@
 #include <napi.h>
 
 #include <cmath>
+#include <cstdint>
 #include <string>
 
 #if defined(__clang__)
@@ -55,8 +56,41 @@ Napi::Value AdamStep(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// aleaDropoutMask(out, keep, scale, state): tf.dropout's multipliers from Alea (see src/core/alea.ts), whose
+// double arithmetic C++ reproduces exactly: out[i] = floor(float(u) + keep) * scale. state = [s0, s1, s2, c]
+// (a Float64Array) is advanced in place. keep and scale are float32 values.
+Napi::Value AleaDropoutMask(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  size_t n = 0;
+  float* out = f32_arg(env, info[0], "out", &n);
+  const float keep = (float)info[1].As<Napi::Number>().DoubleValue();
+  const float scale = (float)info[2].As<Napi::Number>().DoubleValue();
+  if (!info[3].IsTypedArray() || info[3].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
+      info[3].As<Napi::Float64Array>().ElementLength() < 4)
+    throw Napi::TypeError::New(env, "state must be a Float64Array of 4 values");
+  double* st = info[3].As<Napi::Float64Array>().Data();
+  double s0 = st[0], s1 = st[1], s2 = st[2], c = st[3];
+  for (size_t i = 0; i < n; i++) {
+    const double t = 2091639.0 * s0 + c * 2.3283064365386963e-10;
+    s0 = s1;
+    s1 = s2;
+    c = (double)(int32_t)t;  // JavaScript's t | 0 (0 <= t < 2^31)
+    s2 = t - c;
+    const float sum = (float)s2 + keep;
+    out[i] = std::floor(sum) * scale;
+  }
+  st[0] = s0;
+  st[1] = s1;
+  st[2] = s2;
+  st[3] = c;
+  return env.Undefined();
+}
+
 }  // namespace
 
-void Register(Napi::Env env, Napi::Object exports) { exports.Set("adamStep", Napi::Function::New(env, AdamStep)); }
+void Register(Napi::Env env, Napi::Object exports) {
+  exports.Set("adamStep", Napi::Function::New(env, AdamStep));
+  exports.Set("aleaDropoutMask", Napi::Function::New(env, AleaDropoutMask));
+}
 
 }  // namespace audeep_mlp

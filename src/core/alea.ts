@@ -21,8 +21,8 @@ function mash(): (data: string) => number {
   }
 }
 
-/** Alea's initial state for a seed: [s0, s1, s2, c]. */
-function aleaState(seed: number | string): Float64Array {
+/** Alea's initial state for a seed: [s0, s1, s2, c] (numeric seeds are used through toString(), as tfjs). */
+export function aleaState(seed: number | string): Float64Array {
   const hash = mash()
   const key = String(seed)
   const state = Float64Array.of(hash(' '), hash(' '), hash(' '), 1)
@@ -49,13 +49,24 @@ export function alea(seed: number | string): () => number {
 /**
  * The multipliers tf.dropout(x, 1 - keepProb, undefined, seed) applies to a tensor of `out.length`
  * elements: floor(u + keepProb) / keepProb in float32, with u from tf.randomUniform(shape, 0, 1,
- * 'float32', seed). Each entry is 0 or fround(1 / fround(keepProb)).
+ * 'float32', seed). Each entry is 0 or fround(1 / fround(keepProb)). `native` is the addon's
+ * aleaDropoutMask, when available.
  */
-export function tfDropoutMultipliers(out: Float32Array, keepProb: number, seed: number): Float32Array {
+export function tfDropoutMultipliers(
+  out: Float32Array,
+  keepProb: number,
+  seed: number,
+  native?: (out: Float32Array, keep: number, scale: number, state: Float64Array) => void,
+): Float32Array {
   // tf.dropout computes keepProb = 1 - rate with rate = 1 - keepProb, then uses it as a float32 scalar.
   const keep = Math.fround(1 - (1 - keepProb))
   const scale = Math.fround(1 / keep)
   const state = aleaState(seed)
+  if (native !== undefined) {
+    // The same loop in C++ (native/mlp.cc), about 5x faster.
+    native(out, keep, scale, state)
+    return out
+  }
   // Alea's step inlined on local variables (a closure's mutable doubles would be boxed on every store).
   let s0 = state[0],
     s1 = state[1],

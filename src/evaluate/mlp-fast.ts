@@ -131,6 +131,7 @@ export function trainMlpFast(
   const d = sizes[0]
   const classes = sizes[layers]
   const dropout = options.keepProb < 1
+  const nativeMask = addon.aleaDropoutMask?.bind(addon)
   const scale = dropout ? Math.fround(1 / Math.fround(1 - (1 - options.keepProb))) : 1
   // Activations per layer input: acts[0] is the batch input, acts[l] the output of hidden layer l-1.
   const acts: Float32Array[] = [batch === n ? x : new Float32Array(batch * d)]
@@ -173,7 +174,7 @@ export function trainMlpFast(
         }
         if (l + 1 < layers && dropout) {
           const mask = masks[l].subarray(0, m * outU)
-          tfDropoutMultipliers(mask, options.keepProb, random.nextUint32())
+          tfDropoutMultipliers(mask, options.keepProb, random.nextUint32(), nativeMask)
           for (let i = 0; i < m * outU; i++) out[i] = Math.fround(out[i] * mask[i])
         }
       }

@@ -6,7 +6,7 @@ import {before, test} from 'node:test'
 import * as tf from '@tensorflow/tfjs'
 
 import {alea, tfDropoutMultipliers} from '../../src/core/alea.js'
-import {selectBackend} from '../../src/nn/engine/index.js'
+import {loadNative, selectBackend} from '../../src/nn/engine/index.js'
 
 before(async () => {
   await selectBackend('auto')
@@ -31,6 +31,11 @@ test('tfDropoutMultipliers equals tf.dropout applied to ones', () => {
     const expected = tf.tidy(() => tf.dropout(tf.ones([40, 75]), 1 - keepProb, undefined, seed).dataSync())
     const ours = tfDropoutMultipliers(new Float32Array(40 * 75), keepProb, seed)
     assert.deepEqual(ours, expected, `keepProb ${keepProb}, seed ${seed}`)
+    const addon = loadNative()
+    if (addon?.aleaDropoutMask !== undefined) {
+      const native = tfDropoutMultipliers(new Float32Array(40 * 75), keepProb, seed, addon.aleaDropoutMask.bind(addon))
+      assert.deepEqual(native, expected, `native, keepProb ${keepProb}, seed ${seed}`)
+    }
     const kept = ours.filter((v) => v > 0).length / ours.length
     assert.ok(Math.abs(kept - keepProb) < 0.05, `kept fraction ${kept}`)
   }

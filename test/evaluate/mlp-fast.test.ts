@@ -116,13 +116,20 @@ test('fast path: cross-validation on ESC-10 summaries gives the reference result
   assert.deepEqual(fast.confusion, ref.confusion)
 })
 
-test('fast path: the JavaScript Adam (for addons without adamStep) equals the native one bit for bit', {skip}, () => {
+test('fast path: the JavaScript Adam and dropout masks (addons without them) equal the native ones bit for bit', {skip}, () => {
   const addon = loadNative()!
   const n = 320
   const targets = labels.subarray(0, n)
   const options = {sizes: [D, 64, 64, 10], keepProb: 0.6, learningRate: 0.001, numEpochs: 20, batch: n, shuffle: false, reluLogits: false}
   const native = trainMlpFast(addon, x.subarray(0, n * D), n, targets, options, new Random(8))
-  const js = trainMlpFast({...addon, adamStep: undefined}, x.subarray(0, n * D), n, targets, options, new Random(8))
+  const js = trainMlpFast(
+    {...addon, adamStep: undefined, aleaDropoutMask: undefined},
+    x.subarray(0, n * D),
+    n,
+    targets,
+    options,
+    new Random(8),
+  )
   assert.deepEqual(js.weights, native.weights)
   assert.deepEqual(js.biases, native.biases)
   assert.equal(js.finalLoss, native.finalLoss)

@@ -50,6 +50,11 @@ export interface NativeAddon {
    * 1 - b2, epsilon, -learningRate]. Absent from addons built before it existed.
    */
   adamStep?(params: Float32Array, grads: Float32Array, m: Float32Array, v: Float32Array, constants: Float32Array): void
+  /**
+   * tf.dropout's multipliers from an Alea state [s0, s1, s2, c] (advanced in place): see src/core/alea.ts.
+   * Absent from addons built before it existed.
+   */
+  aleaDropoutMask?(out: Float32Array, keep: number, scale: number, state: Float64Array): void
   createWorkspace(): NativeWorkspace
   rnnForward(
     ws: NativeWorkspace,
