@@ -9,6 +9,7 @@
         "native/gemm.cc",
         "native/rnn.cc",
         "native/dsp.cc",
+        "native/mlp.cc",
         "native/kernels_portable.cc",
         "native/kernels_avx2.cc",
         "native/kernels_avx512.cc"

@@ -45,6 +45,16 @@ export interface NativeAddon {
   unary(kind: 0 | 1, input: Float32Array, out: Float32Array): void
   /** out[i] = 1/keepProb with probability keepProb, else 0; reproducible from seed. */
   fillDropoutMask(out: Float32Array, keepProb: number, seed: number): void
+  /**
+   * tfjs' Adam update in float32, in place (native/mlp.cc). constants: [1 - b1^t, 1 - b2^t, b1, b2, 1 - b1,
+   * 1 - b2, epsilon, -learningRate]. Absent from addons built before it existed.
+   */
+  adamStep?(params: Float32Array, grads: Float32Array, m: Float32Array, v: Float32Array, constants: Float32Array): void
+  /**
+   * tf.dropout's multipliers from an Alea state [s0, s1, s2, c] (advanced in place): see src/core/alea.ts.
+   * Absent from addons built before it existed.
+   */
+  aleaDropoutMask?(out: Float32Array, keep: number, scale: number, state: Float64Array): void
   createWorkspace(): NativeWorkspace
   rnnForward(
     ws: NativeWorkspace,
