@@ -6,9 +6,14 @@
 
 #include <napi.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <vector>
+
+#include "engine.h"
 
 #if defined(__clang__)
 #pragma clang fp contract(off)
@@ -86,11 +91,318 @@ Napi::Value AleaDropoutMask(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+
+// ---------------------------------------------------------------------------------------------------------
+// A whole MLP fit in one call (mlpTrain), off the JavaScript thread: every step of trainMlpFast
+// (src/evaluate/mlp-fast.ts) with the same float32 operations in the same order, so the weights are
+// bit-identical to it and hence to the tfjs reference path. Differences that do not change a single bit:
+// - activations, gradients and weights are kept transposed (units x batch rows; weights as out x in), so
+//   every GEMM has the units (150, or the 10 classes) as its rows and the batch (320) or the input size
+//   as its columns: far less padding of the 8 x 48 AVX-512 register tile than N = 150 or N = 10. Each
+//   element is still the sum over the same K, blocked alike, of the same products (a*b = b*a), so it
+//   comes out identical; Adam and the other elementwise steps do not care about the layout;
+// - full-batch input is packed for the GEMMs once per fit instead of once per step;
+// - every GEMM runs on the calling thread: fits run concurrently, one per core (see src/evaluate/).
+// Random draws are made by the caller up front in the order trainMlpFast makes them: one Alea state per
+// dropout mask and one row order per epoch when shuffling minibatches.
+
+struct FitSpec {
+  int n = 0, batch = 0, epochs = 0;
+  std::vector<int> sizes;
+  float keep = 1, scale = 1;  // tf.dropout's float32 keep probability and 1/keep
+  bool dropout = false, relu_logits = false;
+  double learning_rate = 0.001;
+  const float* x = nullptr;        // n x d
+  const int32_t* targets = nullptr;  // n output-unit indices
+  const double* states = nullptr;  // 4 per dropout mask, in draw order
+  const int32_t* orders = nullptr; // epochs x n, or null (rows in order)
+  std::vector<float*> weights;     // in x out, read at start, written at the end
+  std::vector<float*> biases;
+  const int32_t* cancel = nullptr;  // cancel[0] != 0 stops the fit
+};
+
+inline bool cancelled(const FitSpec& s) { return __atomic_load_n(s.cancel, __ATOMIC_RELAXED) != 0; }
+
+void gemm1(bool ta, bool tb, int M, int N, int K, const float* A, long lda, const float* B, long ldb, float* C, long ldc) {
+  audeep::DenormalGuard ftz;  // as the addon's sgemm: the flush mode applies to GEMMs only
+  audeep::sgemm(ta, tb, M, N, K, A, lda, B, ldb, C, ldc, false, 1);
+}
+
+void gemm1_packed(bool ta, int M, int N, int K, const float* A, long lda, const float* Bp, float* C, long ldc) {
+  audeep::DenormalGuard ftz;
+  audeep::gemm_packed(audeep::active_isa(), ta, M, N, K, A, lda, Bp, C, ldc, false, 1);
+}
+
+void alea_mask(float* out, size_t n, float keep, float scale, const double* state) {
+  double s0 = state[0], s1 = state[1], s2 = state[2], c = state[3];
+  for (size_t i = 0; i < n; i++) {
+    const double t = 2091639.0 * s0 + c * 2.3283064365386963e-10;
+    s0 = s1;
+    s1 = s2;
+    c = (double)(int32_t)t;
+    s2 = t - c;
+    out[i] = std::floor((float)s2 + keep) * scale;
+  }
+}
+
+// Returns the final epoch's mean loss, or NaN with *stopped set when cancelled.
+float train_fit(const FitSpec& s, bool* stopped) {
+  const int layers = (int)s.sizes.size() - 1;
+  const int d = s.sizes[0], classes = s.sizes[layers], n = s.n, batch = s.batch;
+  const bool full = batch >= n;
+  // Transposed parameters (out x in) and their Adam moments.
+  std::vector<std::vector<float>> wt(layers), gw(layers), gb(layers), mw(layers), vw(layers), mb(layers), vb(layers);
+  std::vector<float*> b(layers);
+  for (int l = 0; l < layers; l++) {
+    const int in = s.sizes[l], out = s.sizes[l + 1];
+    wt[l].resize((size_t)in * out);
+    for (int i = 0; i < in; i++)
+      for (int j = 0; j < out; j++) wt[l][(size_t)j * in + i] = s.weights[l][(size_t)i * out + j];
+    gw[l].assign((size_t)in * out, 0.f);
+    mw[l].assign((size_t)in * out, 0.f);
+    vw[l].assign((size_t)in * out, 0.f);
+    gb[l].assign(out, 0.f);
+    mb[l].assign(out, 0.f);
+    vb[l].assign(out, 0.f);
+    b[l] = s.biases[l];
+  }
+  // acts[l]: input of layer l (l >= 1), units x batch; delta[l]: gradient at layer l's input pre-activation.
+  std::vector<std::vector<float>> acts(layers + 1), delta(layers + 1);
+  for (int l = 1; l <= layers; l++) {
+    acts[l].resize((size_t)s.sizes[l] * batch);
+    delta[l].resize((size_t)s.sizes[l] * batch);
+  }
+  std::vector<float> mask((size_t)batch * *std::max_element(s.sizes.begin() + 1, s.sizes.end()));
+  std::vector<float> shifted((size_t)batch * classes), row_max(batch), sums(batch), log_sums(batch);
+  std::vector<int32_t> tg(batch);
+  std::vector<float> xb(full ? 0 : (size_t)batch * d);
+  const audeep::IsaKernels& isa = audeep::active_isa();
+  // X^T for the forward product (B = X^T, K = d) and X for the weight gradient (B = X, K = rows).
+  std::vector<float> xf(audeep::packed_b_size(isa, d, batch)), xg(audeep::packed_b_size(isa, batch, d));
+  auto pack_input = [&](const float* xs, int m) {
+    audeep::pack_b(isa, true, d, m, xs, d, xf.data());
+    audeep::pack_b(isa, false, m, d, xs, d, xg.data());
+  };
+  if (full) pack_input(s.x, n);
+
+  const float b1 = (float)0.9, b2 = (float)0.999, om1 = (float)(1 - 0.9), om2 = (float)(1 - 0.999), eps = (float)1e-8;
+  const float neg_lr = (float)(-s.learning_rate);
+  float acc_b1 = b1, acc_b2 = b2;
+  const double* state = s.states;
+  float final_loss = NAN;
+  for (int epoch = 0; epoch < s.epochs; epoch++) {
+    const int32_t* order = s.orders != nullptr ? s.orders + (size_t)epoch * n : nullptr;
+    float loss_sum = 0;
+    for (int start = 0; start < n; start += batch) {
+      if (cancelled(s)) {
+        *stopped = true;
+        return NAN;
+      }
+      const int m = std::min(batch, n - start);
+      if (full) {
+        std::copy(s.targets, s.targets + n, tg.begin());
+      } else {
+        for (int r = 0; r < m; r++) {
+          const int row = order != nullptr ? order[start + r] : start + r;
+          std::copy(s.x + (size_t)row * d, s.x + (size_t)(row + 1) * d, xb.begin() + (size_t)r * d);
+          tg[r] = s.targets[row];
+        }
+        pack_input(xb.data(), m);
+      }
+      // Forward: acts[l+1] = W_l^T acts[l] (+ bias, ReLU, dropout).
+      for (int l = 0; l < layers; l++) {
+        const int in = s.sizes[l], out = s.sizes[l + 1];
+        float* o = acts[l + 1].data();
+        if (l == 0)
+          gemm1_packed(false, out, m, in, wt[0].data(), in, xf.data(), o, m);
+        else
+          gemm1(false, false, out, m, in, wt[l].data(), in, acts[l].data(), m, o, m);
+        const bool relu = l + 1 < layers || s.relu_logits;
+        for (int j = 0; j < out; j++) {
+          float* oj = o + (size_t)j * m;
+          const float bj = b[l][j];
+          for (int r = 0; r < m; r++) {
+            const float z = oj[r] + bj;
+            oj[r] = relu ? ((z > 0.f || z != z) ? z : 0.f) : z;  // Math.max(z, 0)
+          }
+        }
+        if (l + 1 < layers && s.dropout) {
+          // The mask is drawn in row-major (row, unit) order, as tf.dropout draws it.
+          alea_mask(mask.data(), (size_t)m * out, s.keep, s.scale, state);
+          state += 4;
+          for (int r = 0; r < m; r++)
+            for (int j = 0; j < out; j++) o[(size_t)j * m + r] = o[(size_t)j * m + r] * mask[(size_t)r * out + j];
+        }
+      }
+      // Softmax cross-entropy, mean over the rows, and its gradient.
+      const float* logits = acts[layers].data();
+      for (int r = 0; r < m; r++) {
+        float mx = -INFINITY;
+        for (int j = 0; j < classes; j++) mx = std::max(mx, logits[(size_t)j * m + r]);
+        row_max[r] = mx;
+        float sum = 0;
+        for (int j = 0; j < classes; j++) {
+          const float e = std::exp(logits[(size_t)j * m + r] - mx);
+          sum += e;
+        }
+        sums[r] = sum;
+      }
+      for (int r = 0; r < m; r++) log_sums[r] = std::log(sums[r]);
+      float loss = 0;
+      float* top = delta[layers].data();
+      const float inv_m = (float)(1.0 / m);
+      for (int r = 0; r < m; r++) {
+        const float lse = row_max[r] + log_sums[r];
+        for (int j = 0; j < classes; j++) shifted[(size_t)j * m + r] = logits[(size_t)j * m + r] - lse;
+        loss = loss - shifted[(size_t)tg[r] * m + r];
+        for (int j = 0; j < classes; j++) {
+          const float p = std::exp(shifted[(size_t)j * m + r]);
+          const float g = inv_m * (j == tg[r] ? p - 1 : p);
+          const float z = logits[(size_t)j * m + r];
+          top[(size_t)j * m + r] = s.relu_logits && !(z > 0) ? 0.f : g;
+        }
+      }
+      loss_sum = loss_sum + (loss / (float)m) * (float)((double)m / n);
+      // Backward.
+      for (int l = layers - 1; l >= 0; l--) {
+        const int in = s.sizes[l], out = s.sizes[l + 1];
+        const float* dz = delta[l + 1].data();
+        if (l == 0)
+          gemm1_packed(false, out, in, m, dz, m, xg.data(), gw[0].data(), in);
+        else
+          gemm1(false, true, out, in, m, dz, m, acts[l].data(), m, gw[l].data(), in);
+        float* db = gb[l].data();
+        for (int j = 0; j < out; j++) {
+          float acc = 0;
+          for (int r = 0; r < m; r++) acc += dz[(size_t)j * m + r];
+          db[j] = acc;
+        }
+        if (l > 0) {
+          float* da = delta[l].data();
+          gemm1(true, false, in, m, out, wt[l].data(), in, dz, m, da, m);
+          const float* a = acts[l].data();
+          for (size_t i = 0; i < (size_t)in * m; i++) da[i] = (da[i] * s.scale) * std::ceil(std::min(a[i], 1.f));
+        }
+      }
+      // Adam.
+      const float c[8] = {1 - acc_b1, 1 - acc_b2, b1, b2, om1, om2, eps, neg_lr};
+      for (int l = 0; l < layers; l++) {
+        adam(wt[l].data(), gw[l].data(), mw[l].data(), vw[l].data(), wt[l].size(), c);
+        adam(b[l], gb[l].data(), mb[l].data(), vb[l].data(), gb[l].size(), c);
+      }
+      acc_b1 = acc_b1 * b1;
+      acc_b2 = acc_b2 * b2;
+    }
+    if (epoch == s.epochs - 1) final_loss = loss_sum;
+  }
+  for (int l = 0; l < layers; l++) {
+    const int in = s.sizes[l], out = s.sizes[l + 1];
+    for (int i = 0; i < in; i++)
+      for (int j = 0; j < out; j++) s.weights[l][(size_t)i * out + j] = wt[l][(size_t)j * in + i];
+  }
+  return final_loss;
+}
+
+class FitWorker : public Napi::AsyncWorker {
+ public:
+  FitWorker(Napi::Env env, FitSpec spec, Napi::Object keep)
+      : Napi::AsyncWorker(env), spec_(std::move(spec)), deferred_(Napi::Promise::Deferred::New(env)) {
+    keep_ = Napi::Persistent(keep);  // the typed arrays must stay alive while the fit runs
+  }
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override { loss_ = train_fit(spec_, &stopped_); }
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::Object result = Napi::Object::New(env);
+    result.Set("finalLoss", Napi::Number::New(env, loss_));
+    result.Set("cancelled", Napi::Boolean::New(env, stopped_));
+    deferred_.Resolve(result);
+  }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  FitSpec spec_;
+  Napi::Promise::Deferred deferred_;
+  Napi::ObjectReference keep_;
+  float loss_ = NAN;
+  bool stopped_ = false;
+};
+
+template <typename T, napi_typedarray_type K>
+T* typed(const Napi::Env& env, const Napi::Value& v, size_t n, const char* what) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != K)
+    throw Napi::TypeError::New(env, std::string("mlpTrain: ") + what + " has the wrong type");
+  auto a = v.As<Napi::TypedArrayOf<T>>();
+  if (a.ElementLength() < n)
+    throw Napi::RangeError::New(env, std::string("mlpTrain: ") + what + " is too short");
+  return a.Data();
+}
+
+// mlpTrain(job) -> Promise<{finalLoss, cancelled}>. job: {x: Float32Array n*d, targets: Int32Array n,
+// sizes: Int32Array, weights: Float32Array[] (in x out, updated in place), biases: Float32Array[] (in place),
+// n, batch, epochs, keep, scale (float32 values), dropout, reluLogits, learningRate, states: Float64Array
+// (4 per dropout mask), orders: Int32Array epochs*n or null, cancel: Int32Array(1)}.
+Napi::Value MlpTrain(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsObject()) throw Napi::TypeError::New(env, "mlpTrain: job must be an object");
+  Napi::Object job = info[0].As<Napi::Object>();
+  FitSpec s;
+  auto num = [&](const char* k) { return job.Get(k).As<Napi::Number>().DoubleValue(); };
+  s.n = (int)num("n");
+  s.batch = (int)num("batch");
+  s.epochs = (int)num("epochs");
+  s.keep = (float)num("keep");
+  s.scale = (float)num("scale");
+  s.learning_rate = num("learningRate");
+  s.dropout = job.Get("dropout").ToBoolean();
+  s.relu_logits = job.Get("reluLogits").ToBoolean();
+  Napi::Value sz = job.Get("sizes");
+  if (!sz.IsTypedArray()) throw Napi::TypeError::New(env, "mlpTrain: sizes must be an Int32Array");
+  const size_t nl = sz.As<Napi::TypedArray>().ElementLength();
+  const int32_t* sizes = typed<int32_t, napi_int32_array>(env, sz, nl, "sizes");
+  if (nl < 2 || s.n < 1 || s.batch < 1 || s.epochs < 0) throw Napi::RangeError::New(env, "mlpTrain: bad dimensions");
+  for (size_t i = 0; i < nl; i++) {
+    if (sizes[i] < 1) throw Napi::RangeError::New(env, "mlpTrain: bad layer size");
+    s.sizes.push_back(sizes[i]);
+  }
+  if (s.batch > s.n) s.batch = s.n;
+  const int layers = (int)nl - 1;
+  s.x = typed<float, napi_float32_array>(env, job.Get("x"), (size_t)s.n * s.sizes[0], "x");
+  s.targets = typed<int32_t, napi_int32_array>(env, job.Get("targets"), s.n, "targets");
+  for (int i = 0; i < s.n; i++)
+    if (s.targets[i] < 0 || s.targets[i] >= s.sizes[layers]) throw Napi::RangeError::New(env, "mlpTrain: target out of range");
+  Napi::Value ws = job.Get("weights"), bs = job.Get("biases");
+  if (!ws.IsArray() || !bs.IsArray() || ws.As<Napi::Array>().Length() != (uint32_t)layers ||
+      bs.As<Napi::Array>().Length() != (uint32_t)layers)
+    throw Napi::TypeError::New(env, "mlpTrain: weights and biases must be arrays with one entry per layer");
+  for (int l = 0; l < layers; l++) {
+    s.weights.push_back(typed<float, napi_float32_array>(env, ws.As<Napi::Array>().Get(l), (size_t)s.sizes[l] * s.sizes[l + 1], "weights"));
+    s.biases.push_back(typed<float, napi_float32_array>(env, bs.As<Napi::Array>().Get(l), s.sizes[l + 1], "biases"));
+  }
+  const size_t steps = (size_t)s.epochs * ((s.n + s.batch - 1) / s.batch);
+  const size_t masks = s.dropout ? steps * (size_t)(layers - 1) : 0;
+  s.states = typed<double, napi_float64_array>(env, job.Get("states"), masks * 4, "states");
+  Napi::Value orders = job.Get("orders");
+  if (!orders.IsNull() && !orders.IsUndefined()) {
+    s.orders = typed<int32_t, napi_int32_array>(env, orders, (size_t)s.epochs * s.n, "orders");
+    for (size_t i = 0; i < (size_t)s.epochs * s.n; i++)
+      if (s.orders[i] < 0 || s.orders[i] >= s.n) throw Napi::RangeError::New(env, "mlpTrain: row order out of range");
+  }
+  s.cancel = typed<int32_t, napi_int32_array>(env, job.Get("cancel"), 1, "cancel");
+  FitWorker* worker = new FitWorker(env, std::move(s), job);
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
 }  // namespace
 
 void Register(Napi::Env env, Napi::Object exports) {
   exports.Set("adamStep", Napi::Function::New(env, AdamStep));
   exports.Set("aleaDropoutMask", Napi::Function::New(env, AleaDropoutMask));
+  exports.Set("mlpTrain", Napi::Function::New(env, MlpTrain));
 }
 
 }  // namespace audeep_mlp

@@ -14,7 +14,8 @@
 
 import * as tf from '@tensorflow/tfjs'
 
-import {tfDropoutMultipliers} from '../core/alea.js'
+import {aleaState, tfDropoutMultipliers} from '../core/alea.js'
+import {checkInterrupted, interruptSignal} from '../core/interrupt.js'
 import type {Random} from '../core/random.js'
 import type {NativeAddon} from '../nn/engine/index.js'
 
@@ -103,6 +104,84 @@ function tfUnary(op: (x: tf.Tensor) => tf.Tensor, values: Float32Array): Float32
   return result
 }
 
+/** Glorot-uniform weights drawn by tfjs as the reference path draws them, and zero biases. */
+function initialParameters(sizes: number[], random: Random): {weights: Float32Array[]; biases: Float32Array[]} {
+  const weights: Float32Array[] = []
+  const biases: Float32Array[] = []
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    const init = tf.initializers.glorotUniform({seed: random.nextUint32()})
+    const w = tf.tidy(() => init.apply([sizes[l], sizes[l + 1]]))
+    weights.push(w.dataSync() as Float32Array)
+    w.dispose()
+    biases.push(new Float32Array(sizes[l + 1]))
+  }
+  return {weights, biases}
+}
+
+/**
+ * trainMlpFast as one native call off the JavaScript thread (addon.mlpTrain, native/mlp.cc), so that several
+ * fits can run at once, one per core. The random draws trainMlpFast makes while it trains (per epoch the row
+ * order when shuffling minibatches, per step one dropout seed per hidden layer) are made here up front in
+ * the same order, so the weights are bit-identical to trainMlpFast's (test/evaluate/mlp-fast.test.ts).
+ * Throws InterruptedError if the command is interrupted while the fit runs.
+ */
+export async function trainMlpNative(
+  addon: NativeAddon & Required<Pick<NativeAddon, 'mlpTrain'>>,
+  x: Float32Array,
+  n: number,
+  targets: Int32Array,
+  options: FastMlpOptions,
+  random: Random,
+): Promise<FastMlpResult> {
+  const {sizes, batch} = options
+  const {weights, biases} = initialParameters(sizes, random)
+  const hidden = sizes.length - 2
+  const dropout = options.keepProb < 1
+  const steps = Math.ceil(n / batch)
+  const shuffle = batch < n && options.shuffle
+  const masks = dropout ? options.numEpochs * steps * hidden : 0
+  const states = new Float64Array(masks * 4)
+  const orders = shuffle ? new Int32Array(options.numEpochs * n) : null
+  let k = 0
+  for (let epoch = 0; epoch < options.numEpochs; epoch++) {
+    if (orders !== null) orders.set(random.permutation(n), epoch * n)
+    if (dropout) for (let i = 0; i < steps * hidden; i++, k++) states.set(aleaState(random.nextUint32()), k * 4)
+  }
+  const keep = Math.fround(1 - (1 - options.keepProb))
+  const cancel = new Int32Array(1)
+  const signal = interruptSignal()
+  const stop = (): void => {
+    cancel[0] = 1
+  }
+  signal.addEventListener('abort', stop)
+  try {
+    checkInterrupted()
+    const result = await addon.mlpTrain({
+      x: x.subarray(0, n * sizes[0]),
+      targets: targets.subarray(0, n),
+      sizes: Int32Array.from(sizes),
+      weights,
+      biases,
+      n,
+      batch: Math.min(batch, n),
+      epochs: options.numEpochs,
+      keep,
+      scale: Math.fround(1 / keep),
+      dropout,
+      reluLogits: options.reluLogits,
+      learningRate: options.learningRate,
+      states,
+      orders,
+      cancel,
+    })
+    checkInterrupted()
+    if (result.cancelled) throw new Error('native MLP fit cancelled')
+    return {weights, biases, finalLoss: result.finalLoss}
+  } finally {
+    signal.removeEventListener('abort', stop)
+  }
+}
+
 /** Trains the MLP of mlp.ts on `n` rows of `x` (n x d) with targets given as output-unit indices. */
 export function trainMlpFast(
   addon: NativeAddon,
@@ -114,15 +193,7 @@ export function trainMlpFast(
 ): FastMlpResult {
   const {sizes, batch} = options
   const layers = sizes.length - 1
-  const weights: Float32Array[] = []
-  const biases: Float32Array[] = []
-  for (let l = 0; l < layers; l++) {
-    const init = tf.initializers.glorotUniform({seed: random.nextUint32()})
-    const w = tf.tidy(() => init.apply([sizes[l], sizes[l + 1]]))
-    weights.push(w.dataSync() as Float32Array)
-    w.dispose()
-    biases.push(new Float32Array(sizes[l + 1]))
-  }
+  const {weights, biases} = initialParameters(sizes, random)
   const gradW = weights.map((w) => new Float32Array(w.length))
   const gradB = biases.map((b) => new Float32Array(b.length))
   const adam = new Adam([...weights, ...biases], options.learningRate, addon)

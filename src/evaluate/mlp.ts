@@ -14,7 +14,7 @@ import type {Logger} from '../core/log.js'
 import {type BackendChoice, currentEngine, type EngineInfo, selectBackend} from '../nn/engine/index.js'
 import type {Random} from '../core/random.js'
 import {loadNative} from '../nn/engine/index.js'
-import {trainMlpFast} from './mlp-fast.js'
+import {trainMlpFast, trainMlpNative} from './mlp-fast.js'
 
 export interface MlpOptions {
   numLayers: number
@@ -107,7 +107,11 @@ export async function trainMlp(
   const batch = options.batchSize === undefined || options.batchSize >= n ? n : Math.max(1, options.batchSize)
   const addon = fastPathAddon(options)
   if (addon !== null) {
-    const fast = trainMlpFast(addon, x.subarray(0, n * d), n, targets, {...options, sizes, batch}, random)
+    const fastOptions = {...options, sizes, batch}
+    const fast =
+      addon.mlpTrain !== undefined && process.env.AUDEEP_MLP_NATIVE_FIT !== '0'
+        ? await trainMlpNative({...addon, mlpTrain: addon.mlpTrain.bind(addon)}, x, n, targets, fastOptions, random)
+        : trainMlpFast(addon, x.subarray(0, n * d), n, targets, fastOptions, random)
     const weights = fast.weights.map((w, l) => tf.tidy(() => tf.variable(tf.tensor2d(w, [sizes[l], sizes[l + 1]]), true)))
     const biases = fast.biases.map((b) => tf.tidy(() => tf.variable(tf.tensor1d(b), true)))
     return {classes: Int32Array.from(classes), weights, biases, reluLogits: options.reluLogits, finalLoss: fast.finalLoss}
@@ -165,6 +169,17 @@ export async function trainMlp(
     optimizer.dispose()
   }
   return {classes: Int32Array.from(classes), weights, biases, reluLogits: options.reluLogits, finalLoss}
+}
+
+/**
+ * How many fits of `options` can usefully run at once: one per core of the native engine's thread pool when
+ * whole fits run natively off the JavaScript thread (trainMlpNative), else 1 (tfjs work is serial). Call
+ * after the backend has been selected.
+ */
+export function mlpParallelFits(options: MlpOptions): number {
+  const addon = fastPathAddon(options)
+  if (addon === null || addon.mlpTrain === undefined || process.env.AUDEEP_MLP_NATIVE_FIT === '0') return 1
+  return Math.max(1, addon.numThreads())
 }
 
 function fastPathAddon(options: MlpOptions): ReturnType<typeof loadNative> {
