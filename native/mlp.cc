@@ -21,6 +21,14 @@
 #pragma GCC optimize("fp-contract=off")
 #endif
 
+// Elementwise loops are compiled for AVX-512, AVX2 and baseline x86-64 and picked at load time: IEEE
+// float operations (+ - * / sqrt, without contraction) round alike at every vector width.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define MLP_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define MLP_CLONES
+#endif
+
 namespace audeep_mlp {
 namespace {
 
@@ -31,7 +39,7 @@ float* f32_arg(const Napi::Env& env, const Napi::Value& v, const char* what, siz
   return v.As<Napi::Float32Array>().Data();
 }
 
-void adam(float* __restrict p, const float* __restrict g, float* __restrict m, float* __restrict v, size_t n,
+MLP_CLONES void adam(float* __restrict p, const float* __restrict g, float* __restrict m, float* __restrict v, size_t n,
           const float c[8]) {
   const float omab1 = c[0], omab2 = c[1], b1 = c[2], b2 = c[3], om1 = c[4], om2 = c[5], eps = c[6], neg_lr = c[7];
   for (size_t i = 0; i < n; i++) {
@@ -61,6 +69,39 @@ Napi::Value AdamStep(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+MLP_CLONES void alea_to_mask(float* out, size_t n, float keep, float scale) {
+  const uint32_t* u = reinterpret_cast<const uint32_t*>(out);
+  for (size_t i = 0; i < n; i++) {
+    const float sum = (float)((double)u[i] * 2.3283064365386963e-10) + keep;
+    out[i] = std::floor(sum) * scale;
+  }
+}
+
+// Alea's step in doubles, t = 2091639 * s0 + c * 2^-32; c' = t | 0; s2' = t - c', is integer arithmetic in
+// disguise: every s is x / 2^32 for a 32-bit integer x (mash's outputs and their differences are), so
+// t = (2091639 * x0 + c) / 2^32 exactly (the numerator stays below 2^53), c' = its high part and
+// s2' = its low 32 bits / 2^32: a multiply-with-carry generator. In integers the serial dependency is an add
+// and a shift per value instead of a multiply, an add and two conversions (about 4x faster); the
+// conversions to floats then vectorise in a second pass. state [s0, s1, s2, c] is advanced in place.
+void alea_fill(float* out, size_t n, float keep, float scale, double* st) {
+  uint64_t x0 = (uint64_t)(st[0] * 4294967296.0), x1 = (uint64_t)(st[1] * 4294967296.0),
+           x2 = (uint64_t)(st[2] * 4294967296.0), c = (uint64_t)st[3];
+  uint32_t* u = reinterpret_cast<uint32_t*>(out);
+  for (size_t i = 0; i < n; i++) {
+    const uint64_t t = 2091639ull * x0 + c;
+    x0 = x1;
+    x1 = x2;
+    x2 = t & 0xffffffffull;
+    c = t >> 32;
+    u[i] = (uint32_t)x2;
+  }
+  alea_to_mask(out, n, keep, scale);
+  st[0] = (double)x0 * 2.3283064365386963e-10;
+  st[1] = (double)x1 * 2.3283064365386963e-10;
+  st[2] = (double)x2 * 2.3283064365386963e-10;
+  st[3] = (double)c;
+}
+
 // aleaDropoutMask(out, keep, scale, state): tf.dropout's multipliers from Alea (see src/core/alea.ts), whose
 // double arithmetic C++ reproduces exactly: out[i] = floor(float(u) + keep) * scale. state = [s0, s1, s2, c]
 // (a Float64Array) is advanced in place. keep and scale are float32 values.
@@ -73,21 +114,7 @@ Napi::Value AleaDropoutMask(const Napi::CallbackInfo& info) {
   if (!info[3].IsTypedArray() || info[3].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
       info[3].As<Napi::Float64Array>().ElementLength() < 4)
     throw Napi::TypeError::New(env, "state must be a Float64Array of 4 values");
-  double* st = info[3].As<Napi::Float64Array>().Data();
-  double s0 = st[0], s1 = st[1], s2 = st[2], c = st[3];
-  for (size_t i = 0; i < n; i++) {
-    const double t = 2091639.0 * s0 + c * 2.3283064365386963e-10;
-    s0 = s1;
-    s1 = s2;
-    c = (double)(int32_t)t;  // JavaScript's t | 0 (0 <= t < 2^31)
-    s2 = t - c;
-    const float sum = (float)s2 + keep;
-    out[i] = std::floor(sum) * scale;
-  }
-  st[0] = s0;
-  st[1] = s1;
-  st[2] = s2;
-  st[3] = c;
+  alea_fill(out, n, keep, scale, info[3].As<Napi::Float64Array>().Data());
   return env.Undefined();
 }
 
@@ -123,25 +150,72 @@ struct FitSpec {
 
 inline bool cancelled(const FitSpec& s) { return __atomic_load_n(s.cancel, __ATOMIC_RELAXED) != 0; }
 
+// Fits running now. A fit's GEMMs use the engine's threads left over by the others (all of them when it
+// runs alone, e.g. the last fit of 25 on 2 cores); a split GEMM sums every element in the same order.
+std::atomic<int> g_running{0};
+
+int gemm_threads() { return std::max(1, audeep::num_threads() / std::max(1, g_running.load(std::memory_order_relaxed))); }
+
 void gemm1(bool ta, bool tb, int M, int N, int K, const float* A, long lda, const float* B, long ldb, float* C, long ldc) {
   audeep::DenormalGuard ftz;  // as the addon's sgemm: the flush mode applies to GEMMs only
-  audeep::sgemm(ta, tb, M, N, K, A, lda, B, ldb, C, ldc, false, 1);
+  audeep::sgemm(ta, tb, M, N, K, A, lda, B, ldb, C, ldc, false, gemm_threads());
 }
 
 void gemm1_packed(bool ta, int M, int N, int K, const float* A, long lda, const float* Bp, float* C, long ldc) {
   audeep::DenormalGuard ftz;
-  audeep::gemm_packed(audeep::active_isa(), ta, M, N, K, A, lda, Bp, C, ldc, false, 1);
+  audeep::gemm_packed(audeep::active_isa(), ta, M, N, K, A, lda, Bp, C, ldc, false, gemm_threads());
 }
 
-void alea_mask(float* out, size_t n, float keep, float scale, const double* state) {
-  double s0 = state[0], s1 = state[1], s2 = state[2], c = state[3];
+// Elementwise steps of a fit on units x rows (transposed) arrays, compiled per ISA (MLP_CLONES).
+
+// o[j][r] = act(o[j][r] + b[j]); act is Math.max(z, 0) (NaN stays NaN, -0 becomes +0) or the identity.
+MLP_CLONES void bias_activation(float* __restrict o, const float* __restrict b, int units, int m, bool relu) {
+  for (int j = 0; j < units; j++) {
+    float* oj = o + (size_t)j * m;
+    const float bj = b[j];
+    if (relu)
+      for (int r = 0; r < m; r++) {
+        const float z = oj[r] + bj;
+        oj[r] = (z > 0.f || z != z) ? z : 0.f;
+      }
+    else
+      for (int r = 0; r < m; r++) oj[r] = oj[r] + bj;
+  }
+}
+
+// o[j][r] *= mask[r][j] (the mask is drawn row-major, as tf.dropout draws it).
+MLP_CLONES void apply_mask(float* __restrict o, const float* __restrict mask, int units, int m) {
+  for (int r0 = 0; r0 < m; r0 += 16) {
+    const int r1 = std::min(m, r0 + 16);
+    for (int j = 0; j < units; j++)
+      for (int r = r0; r < r1; r++) o[(size_t)j * m + r] = o[(size_t)j * m + r] * mask[(size_t)r * units + j];
+  }
+}
+
+// db[j] = sum over r of dz[j][r], in row order (as tfjs' Sum); 8 units at a time for instruction-level
+// parallelism, each unit's sum still strictly sequential.
+void bias_gradient(const float* __restrict dz, int units, int m, float* __restrict db) {
+  int j = 0;
+  for (; j + 8 <= units; j += 8) {
+    float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (int r = 0; r < m; r++)
+      for (int k = 0; k < 8; k++) acc[k] += dz[(size_t)(j + k) * m + r];
+    for (int k = 0; k < 8; k++) db[j + k] = acc[k];
+  }
+  for (; j < units; j++) {
+    float acc = 0;
+    for (int r = 0; r < m; r++) acc += dz[(size_t)j * m + r];
+    db[j] = acc;
+  }
+}
+
+// Back through dropout and the ReLU: da = (da * scale) * ceil(min(a, 1)), i.e. times 1 where the unit's
+// output a is > 0 and 0 where it is +0 (a is never -0: ReLU outputs times non-negative multipliers).
+MLP_CLONES void gate(float* __restrict da, const float* __restrict a, size_t n, float scale) {
   for (size_t i = 0; i < n; i++) {
-    const double t = 2091639.0 * s0 + c * 2.3283064365386963e-10;
-    s0 = s1;
-    s1 = s2;
-    c = (double)(int32_t)t;
-    s2 = t - c;
-    out[i] = std::floor((float)s2 + keep) * scale;
+    const float ai = a[i];
+    const float g = ai > 0.f ? 1.f : (ai != ai ? ai : 0.f);
+    da[i] = (da[i] * scale) * g;
   }
 }
 
@@ -217,24 +291,17 @@ float train_fit(const FitSpec& s, bool* stopped) {
           gemm1_packed(false, out, m, in, wt[0].data(), in, xf.data(), o, m);
         else
           gemm1(false, false, out, m, in, wt[l].data(), in, acts[l].data(), m, o, m);
-        const bool relu = l + 1 < layers || s.relu_logits;
-        for (int j = 0; j < out; j++) {
-          float* oj = o + (size_t)j * m;
-          const float bj = b[l][j];
-          for (int r = 0; r < m; r++) {
-            const float z = oj[r] + bj;
-            oj[r] = relu ? ((z > 0.f || z != z) ? z : 0.f) : z;  // Math.max(z, 0)
-          }
-        }
+        bias_activation(o, b[l], out, m, l + 1 < layers || s.relu_logits);
         if (l + 1 < layers && s.dropout) {
           // The mask is drawn in row-major (row, unit) order, as tf.dropout draws it.
-          alea_mask(mask.data(), (size_t)m * out, s.keep, s.scale, state);
+          double st[4] = {state[0], state[1], state[2], state[3]};
+          alea_fill(mask.data(), (size_t)m * out, s.keep, s.scale, st);
           state += 4;
-          for (int r = 0; r < m; r++)
-            for (int j = 0; j < out; j++) o[(size_t)j * m + r] = o[(size_t)j * m + r] * mask[(size_t)r * out + j];
+          apply_mask(o, mask.data(), out, m);
         }
       }
-      // Softmax cross-entropy, mean over the rows, and its gradient.
+      // Softmax cross-entropy, mean over the rows, and its gradient (expf and logf round as the tfjs wasm
+      // kernels do: checked on 16M inputs when this was written, and by the equality tests).
       const float* logits = acts[layers].data();
       for (int r = 0; r < m; r++) {
         float mx = -INFINITY;
@@ -272,16 +339,12 @@ float train_fit(const FitSpec& s, bool* stopped) {
         else
           gemm1(false, true, out, in, m, dz, m, acts[l].data(), m, gw[l].data(), in);
         float* db = gb[l].data();
-        for (int j = 0; j < out; j++) {
-          float acc = 0;
-          for (int r = 0; r < m; r++) acc += dz[(size_t)j * m + r];
-          db[j] = acc;
-        }
+        bias_gradient(dz, out, m, db);
         if (l > 0) {
           float* da = delta[l].data();
           gemm1(true, false, in, m, out, wt[l].data(), in, dz, m, da, m);
           const float* a = acts[l].data();
-          for (size_t i = 0; i < (size_t)in * m; i++) da[i] = (da[i] * s.scale) * std::ceil(std::min(a[i], 1.f));
+          gate(da, a, (size_t)in * m, s.scale);
         }
       }
       // Adam.
@@ -312,7 +375,11 @@ class FitWorker : public Napi::AsyncWorker {
   Napi::Promise Promise() { return deferred_.Promise(); }
 
  protected:
-  void Execute() override { loss_ = train_fit(spec_, &stopped_); }
+  void Execute() override {
+    g_running.fetch_add(1);
+    loss_ = train_fit(spec_, &stopped_);
+    g_running.fetch_sub(1);
+  }
   void OnOK() override {
     Napi::Env env = Env();
     Napi::Object result = Napi::Object::New(env);
