@@ -251,13 +251,23 @@ float train_fit(const FitSpec& s, bool* stopped) {
   std::vector<int32_t> tg(batch);
   std::vector<float> xb(full ? 0 : (size_t)batch * d);
   const audeep::IsaKernels& isa = audeep::active_isa();
-  // X^T for the forward product (B = X^T, K = d) and X for the weight gradient (B = X, K = rows).
-  std::vector<float> xf(audeep::packed_b_size(isa, d, batch)), xg(audeep::packed_b_size(isa, batch, d));
+  // X^T packed for the forward product (B = X^T, K = d); X packed for a dense weight gradient (B = X,
+  // K = rows), made when first needed.
+  std::vector<float> xf(audeep::packed_b_size(isa, d, batch)), xg;
+  bool xg_ready = false;
   auto pack_input = [&](const float* xs, int m) {
     audeep::pack_b(isa, true, d, m, xs, d, xf.data());
-    audeep::pack_b(isa, false, m, d, xs, d, xg.data());
+    xg_ready = false;
   };
   if (full) pack_input(s.x, n);
+  // The first layer's weight gradient skips the zeros of its output gradient (dropout and ReLU leave most
+  // of them zero), which gives sgemm's exact result when the input is finite.
+  bool x_finite = true;
+  for (size_t i = 0; i < (size_t)n * d; i++)
+    if (!std::isfinite(s.x[i])) {
+      x_finite = false;
+      break;
+    }
 
   const float b1 = (float)0.9, b2 = (float)0.999, om1 = (float)(1 - 0.9), om2 = (float)(1 - 0.999), eps = (float)1e-8;
   const float neg_lr = (float)(-s.learning_rate);
@@ -334,9 +344,22 @@ float train_fit(const FitSpec& s, bool* stopped) {
       for (int l = layers - 1; l >= 0; l--) {
         const int in = s.sizes[l], out = s.sizes[l + 1];
         const float* dz = delta[l + 1].data();
-        if (l == 0)
-          gemm1_packed(false, out, in, m, dz, m, xg.data(), gw[0].data(), in);
-        else
+        if (l == 0) {
+          const float* xs = full ? s.x : xb.data();
+          size_t nonzero = 0;
+          for (size_t i = 0; i < (size_t)out * m; i++) nonzero += dz[i] != 0.f;
+          if (x_finite && nonzero * 2 < (size_t)out * m) {
+            audeep::DenormalGuard ftz;
+            audeep::sgemm_sparse_a(out, in, m, dz, m, xs, in, gw[0].data(), in, gemm_threads());
+          } else {
+            if (!xg_ready) {
+              xg.resize(audeep::packed_b_size(isa, batch, d));
+              audeep::pack_b(isa, false, m, d, xs, d, xg.data());
+              xg_ready = true;
+            }
+            gemm1_packed(false, out, in, m, dz, m, xg.data(), gw[0].data(), in);
+          }
+        } else
           gemm1(false, true, out, in, m, dz, m, acts[l].data(), m, gw[l].data(), in);
         float* db = gb[l].data();
         bias_gradient(dz, out, m, db);
