@@ -1,5 +1,7 @@
 // The MLP fast path (src/evaluate/mlp-fast.ts) computes what the tfjs reference path computes: weights after
-// N Adam steps are bit-identical on the native engine, predictions and cross-validation results identical. Real
+// N Adam steps are bit-identical on the native engine, predictions and cross-validation results identical.
+// trainMlp's fast path is the native whole fit (native/mlp.cc mlpTrain), so the reference comparisons check
+// it; the per-step path (trainMlpFast) is checked against it too, and folds run concurrently. Real
 // features: per-clip summaries of auDeep's ESC-10 spectrograms (../shared/reference/audeep).
 
 import assert from 'node:assert/strict'
@@ -9,8 +11,9 @@ import {readDataSet} from '../../src/data/netcdf/index.js'
 import type {DataSet} from '../../src/data/dataset.js'
 import {crossValidate} from '../../src/evaluate/evaluation.js'
 import {mlpLearner} from '../../src/evaluate/learners.js'
-import {disposeMlp, MLP_DEFAULTS, type MlpOptions, predictMlp, selectMlpBackend, trainMlp} from '../../src/evaluate/mlp.js'
-import {trainMlpFast} from '../../src/evaluate/mlp-fast.js'
+import {disposeMlp, MLP_DEFAULTS, mlpParallelFits, type MlpOptions, predictMlp, selectMlpBackend, trainMlp} from '../../src/evaluate/mlp.js'
+import {trainMlpFast, trainMlpNative} from '../../src/evaluate/mlp-fast.js'
+import {interrupt, InterruptedError, resetInterrupt} from '../../src/core/interrupt.js'
 import {fitStandardiser, standardise} from '../../src/evaluate/standardise.js'
 import {loadNative} from '../../src/nn/engine/index.js'
 import {Random} from '../../src/core/random.js'
@@ -133,4 +136,76 @@ test('fast path: the JavaScript Adam and dropout masks (addons without them) equ
   assert.deepEqual(js.weights, native.weights)
   assert.deepEqual(js.biases, native.biases)
   assert.equal(js.finalLoss, native.finalLoss)
+})
+
+test('native whole fit (mlpTrain) equals the per-step fast path bit for bit, minibatches and full batch', {skip}, async () => {
+  const addon = loadNative()!
+  assert.ok(addon.mlpTrain !== undefined, 'the addon has mlpTrain')
+  const n = 320
+  const targets = labels.subarray(0, n)
+  for (const extra of [
+    {batch: n, shuffle: false, keepProb: 0.4, reluLogits: true},
+    {batch: 50, shuffle: true, keepProb: 0.6, reluLogits: false},
+    {batch: 100, shuffle: false, keepProb: 1, reluLogits: false},
+  ]) {
+    const options = {sizes: [D, 150, 150, 10], learningRate: 0.001, numEpochs: 15, ...extra}
+    const perStep = trainMlpFast(addon, x.subarray(0, n * D), n, targets, options, new Random(21))
+    const whole = await trainMlpNative({...addon, mlpTrain: addon.mlpTrain!.bind(addon)}, x, n, targets, options, new Random(21))
+    assert.deepEqual(whole.weights, perStep.weights, JSON.stringify(extra))
+    assert.deepEqual(whole.biases, perStep.biases)
+    assert.equal(whole.finalLoss, perStep.finalLoss)
+  }
+})
+
+test('cross-validation results do not depend on how many fits run at once', {skip}, async () => {
+  const addon = loadNative()!
+  const threads = addon.numThreads()
+  const run = async (t: number) => {
+    addon.setNumThreads(t)
+    try {
+      const learner = mlpLearner({...MLP_DEFAULTS, numEpochs: 40})
+      assert.equal(learner.parallelFits?.(), t)
+      return await crossValidate(ds, learner, {repeat: 2, upsample: false, majorityVote: false, random: new Random(9)})
+    } finally {
+      addon.setNumThreads(threads)
+    }
+  }
+  const serial = await run(1)
+  const parallel = await run(3)
+  assert.deepEqual(parallel.repeats, serial.repeats)
+  assert.equal(parallel.accuracy, serial.accuracy)
+})
+
+test('AUDEEP_MLP_NATIVE_FIT=0 (the per-step path, as with an addon without mlpTrain) gives the same model', {skip}, async () => {
+  const n = 320
+  const fit = () =>
+    trainMlp(x.subarray(0, n * D), n, D, labels.subarray(0, n), classes, {...MLP_DEFAULTS, numEpochs: 20, impl: 'fast'}, new Random(4))
+  const whole = await fit()
+  process.env.AUDEEP_MLP_NATIVE_FIT = '0'
+  let perStep
+  try {
+    assert.equal(mlpParallelFits({...MLP_DEFAULTS, impl: 'fast'}), 1)
+    perStep = await fit()
+  } finally {
+    delete process.env.AUDEEP_MLP_NATIVE_FIT
+  }
+  try {
+    const params = (m: typeof whole) => [...m.weights, ...m.biases].map((v) => v.dataSync() as Float32Array)
+    assert.deepEqual(params(whole), params(perStep))
+  } finally {
+    disposeMlp(whole)
+    disposeMlp(perStep)
+  }
+})
+
+// 20 000 epochs take about 20 s per fit: the test ends in well under that only if the fits stop.
+test('an interrupted cross-validation stops its native fits and reports InterruptedError', {skip}, async () => {
+  const learner = mlpLearner({...MLP_DEFAULTS, numEpochs: 20_000})
+  const running = crossValidate(ds, learner, {repeat: 1, upsample: false, majorityVote: false, random: new Random(2)})
+  setTimeout(interrupt, 300)
+  try {
+    await assert.rejects(running, InterruptedError)
+  } finally {
+    resetInterrupt()
+  }
 })
