@@ -14,8 +14,10 @@ audeep preprocess --basedir "$here/esc-10-subset" --window-width 0.08 --window-o
 
 echo "== 2/4 training a t-rae (2 x 256 GRU, bidirectional decoder), as in auDeep's tutorial"
 rm -rf "$out/run"
+# Only the final model is used, so only its checkpoint is kept (31 MB; without the flag the newest 5 are kept).
 audeep t-rae train --input "$out/spectrograms.nc" --run-name "$out/run" --num-epochs 64 --batch-size 20 \
-  --learning-rate 0.001 --keep-prob 0.8 --num-layers 2 --num-units 256 --bidirectional-decoder --seed 1
+  --learning-rate 0.001 --keep-prob 0.8 --num-layers 2 --num-units 256 --bidirectional-decoder --seed 1 \
+  --checkpoints-to-keep 1
 
 echo "== 3/4 generating features"
 audeep t-rae generate --model-dir "$out/run" --input "$out/spectrograms.nc" --output "$out/features.nc"
@@ -27,9 +29,9 @@ cat <<TXT
 
 Outputs:
   spectrograms:    $out/spectrograms.nc   (audeep inspect netcdf --input $out/spectrograms.nc)
-  model:           $out/run/logs/model-*  (the newest 5 checkpoints, 31 MB each: the weights and Adam's two moments;
-                   TensorBoard: tensorboard --logdir $out/run/logs)
+  model:           $out/run/logs/model-64 (the last checkpoint, 31 MB: the weights and Adam's two moments;
+                   without --checkpoints-to-keep 1 the newest 5 are kept; TensorBoard: tensorboard --logdir $out/run/logs)
   learned features $out/features.nc       (1024 per clip; audeep export --input $out/features.nc --format CSV --output $out/csv)
-About 160 MB in all. With 2 clips per class this only shows the workflow (and preprocess warns that 2 clips
+About 35 MB in all. With 2 clips per class this only shows the workflow (and preprocess warns that 2 clips
 per class cannot fill ESC's 5 folds); the full tutorial on ESC-10 is samples/esc-10.sh.
 TXT
