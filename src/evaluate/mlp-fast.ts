@@ -1,6 +1,8 @@
-// Fast path of trainMlp (mlp.ts): the same computation on Float32Arrays with the native sgemm, without
-// tfjs' per-op dispatch and allocation. The tfjs implementation in mlp.ts is the reference it is tested
-// against (test/evaluate/mlp-fast.test.ts); what is identical and why:
+// Fast paths of trainMlp (mlp.ts): the same computation without tfjs' per-op dispatch and allocation.
+// trainMlpNative hands a whole fit to the addon (native/mlp.cc mlpTrain, off the JavaScript thread, so
+// several fits run at once); trainMlpFast is the per-step version (JavaScript loops around the native sgemm),
+// used when the addon predates mlpTrain or with AUDEEP_MLP_NATIVE_FIT=0. The tfjs implementation in mlp.ts is
+// the reference both are tested against (test/evaluate/mlp-fast.test.ts); what is identical and why:
 // - initialisation: the same tf.initializers.glorotUniform calls with the same seeds (3 small tensors per
 //   fit), zero biases;
 // - random draws from the caller's generator in the same order (initialiser seeds, then per epoch the

@@ -30,8 +30,9 @@ export interface MlpOptions {
   /** auDeep's ReLU on the output logits (off by default: it is a defect of the original). */
   reluLogits: boolean
   /**
-   * 'fast' trains on Float32Arrays with the native sgemm (mlp-fast.ts), 'reference' on tfjs ops; 'auto'
-   * (default) takes 'fast' when the native engine is active, unless AUDEEP_MLP_REFERENCE=1 is set.
+   * 'fast' trains natively (mlp-fast.ts: a whole fit per addon call, or per step with AUDEEP_MLP_NATIVE_FIT=0),
+   * 'reference' on tfjs ops; 'auto' (default) takes 'fast' when the native engine is active, unless
+   * AUDEEP_MLP_REFERENCE=1 is set. Both give the same weights bit for bit.
    */
   impl?: 'auto' | 'fast' | 'reference'
 }
