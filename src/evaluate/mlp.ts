@@ -173,14 +173,17 @@ export async function trainMlp(
 }
 
 /**
- * How many fits of `options` can usefully run at once: one per core of the native engine's thread pool when
- * whole fits run natively off the JavaScript thread (trainMlpNative), else 1 (tfjs work is serial). Call
- * after the backend has been selected.
+ * How many fits of `options` can usefully run at once: one per thread of the native engine's pool
+ * (AUDEEP_NUM_THREADS, else the usable CPUs) when whole fits run natively off the JavaScript thread
+ * (trainMlpNative), at most one less than libuv's worker threads; else 1 (tfjs work is serial). Call after
+ * the backend has been selected.
  */
 export function mlpParallelFits(options: MlpOptions): number {
   const addon = fastPathAddon(options)
   if (addon === null || addon.mlpTrain === undefined || process.env.AUDEEP_MLP_NATIVE_FIT === '0') return 1
-  return Math.max(1, addon.numThreads())
+  // Native fits occupy libuv's worker threads (UV_THREADPOOL_SIZE, default 4): leave one for file I/O.
+  const libuvThreads = Number(process.env.UV_THREADPOOL_SIZE) || 4
+  return Math.max(1, Math.min(addon.numThreads(), libuvThreads - 1))
 }
 
 function fastPathAddon(options: MlpOptions): ReturnType<typeof loadNative> {
