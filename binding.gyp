@@ -9,6 +9,7 @@
         "native/gemm.cc",
         "native/rnn.cc",
         "native/dsp.cc",
+        "native/mlp.cc",
         "native/kernels_portable.cc",
         "native/kernels_avx2.cc",
         "native/kernels_avx512.cc"
@@ -17,11 +18,11 @@
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
-      "cflags_cc": ["-std=gnu++20", "-O3", "-ffp-contract=fast", "-fexceptions"],
+      "cflags_cc": ["-std=gnu++20", "-O3", "-ffp-contract=fast", "-fno-math-errno", "-fexceptions"],
       "xcode_settings": {
         "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
         "CLANG_CXX_LANGUAGE_STANDARD": "c++20",
-        "OTHER_CPLUSPLUSFLAGS": ["-O3", "-ffp-contract=fast"]
+        "OTHER_CPLUSPLUSFLAGS": ["-O3", "-ffp-contract=fast", "-fno-math-errno"]
       },
       "msvs_settings": { "VCCLCompilerTool": { "ExceptionHandling": 1, "AdditionalOptions": ["/std:c++20"] } }
     }

@@ -2,7 +2,8 @@
 // prediction per fold) on 400 x 1024 and 8000 x 1024 features with 10 classes, against scikit-learn's
 // StandardScaler + LinearSVC on the same data in the same run (Debian's /usr/bin/python3 with
 // python3-sklearn, when installed); then the tutorial's MLP evaluation (auDeep's defaults, 5 folds,
-// --repeat 5) on the 400 x 1024 set.
+// --repeat 5) on the 400 x 1024 set, fast path and tfjs reference path in the same run.
+// AUDEEP_BENCH_EVALUATE=svm|mlp runs one part only.
 
 import {spawnSync} from 'node:child_process'
 import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
@@ -12,7 +13,7 @@ import {join} from 'node:path'
 import {DataSet, Split} from '../src/data/dataset.js'
 import {crossValidate} from '../src/evaluate/evaluation.js'
 import {mlpLearner, svmLearner} from '../src/evaluate/learners.js'
-import {MLP_DEFAULTS, selectMlpBackend} from '../src/evaluate/mlp.js'
+import {MLP_DEFAULTS, mlpParallelFits, selectMlpBackend} from '../src/evaluate/mlp.js'
 import {gaussianClasses} from '../src/evaluate/synthetic.js'
 import {Random} from '../src/core/random.js'
 
@@ -95,52 +96,75 @@ function timeSklearn(dir: string, n: number, d: number, repeats: number): {best:
 export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'audeep-bench-evaluate-'))
   try {
-    console.log(
-      `linear SVM (C = ${COMPLEXITY}), 5-fold cross-validation incl. standardisation, 10 classes; times in seconds (best / median)`,
-    )
-    for (const [n, repeats, separation] of [
-      [400, 5, 0.1],
-      [8000, 1, 0.05],
-    ] as const) {
-      const d = 1024
-      const {ds, features, labels, folds} = dataSet(n, d, separation)
-      writeFileSync(join(dir, 'x.f32'), features)
-      writeFileSync(join(dir, 'y.i32'), labels)
-      writeFileSync(join(dir, 'folds.i32'), folds)
-      if (n === 400) await timeOurs(ds, 1) // warm-up (JIT)
-      const ours = await timeOurs(ds, repeats)
-      const sk = timeSklearn(dir, n, d, repeats)
-      const line = `${n} x ${d}: audeep ${ours.best.toFixed(3)} / ${ours.median.toFixed(3)} s (accuracy ${ours.accuracy.toFixed(4)})`
-      if (typeof sk === 'string') console.log(`${line}; ${sk}`)
-      else {
-        console.log(
-          `${line}; scikit-learn ${sk.best.toFixed(3)} / ${sk.median.toFixed(3)} s (accuracy ${sk.accuracy.toFixed(4)}); ratio sklearn/audeep (best) ${(sk.best / ours.best).toFixed(2)}x`,
-        )
-      }
-    }
+    const only = process.env.AUDEEP_BENCH_EVALUATE // 'svm' or 'mlp' runs one part
+    if (only !== 'mlp') await benchSvm(dir)
+    if (only !== 'svm') await benchMlp()
+  } finally {
+    rmSync(dir, {recursive: true, force: true})
+  }
+}
 
-    // The tutorial's MLP evaluation: auDeep's defaults, ESC-10's 5 folds, --repeat 5 (25 fits of 400
-    // full-batch epochs) on 400 x 1024 features, the size of the tutorial's t-rae representations. No peer:
-    // the original needs TensorFlow 1.x. Target <= 20 s.
-    const engine = await selectMlpBackend('auto')
-    const {ds} = dataSet(400, 1024, 0.1)
-    const repeat = Number(process.env.AUDEEP_BENCH_MLP_REPEAT ?? 5)
+async function benchSvm(dir: string): Promise<void> {
+  console.log(`linear SVM (C = ${COMPLEXITY}), 5-fold cross-validation incl. standardisation, 10 classes; times in seconds (best / median)`)
+  for (const [n, repeats, separation] of [
+    [400, 5, 0.1],
+    [8000, 1, 0.05],
+  ] as const) {
+    const d = 1024
+    const {ds, features, labels, folds} = dataSet(n, d, separation)
+    writeFileSync(join(dir, 'x.f32'), features)
+    writeFileSync(join(dir, 'y.i32'), labels)
+    writeFileSync(join(dir, 'folds.i32'), folds)
+    if (n === 400) await timeOurs(ds, 1) // warm-up (JIT)
+    const ours = await timeOurs(ds, repeats)
+    const sk = timeSklearn(dir, n, d, repeats)
+    const line = `${n} x ${d}: audeep ${ours.best.toFixed(3)} / ${ours.median.toFixed(3)} s (accuracy ${ours.accuracy.toFixed(4)})`
+    if (typeof sk === 'string') console.log(`${line}; ${sk}`)
+    else {
+      console.log(
+        `${line}; scikit-learn ${sk.best.toFixed(3)} / ${sk.median.toFixed(3)} s (accuracy ${sk.accuracy.toFixed(4)}); ratio sklearn/audeep (best) ${(sk.best / ours.best).toFixed(2)}x`,
+      )
+    }
+  }
+}
+
+async function benchMlp(): Promise<void> {
+  // The tutorial's MLP evaluation: auDeep's defaults, ESC-10's 5 folds, --repeat 5 (25 fits of 400
+  // full-batch epochs) on 400 x 1024 features, the size of the tutorial's t-rae representations. No external
+  // peer (the original needs TensorFlow 1.x); the same-run comparison is with our tfjs reference path (the
+  // only path before the fast one; one fit at a time), which the fast path must reproduce exactly (same
+  // accuracy). Target <= 20 s.
+  const engine = await selectMlpBackend('auto')
+  const {ds} = dataSet(400, 1024, 0.1)
+  const repeat = Number(process.env.AUDEEP_BENCH_MLP_REPEAT ?? 5)
+  const timeMlp = async (impl: 'auto' | 'reference') => {
     const start = process.hrtime.bigint()
     const cpu = process.cpuUsage()
-    const result = await crossValidate(ds, mlpLearner(MLP_DEFAULTS), {
+    const result = await crossValidate(ds, mlpLearner({...MLP_DEFAULTS, impl}), {
       repeat,
       upsample: false,
       majorityVote: false,
       random: new Random(1),
     })
-    const seconds = Number(process.hrtime.bigint() - start) / 1e9
     const used = process.cpuUsage(cpu)
+    return {seconds: Number(process.hrtime.bigint() - start) / 1e9, cpu: (used.user + used.system) / 1e6, accuracy: result.accuracy}
+  }
+  const describe = (r: {seconds: number; cpu: number; accuracy: number}) =>
+    `${r.seconds.toFixed(1)} s wall, ${r.cpu.toFixed(1)} s CPU (accuracy ${r.accuracy.toFixed(4)})`
+  const ours = await timeMlp('auto')
+  const fastUsed = engine.backend === 'native' && process.env.AUDEEP_MLP_REFERENCE !== '1'
+  const parallel = mlpParallelFits({...MLP_DEFAULTS, impl: 'auto'})
+  const path = !fastUsed ? 'tfjs path' : parallel > 1 ? `native fits, ${parallel} at once` : 'fast path, one fit at a time'
+  console.log(
+    `MLP (auDeep defaults: 2 x 150 units, keep 0.6, 400 full-batch epochs), 5-fold CV x ${repeat} repeats on 400 x 1024, ` +
+      `${path} on ${engine.description}: ${describe(ours)}; target <= 20 s`,
+  )
+  if (fastUsed && process.env.AUDEEP_BENCH_MLP_REFERENCE !== '0') {
+    const ref = await timeMlp('reference')
     console.log(
-      `MLP (auDeep defaults: 2 x 150 units, keep 0.6, 400 full-batch epochs), 5-fold CV x ${repeat} repeats on 400 x 1024: ` +
-        `${seconds.toFixed(1)} s wall, ${((used.user + used.system) / 1e6).toFixed(1)} s CPU (accuracy ${result.accuracy.toFixed(4)}) ` +
-        `on ${engine.description}; target <= 20 s; no peer (the original needs TensorFlow 1.x)`,
+      `  same run, tfjs reference path: ${describe(ref)}; ratio ${(ref.seconds / ours.seconds).toFixed(2)}x wall, ` +
+        `${(ref.cpu / ours.cpu).toFixed(2)}x CPU; accuracy ${ref.accuracy === ours.accuracy ? 'identical' : 'DIFFERS'}` +
+        ' (AUDEEP_BENCH_MLP_REFERENCE=0 skips this run)',
     )
-  } finally {
-    rmSync(dir, {recursive: true, force: true})
   }
 }

@@ -15,6 +15,9 @@ using namespace audeep;
 namespace audeep_dsp {
 void Register(Napi::Env env, Napi::Object exports);  // native/dsp.cc
 }
+namespace audeep_mlp {
+void Register(Napi::Env env, Napi::Object exports);  // native/mlp.cc
+}
 
 namespace {
 
@@ -258,6 +261,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("rnnForward", Napi::Function::New(env, RnnForward));
   exports.Set("rnnBackward", Napi::Function::New(env, RnnBackward));
   audeep_dsp::Register(env, exports);
+  audeep_mlp::Register(env, exports);
   return exports;
 }
 

@@ -40,6 +40,10 @@ struct IsaKernels {
   // Elementwise activations over n values (used as tfjs kernels; in and out may alias).
   void (*tanh_n)(long n, const float* in, float* out);
   void (*sigmoid_n)(long n, const float* in, float* out);
+  // Part of one K-block of C (+)= A * B for a row-major B, skipping zeros of A (see kernels_body.inc);
+  // used by sgemm_sparse_a.
+  void (*sparse_a_block)(int M, int j0, int j1, const float* A, long lda, const int* ks, long ldk, const int* first,
+                         const int* last, const float* B, long ldb, float* T, long ldt, bool fresh);
 };
 
 enum class Isa { Portable = 0, Avx2 = 1, Avx512 = 2 };
@@ -91,6 +95,11 @@ void gemm_packed(const IsaKernels& isa, bool transA, int M, int N, int K, const 
                  const float* Bp, float* C, long ldc, bool accumulate, int nthreads);
 void sgemm(bool transA, bool transB, int M, int N, int K, const float* A, long lda, const float* B,
            long ldb, float* C, long ldc, bool accumulate, int nthreads);
+// C = A * B (no transposes, no accumulation) with exactly sgemm's result, skipping the zero entries of A:
+// faster when A is mostly zeros (an MLP's gradient behind dropout and ReLU). B must be finite (a zero
+// times an infinity or NaN would be NaN in sgemm).
+void sgemm_sparse_a(int M, int N, int K, const float* A, long lda, const float* B, long ldb, float* C, long ldc,
+                    int nthreads);
 
 // ---------------------------------------------------------------------------------------------
 // Fused recurrent stacks (see rnn.cc for the layouts).

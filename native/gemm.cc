@@ -175,4 +175,81 @@ void sgemm(bool transA, bool transB, int M, int N, int K, const float* A, long l
   gemm_packed(isa, transA, M, N, K, A, lda, t_bpack.data(), C, ldc, accumulate, nthreads);
 }
 
+void sgemm_sparse_a(int M, int N, int K, const float* A, long lda, const float* B, long ldb, float* C, long ldc,
+                    int nthreads) {
+  const IsaKernels& isa = active_isa();
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    for (int i = 0; i < M; ++i) std::memset(C + (long)i * ldc, 0, N * sizeof(float));
+    return;
+  }
+  // Columns in chunks of JC, rows of B in slices of KS: a KS x JC slice of B stays in L1 while every row
+  // of A goes over it (a skipped zero makes the rows of B read unpredictable, so they must be cache hits).
+  // The running sums live in T (M x JC) between slices.
+  // Measured on the MLP's 150 x 320 x 1024 product (2026-12, AMD EPYC, AVX-512) at 20% non-zeros: JC 64 and
+  // KS 128 (a 32 KiB slice) 0.44 ms, dense sgemm 1.09 ms; JC 128 / KS 32 0.63 ms; without copying the
+  // chunk (rows 4 KiB apart) 0.75 ms. JC must be a multiple of the kernels' 4-vector step (64 floats).
+  constexpr int JC = 64;
+  constexpr int KS = 128;
+  thread_local std::vector<int> t_nz, t_pos;
+  const int kc_max = std::min(K, KC);
+  const int slices_max = (int)ceil_div(kc_max, KS);
+  if (t_nz.size() < (size_t)M * kc_max) t_nz.resize((size_t)M * kc_max);
+  if (t_pos.size() < (size_t)M * (slices_max + 1)) t_pos.resize((size_t)M * (slices_max + 1));
+  int* nz = t_nz.data();
+  int* pos = t_pos.data();  // pos[s * M + i]: where slice s of row i starts in its k list
+  const int chunks = (int)ceil_div(N, JC);
+  const int nt = std::max(1, std::min(nthreads, chunks));
+  for (int k0 = 0; k0 < K; k0 += KC) {  // the K-blocks of gemm_range, in its order
+    const int kc = std::min(KC, K - k0);
+    const int slices = (int)ceil_div(kc, KS);
+    for (int i = 0; i < M; ++i) {
+      const float* a = A + (long)i * lda + k0;
+      int* ks = nz + (long)i * kc;
+      int cnt = 0;
+      for (int s = 0; s < slices; ++s) {
+        pos[(long)s * M + i] = cnt;
+        for (int k = s * KS, ke = std::min(kc, (s + 1) * KS); k < ke; ++k) {
+          ks[cnt] = k;
+          cnt += a[k] != 0.0f;  // branch-free: the zeros fall at random
+        }
+      }
+      pos[(long)slices * M + i] = cnt;
+    }
+    const float* Bk = B + (long)k0 * ldb;
+    const bool acc_c = k0 > 0;
+    auto run = [&](int c0, int c1) {
+      thread_local std::vector<float> t_t;
+      if (t_t.size() < (size_t)M * JC) t_t.resize((size_t)M * JC);
+      float* T = t_t.data();
+      thread_local std::vector<float> t_b;
+      if (t_b.size() < (size_t)kc_max * JC) t_b.resize((size_t)kc_max * JC);
+      float* Bc = t_b.data();
+      for (int c = c0; c < c1; ++c) {
+        const int j0 = c * JC, j1 = std::min(N, (c + 1) * JC);
+        // B's rows are often 4 KiB apart (1024 floats), which maps them all to the same few L1 sets: copy
+        // the chunk so that its rows are contiguous.
+        for (int k = 0; k < kc; ++k) std::memcpy(Bc + (long)k * JC, Bk + (long)k * ldb + j0, (j1 - j0) * sizeof(float));
+        for (int s = 0; s < slices; ++s)
+          isa.sparse_a_block(M, 0, j1 - j0, A + k0, lda, nz, kc, pos + (long)s * M, pos + (long)(s + 1) * M, Bc, JC, T,
+                             JC, s == 0);
+        for (int i = 0; i < M; ++i) {
+          float* c_row = C + (long)i * ldc;
+          const float* t_row = T + (long)i * JC - j0;  // T's columns are j - j0
+          if (acc_c)
+            for (int j = j0; j < j1; ++j) c_row[j] = t_row[j] + c_row[j];  // micro(): acc + C
+          else
+            std::memcpy(c_row + j0, t_row + j0, (j1 - j0) * sizeof(float));
+        }
+      }
+    };
+    if (nt == 1) {
+      run(0, chunks);
+    } else {
+      const int per = (int)ceil_div(chunks, nt);
+      parallel_for((int)ceil_div(chunks, per), [&](int t) { run(t * per, std::min(chunks, (t + 1) * per)); });
+    }
+  }
+}
+
 }  // namespace audeep

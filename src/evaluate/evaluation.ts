@@ -261,6 +261,41 @@ function checkRepeat(repeat: number): void {
   if (!Number.isInteger(repeat) || repeat < 1) throw new UserError(`--repeat must be a positive integer, got ${repeat}`)
 }
 
+/**
+ * Runs `count` splits, up to learner.parallelFits() at a time, started in index order; `done` sees the
+ * results in index order as soon as they and all earlier ones are in (so logs read as in a serial run).
+ * After a failure no further split starts; the ones running are awaited, then the first failure (by
+ * index) is thrown, so nothing keeps running after this returns.
+ */
+async function runSplits(
+  count: number,
+  learner: Learner,
+  start: (i: number) => Promise<SplitResult>,
+  done: (result: SplitResult) => void,
+): Promise<SplitResult[]> {
+  const limit = Math.max(1, Math.min(count, learner.parallelFits?.() ?? 1))
+  const results: (SplitResult | undefined)[] = new Array(count)
+  const failures: {index: number; error: unknown}[] = []
+  let next = 0
+  let reported = 0
+  const lane = async (): Promise<void> => {
+    while (failures.length === 0 && next < count) {
+      const i = next++
+      try {
+        // A safe point for Ctrl-C in the interactive shell.
+        await pauseForInterrupt()
+        results[i] = await start(i)
+        while (reported < count && results[reported] !== undefined) done(results[reported++]!)
+      } catch (error) {
+        failures.push({index: i, error})
+      }
+    }
+  }
+  await Promise.all(Array.from({length: limit}, lane))
+  if (failures.length > 0) throw failures.sort((a, b) => a.index - b.index)[0].error
+  return results as SplitResult[]
+}
+
 /** Cross-validated evaluation over the data set's folds, `repeat` times. */
 export async function crossValidate(ds: DataSet, learner: Learner, options: EvaluateOptions): Promise<EvaluationResult> {
   checkFeatureRank(ds)
@@ -280,27 +315,32 @@ export async function crossValidate(ds: DataSet, learner: Learner, options: Eval
   warnAboutChunks(ds, options)
   const labels = classLabels(ds)
   const log = options.logger
-  const repeats: RepeatResult[] = []
-  for (let r = 0; r < options.repeat; r++) {
-    if (options.repeat > 1) log?.info(`repeat ${r + 1} of ${options.repeat}`)
-    const results: SplitResult[] = []
-    for (let k = 0; k < ds.numFolds; k++) {
-      // A safe point for Ctrl-C in the interactive shell.
-      await pauseForInterrupt()
+  const folds = ds.numFolds
+  // One generator per (repeat, fold), forked in that order whatever the number of concurrent fits.
+  const randoms = Array.from({length: options.repeat * folds}, () => options.random.fork())
+  const all = await runSplits(
+    randoms.length,
+    learner,
+    (i) => {
+      const [r, k] = [Math.floor(i / folds), i % folds]
+      if (k === 0 && options.repeat > 1) log?.info(`repeat ${r + 1} of ${options.repeat}`)
       log?.info(`processing cross validation fold ${k + 1}...`)
-      const result = await evaluateSplit(
+      return evaluateSplit(
         ds,
         splits[k].train,
         splits[k].valid,
         learner,
         labels,
-        {...options, random: options.random.fork()},
+        {...options, random: randoms[i]},
         `cross-validation fold ${k + 1}`,
         k + 1,
       )
-      log?.info(`fold ${k + 1} accuracy is ${percent(result.accuracy)} (UAR ${percent(result.uar)})`)
-      results.push(result)
-    }
+    },
+    (result) => log?.info(`fold ${result.fold} accuracy is ${percent(result.accuracy)} (UAR ${percent(result.uar)})`),
+  )
+  const repeats: RepeatResult[] = []
+  for (let r = 0; r < options.repeat; r++) {
+    const results = all.slice(r * folds, (r + 1) * folds)
     const acc = meanAndInterval(results.map((s) => s.accuracy))
     const uar = meanAndInterval(results.map((s) => s.uar))
     const confusion = emptyMatrix(labels.length)
@@ -336,12 +376,18 @@ export async function evaluatePartitions(
   warnAboutChunks(ds, options)
   const labels = classLabels(ds)
   const what = `partition(s) ${partitionList(trainPartitions)} -> ${partitionList(evalPartitions)}`
+  const randoms = Array.from({length: options.repeat}, () => options.random.fork())
+  const splits = await runSplits(
+    options.repeat,
+    learner,
+    (r) => {
+      if (options.repeat > 1) options.logger?.info(`repeat ${r + 1} of ${options.repeat}`)
+      return evaluateSplit(ds, trainIdx, evalIdx, learner, labels, {...options, random: randoms[r]}, what, null)
+    },
+    (split) => options.logger?.info(`accuracy on ${partitionList(evalPartitions)}: ${percent(split.accuracy)} (UAR ${percent(split.uar)})`),
+  )
   const repeats: RepeatResult[] = []
-  for (let r = 0; r < options.repeat; r++) {
-    if (options.repeat > 1) options.logger?.info(`repeat ${r + 1} of ${options.repeat}`)
-    await pauseForInterrupt()
-    const split = await evaluateSplit(ds, trainIdx, evalIdx, learner, labels, {...options, random: options.random.fork()}, what, null)
-    options.logger?.info(`accuracy on ${partitionList(evalPartitions)}: ${percent(split.accuracy)} (UAR ${percent(split.uar)})`)
+  for (const split of splits) {
     repeats.push({
       splits: [split],
       accuracy: split.accuracy,

@@ -3,7 +3,7 @@
 import type {Logger} from '../core/log.js'
 import type {Random} from '../core/random.js'
 import {type LinearSvmOptions, predictLinearSvm} from './linear-svm.js'
-import {disposeMlp, type MlpOptions, predictMlp, trainMlp} from './mlp.js'
+import {disposeMlp, type MlpOptions, mlpParallelFits, predictMlp, trainMlp} from './mlp.js'
 import {trainLinearSvmParallel} from './svm-parallel.js'
 
 /** One training and prediction task on standardised features. */
@@ -23,6 +23,11 @@ export interface Learner {
   /** The float type the learner computes in (standardised features are produced in it). */
   readonly precision: 'float32' | 'float64'
   fitPredict(problem: LearningProblem<Float32Array | Float64Array>, random: Random): Promise<Int32Array>
+  /**
+   * How many fitPredict calls may run at once (default 1). The evaluation protocol then trains that many
+   * folds or repeats concurrently; each has its own random generator, so results do not depend on it.
+   */
+  parallelFits?(): number
 }
 
 /** LinearSVC(C) equivalent (auDeep's `svm`). */
@@ -50,6 +55,7 @@ export function mlpLearner(options: MlpOptions, logger?: Logger): Learner {
   return {
     name: 'mlp',
     precision: 'float32',
+    parallelFits: () => mlpParallelFits(options),
     async fitPredict(problem, random) {
       const model = await trainMlp(
         problem.trainX as Float32Array,

@@ -13,6 +13,8 @@ import * as tf from '@tensorflow/tfjs'
 import type {Logger} from '../core/log.js'
 import {type BackendChoice, currentEngine, type EngineInfo, selectBackend} from '../nn/engine/index.js'
 import type {Random} from '../core/random.js'
+import {loadNative} from '../nn/engine/index.js'
+import {trainMlpFast, trainMlpNative} from './mlp-fast.js'
 
 export interface MlpOptions {
   numLayers: number
@@ -27,6 +29,12 @@ export interface MlpOptions {
   shuffle: boolean
   /** auDeep's ReLU on the output logits (off by default: it is a defect of the original). */
   reluLogits: boolean
+  /**
+   * 'fast' trains natively (mlp-fast.ts: a whole fit per addon call, or per step with AUDEEP_MLP_NATIVE_FIT=0),
+   * 'reference' on tfjs ops; 'auto' (default) takes 'fast' when the native engine is active, unless
+   * AUDEEP_MLP_REFERENCE=1 is set. Both give the same weights bit for bit.
+   */
+  impl?: 'auto' | 'fast' | 'reference'
 }
 
 export const MLP_DEFAULTS: MlpOptions = {
@@ -97,6 +105,18 @@ export async function trainMlp(
     return k
   })
   const sizes = [d, ...new Array<number>(options.numLayers).fill(options.numUnits), classes.length]
+  const batch = options.batchSize === undefined || options.batchSize >= n ? n : Math.max(1, options.batchSize)
+  const addon = fastPathAddon(options)
+  if (addon !== null) {
+    const fastOptions = {...options, sizes, batch}
+    const fast =
+      addon.mlpTrain !== undefined && process.env.AUDEEP_MLP_NATIVE_FIT !== '0'
+        ? await trainMlpNative({...addon, mlpTrain: addon.mlpTrain.bind(addon)}, x, n, targets, fastOptions, random)
+        : trainMlpFast(addon, x.subarray(0, n * d), n, targets, fastOptions, random)
+    const weights = fast.weights.map((w, l) => tf.tidy(() => tf.variable(tf.tensor2d(w, [sizes[l], sizes[l + 1]]), true)))
+    const biases = fast.biases.map((b) => tf.tidy(() => tf.variable(tf.tensor1d(b), true)))
+    return {classes: Int32Array.from(classes), weights, biases, reluLogits: options.reluLogits, finalLoss: fast.finalLoss}
+  }
   const weights: tf.Variable[] = []
   const biases: tf.Variable[] = []
   for (let l = 0; l + 1 < sizes.length; l++) {
@@ -111,7 +131,6 @@ export async function trainMlp(
   const optimizer = tf.train.adam(options.learningRate, 0.9, 0.999, 1e-8)
   const xs = tf.tensor2d(x, [n, d])
   const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(targets, 'int32'), classes.length)) as tf.Tensor2D
-  const batch = options.batchSize === undefined || options.batchSize >= n ? n : Math.max(1, options.batchSize)
   const dropout = {keepProb: options.keepProb, random}
   let order = Int32Array.from({length: n}, (_, i) => i)
   let finalLoss = NaN
@@ -151,6 +170,32 @@ export async function trainMlp(
     optimizer.dispose()
   }
   return {classes: Int32Array.from(classes), weights, biases, reluLogits: options.reluLogits, finalLoss}
+}
+
+/**
+ * How many fits of `options` can usefully run at once: one per thread of the native engine's pool
+ * (AUDEEP_NUM_THREADS, else the usable CPUs) when whole fits run natively off the JavaScript thread
+ * (trainMlpNative), at most one less than libuv's worker threads; else 1 (tfjs work is serial). Call after
+ * the backend has been selected.
+ */
+export function mlpParallelFits(options: MlpOptions): number {
+  const addon = fastPathAddon(options)
+  if (addon === null || addon.mlpTrain === undefined || process.env.AUDEEP_MLP_NATIVE_FIT === '0') return 1
+  // Native fits occupy libuv's worker threads (UV_THREADPOOL_SIZE, default 4): leave one for file I/O.
+  const libuvThreads = Number(process.env.UV_THREADPOOL_SIZE) || 4
+  return Math.max(1, Math.min(addon.numThreads(), libuvThreads - 1))
+}
+
+function fastPathAddon(options: MlpOptions): ReturnType<typeof loadNative> {
+  const impl = options.impl ?? (process.env.AUDEEP_MLP_REFERENCE === '1' ? 'reference' : 'auto')
+  // keepProb <= 0 is rejected by tf.dropout: leave that error to the reference path.
+  if (impl === 'reference' || options.keepProb <= 0) return null
+  if (impl === 'fast') {
+    const addon = loadNative()
+    if (addon === null) throw new Error('the MLP fast path needs the native addon, which is not available')
+    return addon
+  }
+  return currentEngine()?.backend === 'native' ? loadNative() : null
 }
 
 function gatherRows(xs: tf.Tensor2D, ys: tf.Tensor2D, order: Int32Array, start: number, size: number): [tf.Tensor2D, tf.Tensor2D] {

@@ -16,6 +16,34 @@ export interface NativeRnnConfig extends RnnDims {
 /** Opaque handle to native buffers that keep a forward pass for its backward pass. */
 export type NativeWorkspace = {readonly __brand: 'NativeWorkspace'}
 
+/** One MLP fit for NativeAddon.mlpTrain. Every typed array must stay untouched until the promise settles. */
+export interface NativeMlpJob {
+  /** n x sizes[0], row-major. */
+  x: Float32Array
+  /** Output-unit index per row. */
+  targets: Int32Array
+  /** Layer widths, input first. */
+  sizes: Int32Array
+  /** Per layer, in x out row-major; initial values in, trained values out. */
+  weights: Float32Array[]
+  biases: Float32Array[]
+  n: number
+  batch: number
+  epochs: number
+  /** tf.dropout's float32 keep probability and 1 / keep. */
+  keep: number
+  scale: number
+  dropout: boolean
+  reluLogits: boolean
+  learningRate: number
+  /** Alea states [s0, s1, s2, c], one per dropout mask in draw order (step, then hidden layer). */
+  states: Float64Array
+  /** Row order per epoch (epochs x n) for shuffled minibatches, else null. */
+  orders: Int32Array | null
+  /** Set cancel[0] to 1 to stop the fit; it then resolves with cancelled: true. */
+  cancel: Int32Array
+}
+
 /** The raw addon. Every array argument is a Float32Array (or null where stated). */
 export interface NativeAddon {
   isa(): NativeIsa
@@ -45,6 +73,21 @@ export interface NativeAddon {
   unary(kind: 0 | 1, input: Float32Array, out: Float32Array): void
   /** out[i] = 1/keepProb with probability keepProb, else 0; reproducible from seed. */
   fillDropoutMask(out: Float32Array, keepProb: number, seed: number): void
+  /**
+   * tfjs' Adam update in float32, in place (native/mlp.cc). constants: [1 - b1^t, 1 - b2^t, b1, b2, 1 - b1,
+   * 1 - b2, epsilon, -learningRate]. Absent from addons built before it existed.
+   */
+  adamStep?(params: Float32Array, grads: Float32Array, m: Float32Array, v: Float32Array, constants: Float32Array): void
+  /**
+   * tf.dropout's multipliers from an Alea state [s0, s1, s2, c] (advanced in place): see src/core/alea.ts.
+   * Absent from addons built before it existed.
+   */
+  aleaDropoutMask?(out: Float32Array, keep: number, scale: number, state: Float64Array): void
+  /**
+   * A whole MLP fit off the JavaScript thread (native/mlp.cc; see src/evaluate/mlp-fast.ts, trainMlpNative).
+   * Weights and biases are updated in place. Absent from addons built before it existed.
+   */
+  mlpTrain?(job: NativeMlpJob): Promise<{finalLoss: number; cancelled: boolean}>
   createWorkspace(): NativeWorkspace
   rnnForward(
     ws: NativeWorkspace,
