@@ -10,7 +10,8 @@ export class UserError extends Error {
 
 /** Prefixes a UserError's message with the file it concerns, leaving other errors untouched. */
 export function inFile(file: string, error: unknown): unknown {
-  if (error instanceof UserError && !error.message.startsWith(file)) {
+  // An interruption is not about the file, and must keep its exit status (130).
+  if (error instanceof UserError && error.name !== 'InterruptedError' && !error.message.startsWith(file)) {
     return new UserError(`${file}: ${error.message}`, {cause: error})
   }
   return error

@@ -8,7 +8,7 @@ import {existsSync, readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
-import {reference, repoRoot, runCli, sampleDir, tempDir, TUTORIAL_PREPROCESS} from '../helpers.js'
+import {needsShared, reference, repoRoot, runCli, sampleDir, tempDir, TUTORIAL_PREPROCESS} from '../helpers.js'
 
 interface Run {
   status: number | null
@@ -124,4 +124,20 @@ test('SIGKILL during export into a new directory: the next export removes the st
   assert.equal(again.status, 0, again.stderr)
   assert.deepEqual(readdirSync(dir), ['export'])
   assert.equal(readdirSync(output).length, 5)
+})
+
+test('SIGTERM during mlp evaluate: exit 130 and one line "interrupted" (the fits stop)', needsShared, async () => {
+  const start = Date.now()
+  const args = [
+    'mlp',
+    'evaluate',
+    '-q',
+    '--input',
+    reference('esc10-sample-generated-layout.nc'),
+    '--cross-validate',
+    '--num-epochs',
+    '1000000',
+  ]
+  const run = await runAndSignal(args, () => Date.now() - start > 2500, 'SIGTERM')
+  assertInterrupted(run, 'mlp evaluate SIGTERM')
 })

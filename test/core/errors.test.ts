@@ -6,7 +6,8 @@ import {mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
-import {printable, UserError, userErrorFromSystemError} from '../../src/core/errors.js'
+import {inFile, printable, UserError, userErrorFromSystemError} from '../../src/core/errors.js'
+import {InterruptedError} from '../../src/core/interrupt.js'
 import {tempDir} from '../helpers.js'
 
 function thrown(action: () => unknown): unknown {
@@ -43,4 +44,12 @@ test('real fs errors map to "PATH: what (ERRNO: description)"', () => {
 test('printable escapes control characters and bounds the length', () => {
   assert.equal(printable('a\x00b\x1b[31mc\x9b'), 'a\\x00b\\x1b[31mc\\x9b')
   assert.equal(printable('x'.repeat(10), 4), 'xxxx...')
+})
+
+test('inFile names the file in user errors but leaves an interruption as it is (exit status 130)', () => {
+  const wrapped = inFile('a.nc', new UserError('bad header')) as UserError
+  assert.equal(wrapped.message, 'a.nc: bad header')
+  const interrupted = new InterruptedError()
+  assert.equal(inFile('a.nc', interrupted), interrupted)
+  assert.equal((inFile('a.nc', interrupted) as InterruptedError).exitCode, 130)
 })
