@@ -127,17 +127,31 @@ test('SIGKILL during export into a new directory: the next export removes the st
 })
 
 test('SIGTERM during mlp evaluate: exit 130 and one line "interrupted" (the fits stop)', needsShared, async () => {
-  const start = Date.now()
+  // The signal goes out once the log says the first fold is being processed: the handlers are installed by then.
   const args = [
     'mlp',
     'evaluate',
-    '-q',
     '--input',
     reference('esc10-sample-generated-layout.nc'),
     '--cross-validate',
     '--num-epochs',
-    '1000000',
+    '20000',
+    '--repeat',
+    '20',
   ]
-  const run = await runAndSignal(args, () => Date.now() - start > 2500, 'SIGTERM')
+  const run = await new Promise<Run>((resolve, reject) => {
+    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'run.js'), ...args], {stdio: ['ignore', 'ignore', 'pipe']})
+    let stderr = ''
+    let signalled = false
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString()
+      if (!signalled && stderr.includes('processing cross validation fold')) {
+        signalled = true
+        child.kill('SIGTERM')
+      }
+    })
+    child.on('error', reject)
+    child.on('close', (status, signal) => resolve({status, signal, stderr, signalled}))
+  })
   assertInterrupted(run, 'mlp evaluate SIGTERM')
 })
