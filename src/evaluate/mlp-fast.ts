@@ -14,7 +14,7 @@
 // The GEMMs are the same native sgemm calls tfjs makes on the native engine and the reductions sum in tfjs'
 // order, so on that engine the weights come out identical bit for bit (checked by the test).
 
-import * as tf from '@tensorflow/tfjs'
+import * as tf from '../nn/tf.js'
 
 import {aleaState, tfDropoutMultipliers} from '../core/alea.js'
 import {checkInterrupted, interruptSignal} from '../core/interrupt.js'

@@ -8,7 +8,7 @@
 //   permuted the full batch, which cannot change a mean loss.
 // Full-batch training (the default, as auDeep) takes one Adam step per epoch.
 
-import * as tf from '@tensorflow/tfjs'
+import * as tf from '../nn/tf.js'
 
 import type {Logger} from '../core/log.js'
 import {type BackendChoice, currentEngine, type EngineInfo, selectBackend} from '../nn/engine/index.js'
