@@ -4,7 +4,14 @@
 // input can begin first and proceed while they load. The modules that use them re-export them.
 
 import type {CellType} from './engine/types.js'
-import type {RnnArchitecture} from './rnn-stack.js'
+
+/** One recurrent stack: layers x units of a cell type, uni- or bidirectional. */
+export interface RnnArchitecture {
+  layers: number
+  units: number
+  bidirectional: boolean
+  cell: CellType
+}
 
 /**
  * Which of auDeep's t-rae decoders a bidirectional decoder is (a unidirectional one is the same in both):

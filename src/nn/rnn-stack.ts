@@ -5,14 +5,10 @@ import * as tf from './tf.js'
 
 import {Random} from '../core/random.js'
 import {type CellType, rnn, rnnDropoutMasks, type RnnLayerParams, rnnStateSize, stateBlockOffset} from './engine/index.js'
+import type {RnnArchitecture} from './options.js'
 import {applyLinear, type Linear, type ParamStore} from './params.js'
 
-export interface RnnArchitecture {
-  layers: number
-  units: number
-  bidirectional: boolean
-  cell: CellType
-}
+export type {RnnArchitecture} from './options.js'
 
 export function directions(arch: RnnArchitecture): 1 | 2 {
   return arch.bidirectional ? 2 : 1

@@ -9,27 +9,7 @@ import {parentPort} from 'node:worker_threads'
 import * as h5 from 'h5wasm/node'
 
 import type {DataSetInit} from '../dataset.js'
-
-export interface ProbeRequest {
-  id: number
-  path: string
-  /** Features up to this many values are read whole. */
-  wholeFeatureValues: number
-  /**
-   * After a successful walk (which then leaves the features to the read), read the data set and send it
-   * back. If that read fails, the walk was incomplete: the asker must probe again before reading.
-   */
-  read?: boolean
-}
-
-export interface ProbeReply {
-  id: number
-  error?: string
-  /** The worker was terminated before answering (another probe hung): ask again. */
-  restarted?: boolean
-  /** The data set, when asked for and the reader read it (else the asker reads it itself). */
-  dataSet?: DataSetInit
-}
+import type {ProbeReply, ProbeRequest} from './hdf5-probe.js'
 
 const ready = h5.ready.then((module) => {
   module.activate_throwing_error_handler()

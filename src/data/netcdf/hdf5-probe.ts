@@ -16,10 +16,31 @@ import {Worker} from 'node:worker_threads'
 
 import {UserError} from '../../core/errors.js'
 import type {DataSetInit} from '../dataset.js'
-import type {ProbeReply, ProbeRequest} from './hdf5-probe-worker.js'
 
 /** Features up to 16 M values (64 MB) are read whole by the probe; larger ones by their first and last rows. */
 const WHOLE_FEATURE_VALUES = 16 * 1024 * 1024
+
+/** What the main thread asks the worker (hdf5-probe-worker.ts) and what it answers. */
+export interface ProbeRequest {
+  id: number
+  path: string
+  /** Features up to this many values are read whole. */
+  wholeFeatureValues: number
+  /**
+   * After a successful walk (which then leaves the features to the read), read the data set and send it
+   * back. If that read fails, the walk was incomplete: the asker must probe again before reading.
+   */
+  read?: boolean
+}
+
+export interface ProbeReply {
+  id: number
+  error?: string
+  /** The worker was terminated before answering (another probe hung): ask again. */
+  restarted?: boolean
+  /** The data set, when asked for and the reader read it (else the asker reads it itself). */
+  dataSet?: DataSetInit
+}
 
 let worker: Worker | null = null
 let nextId = 0
