@@ -18,6 +18,9 @@ void Register(Napi::Env env, Napi::Object exports);  // native/dsp.cc
 namespace audeep_mlp {
 void Register(Napi::Env env, Napi::Object exports);  // native/mlp.cc
 }
+namespace audeep_adam {
+void Register(Napi::Env env, Napi::Object exports);  // native/adam.cc
+}
 
 namespace {
 
@@ -262,6 +265,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("rnnBackward", Napi::Function::New(env, RnnBackward));
   audeep_dsp::Register(env, exports);
   audeep_mlp::Register(env, exports);
+  audeep_adam::Register(env, exports);
   return exports;
 }
 
