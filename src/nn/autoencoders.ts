@@ -83,8 +83,17 @@ export interface Autoencoder {
 }
 
 function rmse(targets: tf.Tensor, reconstruction: tf.Tensor): tf.Scalar {
-  return tf.sqrt(tf.mean(tf.squaredDifference(targets, reconstruction))) as tf.Scalar
+  return tf.sqrt(meanAll(tf.squaredDifference(targets, reconstruction))) as tf.Scalar
 }
+
+// tf.mean over every element, with the gradient tfjs' own Mean gradient computes, (dy * ones(x.shape)) / n,
+// built without its ones tensor: dy * 1 is dy, so broadcasting dy / n gives the same float32 values. tfjs
+// fills that ones tensor (a whole batch's size) in JavaScript and copies it into the wasm heap every step.
+export const meanAll = tf.customGrad((...a: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const x = a[0] as tf.Tensor
+  const ones = x.shape.map(() => 1)
+  return {value: tf.mean(x), gradFunc: (dy: tf.Tensor) => tf.broadcastTo(tf.div(tf.reshape(dy, ones), x.size), x.shape)}
+}) as (x: tf.Tensor) => tf.Scalar
 
 function timeMajor(batch: tf.Tensor3D): tf.Tensor3D {
   return tf.transpose(batch, [1, 0, 2])

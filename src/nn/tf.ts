@@ -18,6 +18,7 @@ export const {
   add,
   backend,
   backend_util,
+  broadcastTo,
   cast,
   clipByValue,
   clone,
