@@ -18,7 +18,6 @@ export const {
   add,
   backend,
   backend_util,
-  broadcastTo,
   cast,
   clipByValue,
   clone,
