@@ -10,6 +10,7 @@
         "native/rnn.cc",
         "native/dsp.cc",
         "native/mlp.cc",
+        "native/adam.cc",
         "native/kernels_portable.cc",
         "native/kernels_avx2.cc",
         "native/kernels_avx512.cc"

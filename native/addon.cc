@@ -18,6 +18,9 @@ void Register(Napi::Env env, Napi::Object exports);  // native/dsp.cc
 namespace audeep_mlp {
 void Register(Napi::Env env, Napi::Object exports);  // native/mlp.cc
 }
+namespace audeep_adam {
+void Register(Napi::Env env, Napi::Object exports);  // native/adam.cc
+}
 
 namespace {
 
@@ -102,7 +105,40 @@ Napi::Value Sgemm(const Napi::CallbackInfo& info) {
 // fillDropoutMask(out, keepProb, seed): out[i] = 1/keepProb with probability keepProb, else 0.
 // tfjs' randomUniform is JavaScript (~20 ns/value) and one tutorial batch needs ~21M mask values.
 // splitmix64 in fixed 64K-element blocks, each seeded from (seed, block): reproducible for a seed
-// whatever the thread count, and the blocks fill in parallel. Each 64-bit draw yields two values.
+// whatever the thread count, and the blocks fill in parallel. Each 64-bit draw yields two values, its low
+// half for the even element and its high half for the odd one. The k-th draw of a block mixes
+// s0 + (k + 1) * gamma, so draws are independent of each other: they are computed a tile at a time into a
+// buffer (vectorised 64-bit arithmetic), then its 32-bit halves are compared with the threshold.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define MASK_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+#else
+#define MASK_CLONES
+#endif
+
+MASK_CLONES void dropout_block(float* d, size_t len, uint64_t s0, uint64_t threshold, float scale) {
+  constexpr size_t kTile = 1024;  // draws per tile
+  uint64_t z[kTile];
+  uint32_t u[2 * kTile];
+  const uint64_t gamma = 0x9E3779B97F4A7C15ull;
+  const size_t draws = (len + 1) / 2;
+  for (size_t k0 = 0; k0 < draws; k0 += kTile) {
+    const size_t nk = std::min(kTile, draws - k0);
+    for (size_t k = 0; k < nk; k++) {
+      uint64_t x = s0 + (uint64_t)(k0 + k + 1) * gamma;
+      x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+      x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+      z[k] = x ^ (x >> 31);
+    }
+    for (size_t k = 0; k < nk; k++) {
+      u[2 * k] = (uint32_t)(z[k] & 0xFFFFFFFFull);
+      u[2 * k + 1] = (uint32_t)(z[k] >> 32);
+    }
+    const size_t nv = std::min(2 * nk, len - 2 * k0);
+    float* o = d + 2 * k0;
+    for (size_t j = 0; j < nv; j++) o[j] = (uint64_t)u[j] < threshold ? scale : 0.0f;
+  }
+}
+
 Napi::Value FillDropoutMask(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const double keep = info[1].As<Napi::Number>().DoubleValue();
@@ -115,16 +151,9 @@ Napi::Value FillDropoutMask(const Napi::CallbackInfo& info) {
   constexpr size_t kBlock = 1 << 16;
   const int blocks = (int)((n + kBlock - 1) / kBlock);
   parallel_for(blocks, [&](int b) {
-    uint64_t s = (seed + 1) * 0x9E3779B97F4A7C15ull ^ ((uint64_t)b * 0xD1B54A32D192ED03ull);
+    const uint64_t s0 = (seed + 1) * 0x9E3779B97F4A7C15ull ^ ((uint64_t)b * 0xD1B54A32D192ED03ull);
     const size_t i0 = (size_t)b * kBlock, i1 = std::min(n, i0 + kBlock);
-    for (size_t i = i0; i < i1; i += 2) {
-      uint64_t z = (s += 0x9E3779B97F4A7C15ull);
-      z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-      z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-      z ^= z >> 31;
-      d[i] = (z & 0xFFFFFFFFull) < threshold ? scale : 0.0f;
-      if (i + 1 < i1) d[i + 1] = (z >> 32) < threshold ? scale : 0.0f;
-    }
+    dropout_block(d + i0, i1 - i0, s0, threshold, scale);
   });
   return env.Undefined();
 }
@@ -262,6 +291,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("rnnBackward", Napi::Function::New(env, RnnBackward));
   audeep_dsp::Register(env, exports);
   audeep_mlp::Register(env, exports);
+  audeep_adam::Register(env, exports);
   return exports;
 }
 

@@ -3,6 +3,7 @@
 // stored, [B, T, F].
 
 import * as tf from './tf.js'
+import {withNativeBuffers} from './engine/heap.js'
 
 import {UserError} from '../core/errors.js'
 import {Random} from '../core/random.js'
@@ -83,8 +84,24 @@ export interface Autoencoder {
 }
 
 function rmse(targets: tf.Tensor, reconstruction: tf.Tensor): tf.Scalar {
-  return tf.sqrt(tf.mean(tf.squaredDifference(targets, reconstruction))) as tf.Scalar
+  return tf.sqrt(meanAll(tf.squaredDifference(targets, reconstruction))) as tf.Scalar
 }
+
+// tf.mean over every element, with the gradient tfjs' own Mean gradient computes, (dy * ones(x.shape)) / n,
+// built without its ones tensor: dy * 1 is dy, so every element is the float32 dy / n, which tfjs divides
+// here as before and which is then copied into the whole output. tfjs fills that ones tensor (a batch's
+// size) in JavaScript and copies it into the wasm heap every step; its Tile kernel is slower still.
+export const meanAll = tf.customGrad((...a: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const x = a[0] as tf.Tensor
+  const ones = x.shape.map(() => 1)
+  return {
+    value: tf.mean(x),
+    gradFunc: (dy: tf.Tensor) => {
+      const q = tf.div(tf.reshape(dy, ones), x.size)
+      return withNativeBuffers([q], [x.shape], ([v], [out]) => out.fill(v![0]))[0]
+    },
+  }
+}) as (x: tf.Tensor) => tf.Scalar
 
 function timeMajor(batch: tf.Tensor3D): tf.Tensor3D {
   return tf.transpose(batch, [1, 0, 2])

@@ -79,6 +79,21 @@ export interface NativeAddon {
    */
   adamStep?(params: Float32Array, grads: Float32Array, m: Float32Array, v: Float32Array, constants: Float32Array): void
   /**
+   * The autoencoder's Adam step (src/nn/adam.ts, native/adam.cc) in float32, bit-identical to its tfjs ops:
+   * m' = m*b1 + g*(1-b1); v' = v*b2 + g*g*(1-b2); w' = w - lrT * (m' / (sqrt(v') + eps)). Outputs must not
+   * overlap inputs. constants: [b1, 1 - b1, b2, 1 - b2, epsilon, lrT]. Absent from addons built before it existed.
+   */
+  adamTf1Step?(
+    w: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    wOut: Float32Array,
+    mOut: Float32Array,
+    vOut: Float32Array,
+    constants: Float32Array,
+  ): void
+  /**
    * tf.dropout's multipliers from an Alea state [s0, s1, s2, c] (advanced in place): see src/core/alea.ts.
    * Absent from addons built before it existed.
    */
