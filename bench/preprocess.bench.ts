@@ -14,22 +14,11 @@ import {configureLogging, LogLevel} from '../src/core/log.js'
 import {readDataSet} from '../src/data/netcdf/index.js'
 import {RealFft} from '../src/dsp/fft.js'
 import {computeSpectrogram} from '../src/dsp/spectrogram.js'
+import {TUTORIAL_PREPROCESS_FLAGS} from '../src/preprocess/tutorial.js'
 import {NO_PEER, paired, peerCommand, ratios, repoRoot, sharedDir, spread, timeProcess, type ProcessTiming} from './peers.js'
 
 const TUTORIAL = {windowWidth: 0.08, windowOverlap: 0.04, melBands: 128, fixedLength: 5, clipBelow: -60, centerFixed: true}
-const TUTORIAL_FLAGS = [
-  '--window-width',
-  '0.08',
-  '--window-overlap',
-  '0.04',
-  '--mel-spectrum',
-  '128',
-  '--fixed-length',
-  '5',
-  '--center-fixed',
-  '--clip-below',
-  '-60',
-]
+const TUTORIAL_FLAGS = TUTORIAL_PREPROCESS_FLAGS
 
 function esc10(): string | null {
   const shared = sharedDir()

@@ -5,6 +5,7 @@ import {existsSync, mkdtempSync, readdirSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {TUTORIAL_PREPROCESS_FLAGS} from '../src/preprocess/tutorial.js'
 
 /** The repository root (tests run from dist/test/...). */
 export const repoRoot = resolve(fileURLToPath(import.meta.url), '../../..')
@@ -61,19 +62,7 @@ export function runCli(args: string[], options: {cwd?: string; input?: string; e
 export const sampleDir = join(repoRoot, 'samples', 'esc-10-subset')
 
 /** preprocess options of auDeep's ESC-10 tutorial (those behind shared/reference/audeep/esc10-sample.nc). */
-export const TUTORIAL_PREPROCESS = [
-  '--window-width',
-  '0.08',
-  '--window-overlap',
-  '0.04',
-  '--mel-spectrum',
-  '128',
-  '--fixed-length',
-  '5',
-  '--center-fixed',
-  '--clip-below',
-  '-60',
-]
+export const TUTORIAL_PREPROCESS = [...TUTORIAL_PREPROCESS_FLAGS]
 
 /** Paths of the 20 bundled ESC-10 clips, in class-folder then file-name order. */
 export function sampleClips(): string[] {
