@@ -13,41 +13,18 @@
 #include <string>
 
 #include "engine.h"
-
-#if defined(__x86_64__) || defined(_M_X64)
-#include <immintrin.h>
-#endif
-
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
-
-// IEEE float operations (+ - * / sqrt, without contraction) round alike at every vector width.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define ADAM_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define ADAM_CLONES
-#endif
+#include "exact_float.h"
 
 namespace audeep_adam {
 namespace {
 
-// IEEE subnormals for the lifetime of the guard (x86 MXCSR FTZ/DAZ cleared; no-op elsewhere).
-struct IeeeGuard {
-#if defined(__x86_64__) || defined(_M_X64)
-  unsigned saved;
-  IeeeGuard() : saved(_mm_getcsr()) { _mm_setcsr(saved & ~0x8040u); }
-  ~IeeeGuard() { _mm_setcsr(saved); }
-#endif
-};
+using audeep::IeeeGuard;
 
 struct Consts {
   float b1, omb1, b2, omb2, eps, lr_t;
 };
 
-ADAM_CLONES void adam_range(const float* __restrict w, const float* __restrict g, const float* __restrict m,
+EXACT_CLONES void adam_range(const float* __restrict w, const float* __restrict g, const float* __restrict m,
                             const float* __restrict v, float* __restrict wo, float* __restrict mo, float* __restrict vo,
                             size_t n, Consts c) {
   for (size_t i = 0; i < n; i++) {

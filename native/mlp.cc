@@ -14,20 +14,7 @@
 #include <vector>
 
 #include "engine.h"
-
-#if defined(__clang__)
-#pragma clang fp contract(off)
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
-
-// Elementwise loops are compiled for AVX-512, AVX2 and baseline x86-64 and picked at load time: IEEE
-// float operations (+ - * / sqrt, without contraction) round alike at every vector width.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define MLP_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define MLP_CLONES
-#endif
+#include "exact_float.h"
 
 namespace audeep_mlp {
 namespace {
@@ -39,7 +26,7 @@ float* f32_arg(const Napi::Env& env, const Napi::Value& v, const char* what, siz
   return v.As<Napi::Float32Array>().Data();
 }
 
-MLP_CLONES void adam(float* __restrict p, const float* __restrict g, float* __restrict m, float* __restrict v, size_t n,
+EXACT_CLONES void adam(float* __restrict p, const float* __restrict g, float* __restrict m, float* __restrict v, size_t n,
           const float c[8]) {
   const float omab1 = c[0], omab2 = c[1], b1 = c[2], b2 = c[3], om1 = c[4], om2 = c[5], eps = c[6], neg_lr = c[7];
   for (size_t i = 0; i < n; i++) {
@@ -69,7 +56,7 @@ Napi::Value AdamStep(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-MLP_CLONES void alea_to_mask(float* out, size_t n, float keep, float scale) {
+EXACT_CLONES void alea_to_mask(float* out, size_t n, float keep, float scale) {
   const uint32_t* u = reinterpret_cast<const uint32_t*>(out);
   for (size_t i = 0; i < n; i++) {
     const float sum = (float)((double)u[i] * 2.3283064365386963e-10) + keep;
@@ -166,10 +153,10 @@ void gemm1_packed(bool ta, int M, int N, int K, const float* A, long lda, const 
   audeep::gemm_packed(audeep::active_isa(), ta, M, N, K, A, lda, Bp, C, ldc, false, gemm_threads());
 }
 
-// Elementwise steps of a fit on units x rows (transposed) arrays, compiled per ISA (MLP_CLONES).
+// Elementwise steps of a fit on units x rows (transposed) arrays, compiled per ISA (EXACT_CLONES).
 
 // o[j][r] = act(o[j][r] + b[j]); act is Math.max(z, 0) (NaN stays NaN, -0 becomes +0) or the identity.
-MLP_CLONES void bias_activation(float* __restrict o, const float* __restrict b, int units, int m, bool relu) {
+EXACT_CLONES void bias_activation(float* __restrict o, const float* __restrict b, int units, int m, bool relu) {
   for (int j = 0; j < units; j++) {
     float* oj = o + (size_t)j * m;
     const float bj = b[j];
@@ -184,7 +171,7 @@ MLP_CLONES void bias_activation(float* __restrict o, const float* __restrict b, 
 }
 
 // o[j][r] *= mask[r][j] (the mask is drawn row-major, as tf.dropout draws it).
-MLP_CLONES void apply_mask(float* __restrict o, const float* __restrict mask, int units, int m) {
+EXACT_CLONES void apply_mask(float* __restrict o, const float* __restrict mask, int units, int m) {
   for (int r0 = 0; r0 < m; r0 += 16) {
     const int r1 = std::min(m, r0 + 16);
     for (int j = 0; j < units; j++)
@@ -211,7 +198,7 @@ void bias_gradient(const float* __restrict dz, int units, int m, float* __restri
 
 // Back through dropout and the ReLU: da = (da * scale) * ceil(min(a, 1)), i.e. times 1 where the unit's
 // output a is > 0 and 0 where it is +0 (a is never -0: ReLU outputs times non-negative multipliers).
-MLP_CLONES void gate(float* __restrict da, const float* __restrict a, size_t n, float scale) {
+EXACT_CLONES void gate(float* __restrict da, const float* __restrict a, size_t n, float scale) {
   for (size_t i = 0; i < n; i++) {
     const float ai = a[i];
     const float g = ai > 0.f ? 1.f : (ai != ai ? ai : 0.f);
