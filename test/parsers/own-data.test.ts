@@ -8,6 +8,8 @@ import {copyFileSync, mkdirSync, readdirSync, writeFileSync} from 'node:fs'
 import {basename, join} from 'node:path'
 import {test} from 'node:test'
 
+import wavefile from 'wavefile'
+
 import {decodeAudioFile} from '../../src/audio/decode.js'
 import type {DataSet} from '../../src/data/dataset.js'
 import {readDataSet} from '../../src/data/netcdf/index.js'
@@ -49,27 +51,14 @@ const ESC50: Readonly<Record<string, [number, string]>> = {
   Chainsaw: [41, 'chainsaw'],
 }
 
-/** Writes a decoded clip as 16-bit PCM WAV (ESC-50 ships WAV). */
+/** Writes a decoded clip as 16-bit PCM WAV (ESC-50 ships WAV), with wavefile. */
 async function writeWav(source: string, target: string): Promise<void> {
   const audio = await decodeAudioFile(source)
-  const samples = audio.channels[0]
-  const data = Buffer.alloc(samples.length * 2)
-  for (let i = 0; i < samples.length; i++) data.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(samples[i] * 32768))), 2 * i)
-  const header = Buffer.alloc(44)
-  header.write('RIFF', 0, 'ascii')
-  header.writeUInt32LE(36 + data.length, 4)
-  header.write('WAVEfmt ', 8, 'ascii')
-  header.writeUInt32LE(16, 16)
-  header.writeUInt16LE(1, 20)
-  header.writeUInt16LE(1, 22)
-  header.writeUInt32LE(audio.sampleRate, 24)
-  header.writeUInt32LE(audio.sampleRate * 2, 28)
-  header.writeUInt16LE(2, 32)
-  header.writeUInt16LE(16, 34)
-  header.write('data', 36, 'ascii')
-  header.writeUInt32LE(data.length, 40)
+  const samples = Int16Array.from(audio.channels[0], (x) => Math.max(-32768, Math.min(32767, Math.round(x * 32768))))
+  const wav = new wavefile.WaveFile()
+  wav.fromScratch(1, audio.sampleRate, '16', samples)
   mkdirSync(join(target, '..'), {recursive: true})
-  writeFileSync(target, Buffer.concat([header, data]))
+  writeFileSync(target, wav.toBuffer())
 }
 
 /** Class folders with file names of one's own: Dog bark/recording-1.ogg, with a stray notes.txt and README. */
