@@ -9,14 +9,16 @@
 // page's granule position, as libvorbis' callers trim the final frame); `decoded` is the number of samples
 // the stream gave before that trim. When `reuse` holds at least as many arrays as the stream has channels,
 // each long enough, the samples are written into their starts and views of them are returned; otherwise
-// new arrays are made. A stream stb_vorbis rejects gives {error} (no exception), so the caller can fall
-// back to the other decoder.
+// new arrays are made. A stream that fails the checks of vorbis_check.h (whole pages with correct CRCs, a
+// well-formed comment header) or that stb_vorbis rejects gives {error} (no exception), so the caller can
+// fall back to the other decoder, which then decodes it or reports it.
 //
 // Thread safety: every call has its own decoder state; stb_vorbis' only global is a CRC table that each
 // open rewrites with the same constants. Preprocessing worker threads call this at once.
 
 #include <napi.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -28,6 +30,8 @@ extern "C" {
 #define STB_VORBIS_NO_PUSHDATA_API
 #include "third_party/stb_vorbis/stb_vorbis.c"
 }
+
+#include "vorbis_check.h"
 
 namespace audeep_vorbis {
 namespace {
@@ -89,6 +93,7 @@ Napi::Value VorbisDecode(const Napi::CallbackInfo& info) {
   const size_t limit = size_t(limit_arg);
   if (bytes.ElementLength() > size_t(INT32_MAX)) return Fail(env, "file too large");
 
+  if (const char* problem = audeep_vorbis::check_stream(bytes.Data(), bytes.ElementLength())) return Fail(env, problem);
   int err = 0;
   std::unique_ptr<stb_vorbis, Closer> v(stb_vorbis_open_memory(bytes.Data(), int(bytes.ElementLength()), &err, nullptr));
   if (!v) return Fail(env, error_text(err));
