@@ -7,7 +7,8 @@
 #   bash bench/feature-quality.sh evaluate-tutorial|evaluate-recipe SEED OUT_DIR [the same flags...]
 #
 # With TRAIN_ONLY=1 the features are trained and kept but not evaluated; the evaluate-* modes evaluate
-# features that an earlier run kept (so long trainings can run first and the evaluations later).
+# features that an earlier run kept (so long trainings can run first and the evaluations later). With
+# RESUME=1 a level whose features file already exists is not trained again (an interrupted recipe goes on).
 # tutorial: one t-rae on auDeep's own spectrograms (SHARED/reference/audeep/esc10-full-0.08-0.04-128-60.nc).
 # recipe:   samples/esc-10.sh's four clipping levels (-30/-45/-60/-75 dB, --center-fixed), one t-rae each,
 #           fused to 4096-d, evaluated with samples/esc-10.sh's MLP command and the SVM.
@@ -33,6 +34,7 @@ record() { [ "$evaluate" = 1 ] && echo "$mode,$seed,$tag,$1,$2,$3" >> "$out/resu
 
 train() { # spectrograms run
   [ "$train_models" = 1 ] || return 0
+  if [ "${RESUME:-0}" = 1 ] && [ -f "$2.features.nc" ]; then echo "kept $2.features.nc"; return 0; fi
   rm -rf "$2"
   local start=$SECONDS
   audeep t-rae train --input "$1" --run-name "$2" --num-epochs 64 --batch-size 64 \

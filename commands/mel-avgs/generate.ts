@@ -4,7 +4,7 @@ import {CHANNEL_FUSIONS, parseChannelFusion} from '../../src/audio/channels.js'
 import {AudeepCommand} from '../../src/cli/command.js'
 import {audioDataSetFlags, cvSetupFlags, readAudioDataSet} from '../../src/cli/parser-flags.js'
 import {UserError} from '../../src/core/errors.js'
-import {numberFlag} from '../../src/cli/flags.js'
+import {checkedNumber} from '../../src/cli/flags.js'
 import {checkPreprocessFlags, checkShardFlags} from '../../src/cli/option-checks.js'
 import {runPreprocessing} from '../../src/cli/preprocess-run.js'
 import {shardFlags} from '../../src/cli/sharding.js'
@@ -56,7 +56,7 @@ Each file is mixed to mono, resampled to 32 kHz, pre-emphasised (0.97), turned i
   async run(): Promise<void> {
     const {flags} = await this.parse(MelAvgsGenerate)
     const sampleRate = MEL_AVGS_DEFAULTS.sampleRate
-    const hopSeconds = numberFlag('hop', flags.hop, {min: 0, max: 10, minExclusive: true})
+    const hopSeconds = checkedNumber('hop', flags.hop, {min: 0, max: 10, minExclusive: true})
     const hop = Math.round(hopSeconds * sampleRate)
     if (hop < 1) throw new UserError(`--hop ${flags.hop} is less than one sample at ${sampleRate} Hz`)
     const options: MelAvgsPreprocessOptions = {
@@ -64,8 +64,8 @@ Each file is mixed to mono, resampled to 32 kHz, pre-emphasised (0.97), turned i
       frontEnd: 'mel-avgs',
       melBands: flags['mel-bands'],
       hop,
-      fmin: numberFlag('fmin', flags.fmin, {min: 0, max: sampleRate / 2}),
-      fmax: numberFlag('fmax', flags.fmax, {min: 0, max: sampleRate / 2, minExclusive: true}),
+      fmin: checkedNumber('fmin', flags.fmin, {min: 0, max: sampleRate / 2}),
+      fmax: checkedNumber('fmax', flags.fmax, {min: 0, max: sampleRate / 2, minExclusive: true}),
       channels: parseChannelFusion(flags.channels),
       resampleQuality: flags['resample-quality'] as MelAvgsPreprocessOptions['resampleQuality'],
     }

@@ -1,5 +1,5 @@
 // Flag definitions shared by several commands, so names, help texts and parsing stay consistent. Every
-// decimal flag is a floatFlag; numberFlag checks decimal text whose range is known only at run time.
+// decimal flag is a floatFlag; checkedNumber checks decimal text whose range is known only at run time.
 
 import {Flags} from '@oclif/core'
 
@@ -67,7 +67,7 @@ export function floatFlag(bounds: DecimalBounds = {}) {
  * Checks decimal text against a range known only when the command runs (e.g. --fmax up to half the sample
  * rate) or a part of a flag's value (e.g. each side of --augment-noise-snr MIN:MAX).
  */
-export function numberFlag(name: string, text: string, range: {min: number; max: number; minExclusive?: boolean}): number {
+export function checkedNumber(name: string, text: string, range: {min: number; max: number; minExclusive?: boolean}): number {
   const checked = checkDecimal(text, {min: range.min, max: range.max, exclusiveMin: range.minExclusive})
   if (typeof checked === 'number') return checked
   throw new UserError(`--${name} must be a number in ${range.minExclusive ? '(' : '['}${range.min}, ${range.max}], got '${text}'`)

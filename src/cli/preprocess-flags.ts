@@ -9,7 +9,7 @@ import type {Logger} from '../core/log.js'
 import {Random} from '../core/random.js'
 import type {AugmentOptions} from '../preprocess/augment.js'
 import type {SpectrogramPreprocessOptions} from '../preprocess/driver.js'
-import {floatFlag, numberFlag, partitionsFlag, toPartitions} from './flags.js'
+import {floatFlag, checkedNumber, partitionsFlag, toPartitions} from './flags.js'
 import {checkPreprocessFlags} from './option-checks.js'
 
 const AUGMENT = 'AUGMENTATION'
@@ -152,7 +152,7 @@ function snrRange(text: string | undefined): {min: number; max: number} | null {
   if (text === undefined) return null
   const parts = text.split(':')
   if (parts.length > 2) throw new UserError(`--augment-noise-snr must be DB or MIN:MAX, got '${text}'`)
-  const [min, max] = parts.map((p) => numberFlag('augment-noise-snr', p, {min: -200, max: 200}))
+  const [min, max] = parts.map((p) => checkedNumber('augment-noise-snr', p, {min: -200, max: 200}))
   if (max !== undefined && max < min) throw new UserError(`--augment-noise-snr ${text}: the minimum exceeds the maximum`)
   return {min, max: max ?? min}
 }
