@@ -1,7 +1,8 @@
 // Reading audio files into float PCM at their native rate, scaled like libsndfile (which auDeep uses):
 // integer PCM divided by 2^(bits-1). WAV is decoded here (wavefile only parses the container, because its
-// own conversion scales asymmetrically and misreads WAVE_FORMAT_EXTENSIBLE float as int32); everything
-// else (OGG Vorbis, FLAC, MP3, AIFF, ...) goes through audio-decode.
+// own conversion scales asymmetrically and misreads WAVE_FORMAT_EXTENSIBLE float as int32); complete Ogg
+// Vorbis streams go to the native addon's stb_vorbis when it is built; everything else (and Vorbis without
+// the addon: FLAC, MP3, AIFF, ...) goes through audio-decode.
 
 import {readFile} from 'node:fs/promises'
 import wavefile from 'wavefile'
@@ -435,7 +436,7 @@ export function decodeVorbisNative(
   const addon = loadNative() as VorbisAddon | null
   if (typeof addon?.vorbisDecode !== 'function') return null
   const total = plan.lastGranule
-  if (total > 2 ** 26) return null // as the WebAssembly packet loop: very long streams take the library's path
+  if (total > 2 ** 28) return null // over ~100 min at 44.1 kHz (1 GiB per channel): the library's path
   // The identification header's channel count (byte 11) sizes the reused buffers.
   const id = plan.packets[0]
   const channels = id !== undefined && id.length > 11 && id[0] === 1 ? id[11] : 0
