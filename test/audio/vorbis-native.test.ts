@@ -1,13 +1,14 @@
 // The native Ogg Vorbis decoder (stb_vorbis in the addon, native/vorbis.cc) against libvorbis compiled to
 // WebAssembly (the decoder it replaces, which stays the fallback): same sample rate, channels and sample
-// count, samples within float rounding. Also its handling of damaged files, which it must leave to the
+// count, samples within float rounding; and against libsndfile, the decoder auDeep reads audio with (through
+// Debian's python3-soundfile, when installed). Also its handling of damaged files, which it must leave to the
 // WebAssembly decoder instead of decoding them into noise (or crashing, as stb_vorbis 1.22 does on a
 // malformed comment header).
 
 import {test} from 'node:test'
 import assert from 'node:assert/strict'
 import {spawnSync} from 'node:child_process'
-import {readFileSync, writeFileSync} from 'node:fs'
+import {readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {UserError} from '../../src/core/errors.js'
 import {decodeAudio, decodeAudioFile, decodeVorbisNative, oggPackets, vorbisEngine, type DecodedAudio} from '../../src/audio/decode.js'
@@ -103,6 +104,46 @@ test(
       n += r.n
     }
     t.diagnostic(`400 clips, ${n} samples: max abs difference ${worst.toExponential(2)}, RMS ${Math.sqrt(sq / n).toExponential(2)}`)
+  },
+)
+
+const python = '/usr/bin/python3'
+const noSoundfile =
+  spawnSync(python, ['-c', 'import soundfile, numpy'], {stdio: 'ignore'}).status === 0
+    ? false
+    : "Debian's python3 with soundfile (libsndfile) is not installed"
+
+test(
+  "native Vorbis decoding of the bundled clips matches libsndfile's (auDeep's decoder, via python3-soundfile)",
+  {skip: noNative || noSoundfile},
+  async (t) => {
+    const dir = tempDir('audeep-vorbis-sndfile-')
+    const files = sampleClips()
+    // libsndfile decodes each clip to float32, written as raw channel-major samples.
+    const script = [
+      'import sys, soundfile',
+      'for i, f in enumerate(sys.argv[2:]):',
+      "    d, sr = soundfile.read(f, dtype='float32', always_2d=True)",
+      "    d.T.copy().tofile(f'{sys.argv[1]}/{i}-{sr}-{d.shape[1]}.f32')",
+    ].join('\n')
+    const run = spawnSync(python, ['-c', script, dir, ...files], {encoding: 'utf8'})
+    assert.equal(run.status, 0, run.stderr)
+    let worst = 0
+    for (const [i, file] of files.entries()) {
+      const name = readdirSync(dir).find((f) => f.startsWith(`${i}-`))!
+      const [, rate, channels] = name.replace('.f32', '').split('-').map(Number)
+      const raw = readFileSync(path.join(dir, name))
+      const all = new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4)
+      const n = all.length / channels
+      const reference: DecodedAudio = {
+        sampleRate: rate,
+        channels: Array.from({length: channels}, (_, c) => all.subarray(c * n, (c + 1) * n)),
+        numSamples: n,
+        format: 'ogg',
+      }
+      worst = Math.max(worst, compare(nativeDecode(readFileSync(file)), reference, path.basename(file)).max)
+    }
+    t.diagnostic(`${files.length} clips: max abs difference to libsndfile ${worst.toExponential(2)}`)
   },
 )
 
