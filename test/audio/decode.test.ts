@@ -290,7 +290,9 @@ test('OGG Vorbis (ESC-10 clips) matches ffmpeg', {skip: sharedMissing ?? (!hasFf
     assert.equal(audio.sampleRate, 44100)
     assert.equal(audio.channels.length, 1)
     const reference = ffmpegDecode(file, 1)[0]
-    const max = assertClose(audio.channels[0], reference, 1e-6, name)
+    // Three decoders that each round differently (ours is stb_vorbis when the addon is built, libvorbis in
+    // WebAssembly otherwise; ffmpeg has its own): 2e-6 as in vorbis-native.test.ts.
+    const max = assertClose(audio.channels[0], reference, 2e-6, name)
     t.diagnostic(`${name}: ${audio.numSamples} samples, max abs difference to ffmpeg ${max.toExponential(2)}`)
   }
   assert.equal((await decodeAudioFile(files.get('1-187207-A.ogg')!)).numSamples, 221120)
