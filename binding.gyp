@@ -1,6 +1,15 @@
 {
   "targets": [
     {
+      "target_name": "stb_vorbis",
+      "type": "static_library",
+      "sources": ["native/third_party/stb_vorbis/stb_vorbis.c"],
+      "defines": ["STB_VORBIS_NO_STDIO", "STB_VORBIS_NO_PUSHDATA_API"],
+      "cflags": ["-w", "-fPIC"],
+      "xcode_settings": {"OTHER_CFLAGS": ["-w"]},
+      "msvs_settings": {"VCCLCompilerTool": {"WarningLevel": 0}}
+    },
+    {
       "target_name": "audeep_native",
       "sources": [
         "native/addon.cc",
@@ -11,10 +20,12 @@
         "native/dsp.cc",
         "native/mlp.cc",
         "native/adam.cc",
+        "native/vorbis.cc",
         "native/kernels_portable.cc",
         "native/kernels_avx2.cc",
         "native/kernels_avx512.cc"
       ],
+      "dependencies": ["stb_vorbis"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],

@@ -9,7 +9,7 @@ import {existsSync, mkdtempSync, readdirSync, rmSync} from 'node:fs'
 import {availableParallelism, tmpdir} from 'node:os'
 import path from 'node:path'
 import {parseDataSet} from '../parsers/index.js'
-import {decodeAudioFile, type DecodedAudio} from '../src/audio/decode.js'
+import {decodeAudioFile, vorbisEngine, type DecodedAudio} from '../src/audio/decode.js'
 import {configureLogging, LogLevel} from '../src/core/log.js'
 import {readDataSet} from '../src/data/netcdf/index.js'
 import {RealFft} from '../src/dsp/fft.js'
@@ -115,17 +115,35 @@ export async function run(): Promise<void> {
     }
 
     // Single-thread breakdown of our side on the first 40 files (no peer: auDeep does not separate them).
+    // Decoding is timed with each Vorbis decoder (native stb_vorbis when built, and the WebAssembly
+    // libvorbis it falls back to), after one unmeasured file each.
     const sample = dataSet.instances.slice(0, 40)
-    const decoded: DecodedAudio[] = []
-    let t = performance.now()
-    for (const item of sample) decoded.push(await decodeAudioFile(item.path))
-    const decodeMs = (performance.now() - t) / sample.length
+    const engine = vorbisEngine()
+    const decodeMsWith = async (force: 'wasm' | null): Promise<{ms: number; decoded: DecodedAudio[]}> => {
+      const before = process.env.AUDEEP_VORBIS
+      if (force !== null) process.env.AUDEEP_VORBIS = force
+      try {
+        await decodeAudioFile(sample[0].path)
+        const decoded: DecodedAudio[] = []
+        const start = performance.now()
+        for (const item of sample) decoded.push(await decodeAudioFile(item.path))
+        return {ms: (performance.now() - start) / sample.length, decoded}
+      } finally {
+        if (before === undefined) delete process.env.AUDEEP_VORBIS
+        else process.env.AUDEEP_VORBIS = before
+      }
+    }
+    const wasmMs = engine === 'wasm' ? null : (await decodeMsWith('wasm')).ms
+    const {ms: decodeMs, decoded} = await decodeMsWith(null)
     for (const audio of decoded.slice(0, 5)) computeSpectrogram(audio, TUTORIAL)
-    t = performance.now()
+    let t = performance.now()
     for (const audio of decoded) computeSpectrogram(audio, TUTORIAL)
     const dspMs = (performance.now() - t) / sample.length
     console.log(
-      `audeep, one thread, ${sample.length} clips: decode ${decodeMs.toFixed(1)} ms per clip, spectrogram ${dspMs.toFixed(1)} ms per clip (no peer)`,
+      `audeep, one thread, ${sample.length} clips: decode ${decodeMs.toFixed(1)} ms per clip ` +
+        `(${engine === 'native' ? 'native stb_vorbis' : 'WebAssembly libvorbis'}` +
+        `${wasmMs === null ? '' : `; WebAssembly libvorbis ${wasmMs.toFixed(1)} ms, ${(wasmMs / decodeMs).toFixed(2)}x`}), ` +
+        `spectrogram ${dspMs.toFixed(1)} ms per clip (no peer)`,
     )
 
     const fft = new RealFft(3528)

@@ -21,6 +21,9 @@ void Register(Napi::Env env, Napi::Object exports);  // native/mlp.cc
 namespace audeep_adam {
 void Register(Napi::Env env, Napi::Object exports);  // native/adam.cc
 }
+namespace audeep_vorbis {
+void Register(Napi::Env env, Napi::Object exports);  // native/vorbis.cc
+}
 
 namespace {
 
@@ -292,6 +295,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   audeep_dsp::Register(env, exports);
   audeep_mlp::Register(env, exports);
   audeep_adam::Register(env, exports);
+  audeep_vorbis::Register(env, exports);
   return exports;
 }
 

@@ -102,10 +102,17 @@ function fileInstances(item: PreprocessItem, chunks: number, copies: number): In
   return metas
 }
 
+/**
+ * Tasks queued per worker: the one it works on and the next, so that it never waits for the calling
+ * thread (busy with a file of its own) to hand it more work. The worker runs them one at a time.
+ */
+const TASKS_PER_WORKER = 2
+
 /** Runs tasks on a pool of workers and hands results back through a callback, in completion order. */
 class WorkerPool {
   private readonly workers: Worker[] = []
-  private readonly idle: Worker[] = []
+  /** Tasks sent to each worker and not yet answered. */
+  private readonly queued = new Map<Worker, number>()
   private failed: ((error: Error) => void) | null = null
 
   constructor(size: number, options: PreprocessOptions, onReply: (reply: WorkerReply, worker: Worker) => void) {
@@ -118,7 +125,7 @@ class WorkerPool {
         if (code !== 0) this.failed?.(new Error(`preprocessing worker exited with code ${code}`))
       })
       this.workers.push(worker)
-      this.idle.push(worker)
+      this.queued.set(worker, 0)
     }
   }
 
@@ -126,12 +133,23 @@ class WorkerPool {
     this.failed = handler
   }
 
+  /** The least busy worker with room for another task (counted as sent), if any. */
   takeIdle(): Worker | undefined {
-    return this.idle.pop()
+    let best: Worker | undefined
+    let least = TASKS_PER_WORKER
+    for (const worker of this.workers) {
+      const n = this.queued.get(worker)!
+      if (n < least) {
+        least = n
+        best = worker
+      }
+    }
+    if (best !== undefined) this.queued.set(best, least + 1)
+    return best
   }
 
   release(worker: Worker): void {
-    this.idle.push(worker)
+    this.queued.set(worker, Math.max(0, this.queued.get(worker)! - 1))
   }
 
   async terminate(): Promise<void> {

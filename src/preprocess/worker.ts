@@ -18,7 +18,15 @@ export type WorkerReply =
 const options = (workerData as {options: PreprocessOptions}).options
 const port = parentPort!
 
-port.on('message', async (task: WorkerTask) => {
+// The driver keeps a second task queued here; tasks run one at a time, in arrival order (processFile
+// reuses its decoding buffers from file to file, so two files must not interleave).
+let queue: Promise<void> = Promise.resolve()
+
+port.on('message', (task: WorkerTask) => {
+  queue = queue.then(() => run(task))
+})
+
+async function run(task: WorkerTask): Promise<void> {
   try {
     const result = await processFile(task.path, options, task)
     const reply: WorkerReply = {index: task.index, ok: true, result}
@@ -29,4 +37,4 @@ port.on('message', async (task: WorkerTask) => {
     const reply: WorkerReply = {index: task.index, ok: false, message: e.message, userError: e instanceof UserError, stack: e.stack}
     port.postMessage(reply)
   }
-})
+}
