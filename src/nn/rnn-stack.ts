@@ -137,9 +137,10 @@ export class FeedPreviousDecoder {
 
   /**
    * Teacher forcing in both directions as one fused bidirectional call (what a StandardRNN costs). The
-   * directions read different sequences: the op's input is [forward's | backward's] features, each
-   * direction's first-layer kernel zero on the other's rows (zeros built around the real kernel, so no
-   * gradient reaches them), and the backward half stored time-reversed since the op reads it from the end.
+   * directions read different sequences: the op's input is [forward's | backward's] features and each
+   * direction's first layer reads only its half (splitInput), the backward half stored time-reversed
+   * since the op reads it from the end. The op leaves the backward outputs in processing order, as
+   * auDeep's FeedPreviousRNN does.
    */
   private runBothDirections(
     inputSequence: tf.Tensor3D,
@@ -147,28 +148,16 @@ export class FeedPreviousDecoder {
     randomness: StepRandomness,
     inputIsData: boolean,
   ): tf.Tensor3D {
-    const F = this.numFeatures
     const {cell, units: H} = this.arch
     const forward = shiftRight(inputSequence)
     const backward = shiftRight(tf.reverse(inputSequence, 0) as tf.Tensor3D) // in the backward direction's order
     const x = tf.concat([forward, tf.reverse(backward, 0)], 2) as tf.Tensor3D
-    const layers = this.stacks.map((stack, d) =>
-      stack.params[0].map((p, l) => {
-        if (l > 0) return p
-        const G = p.kernel.shape[1]
-        const own = p.kernel.slice([0, 0], [F, G])
-        const recurrent = p.kernel.slice([F, 0], [H, G])
-        const zeros = tf.zeros([F, G])
-        return {kernel: tf.concat(d === 0 ? [own, zeros, recurrent] : [zeros, own, recurrent], 0) as tf.Tensor2D, bias: p.bias}
-      }),
-    )
-    const args = {cell, x, layers}
+    const args = {cell, x, layers: this.stacks.map((stack) => stack.params[0]), splitInput: true}
     const dropout = rnnDropoutMasks(args, randomness.keepProb, randomness.random.nextUint32())
-    const {output} = rnn({...args, initialState, dropout, inputGradient: !inputIsData})
+    const {output} = rnn({...args, initialState, dropout, inputGradient: !inputIsData, backwardOutputOrder: 'processing'})
     const [T, B] = output.shape
     const fw = output.slice([0, 0, 0], [T, B, H])
-    // The op returns the backward outputs in time order; auDeep's FeedPreviousRNN leaves them in processing order.
-    const bw = tf.reverse(output.slice([0, 0, H], [T, B, H]), 0)
+    const bw = output.slice([0, 0, H], [T, B, H])
     return tf.concat(
       [fw, bw].map((out, d) => tf.tanh(applyLinear(this.projections[d], out))),
       2,
