@@ -4,7 +4,15 @@
 import * as tf from './tf.js'
 
 import {Random} from '../core/random.js'
-import {type CellType, rnn, rnnDropoutMasks, type RnnLayerParams, rnnStateSize, stateBlockOffset} from './engine/index.js'
+import {
+  blockDiagonalMatMul,
+  type CellType,
+  rnn,
+  rnnDropoutMasks,
+  type RnnLayerParams,
+  rnnStateSize,
+  stateBlockOffset,
+} from './engine/index.js'
 import type {RnnArchitecture} from './options.js'
 import {applyLinear, type Linear, type ParamStore} from './params.js'
 
@@ -155,13 +163,16 @@ export class FeedPreviousDecoder {
     const args = {cell, x, layers: this.stacks.map((stack) => stack.params[0]), splitInput: true}
     const dropout = rnnDropoutMasks(args, randomness.keepProb, randomness.random.nextUint32())
     const {output} = rnn({...args, initialState, dropout, inputGradient: !inputIsData, backwardOutputOrder: 'processing'})
+    // Each direction's projection tanh(W_d h + b_d), both from the [fw | bw] output in one block-diagonal
+    // product: what projecting the two halves separately and concatenating computes, without the copies.
     const [T, B] = output.shape
-    const fw = output.slice([0, 0, 0], [T, B, H])
-    const bw = output.slice([0, 0, H], [T, B, H])
-    return tf.concat(
-      [fw, bw].map((out, d) => tf.tanh(applyLinear(this.projections[d], out))),
-      2,
-    ) as tf.Tensor3D
+    const F = this.numFeatures
+    const z = blockDiagonalMatMul(
+      output.reshape([T * B, 2 * H]) as tf.Tensor2D,
+      this.projections.map((p) => p.weights),
+    )
+    const bias = tf.concat(this.projections.map((p) => p.bias))
+    return tf.tanh(tf.add(z, bias)).reshape([T, B, 2 * F]) as tf.Tensor3D
   }
 
   private runDirection(
