@@ -1,6 +1,7 @@
 // `npm run bench -- decoder`: one training step (forward, gradients, Adam) of the tutorial t-rae
 // (2 x 256 GRU, bidirectional decoder, batch 64, 124 frames x 128 bands) with each --decoder-variant,
-// alternating variants so both see the same machine load; prints the medians and their ratio.
+// alternating variants so both see the same machine load; prints the medians and their ratio, in wall time
+// and in this process's CPU time (less sensitive to other processes sharing the cores).
 
 import * as tf from '@tensorflow/tfjs'
 
@@ -37,9 +38,10 @@ export async function run(): Promise<void> {
   )
   const adams = models.map(() => new Adam(0.001))
   const noise = {...NO_NOISE, keepProb: 0.8}
-  const step = (i: number, seed: number): number => {
+  const step = (i: number, seed: number): [number, number] => {
     const model = models[i]
-    const start = performance.now()
+    const start = performance.now(),
+      cpu0 = process.cpuUsage()
     const vars = [...model.params.variables.values()]
     const names = [...model.params.variables.keys()]
     const {value, grads} = tf.variableGrads(() => model.forward(batch, noise, new Random(seed)).loss, vars)
@@ -48,20 +50,27 @@ export async function run(): Promise<void> {
     adams[i].apply(model.params.variables, named)
     value.dataSync()
     tf.dispose([value, ...Object.values(grads), ...Object.values(named)])
-    return (performance.now() - start) / 1000
+    const cpu = process.cpuUsage(cpu0)
+    return [(performance.now() - start) / 1000, (cpu.user + cpu.system) / 1e6]
   }
   const times: number[][] = variants.map(() => [])
+  const cpus: number[][] = variants.map(() => [])
   for (let rep = -1; rep < REPS; rep++)
     for (let i = 0; i < variants.length; i++) {
-      const t = step(i, rep + 10)
-      if (rep >= 0) times[i].push(t)
+      const [t, c] = step(i, rep + 10)
+      if (rep >= 0) {
+        times[i].push(t)
+        cpus[i].push(c)
+      }
     }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
   for (let i = 0; i < variants.length; i++)
     console.log(
-      `decoder ${variants[i]}: median ${median(times[i]).toFixed(3)} s per training batch (${times[i].map((t) => t.toFixed(2)).join(' ')})`,
+      `decoder ${variants[i]}: median ${median(times[i]).toFixed(3)} s per training batch (${times[i].map((t) => t.toFixed(2)).join(' ')}), CPU time median ${median(cpus[i]).toFixed(3)} s`,
     )
-  console.log(`2017 / 2018 time ratio: ${(median(times[1]) / median(times[0])).toFixed(2)}`)
+  console.log(
+    `2017 / 2018 time ratio: ${(median(times[1]) / median(times[0])).toFixed(2)} (CPU time ${(median(cpus[1]) / median(cpus[0])).toFixed(2)})`,
+  )
   batch.dispose()
   models.forEach((m) => m.params.dispose())
   adams.forEach((a) => a.dispose())

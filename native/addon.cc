@@ -211,8 +211,14 @@ RnnConfig read_config(const Napi::Object& o) {
   c.dirs = int_prop(o, "dirs");
   Napi::Value fb = o.Get("forgetBias");
   c.forget_bias = fb.IsNumber() ? fb.As<Napi::Number>().FloatValue() : 1.0f;
+  c.split_input = o.Get("splitInput").ToBoolean();
+  c.backward_processing_order = o.Get("backwardProcessingOrder").ToBoolean();
   if (c.T < 1 || c.B < 1 || c.I < 1 || c.H < 1 || c.L < 1 || (c.dirs != 1 && c.dirs != 2))
     throw Napi::RangeError::New(o.Env(), "invalid RNN config (T, B, I, H, L >= 1; dirs 1 or 2)");
+  if (c.split_input && (c.dirs != 2 || c.I % 2 != 0))
+    throw Napi::RangeError::New(o.Env(), "invalid RNN config: splitInput needs dirs 2 and an even I");
+  if (c.backward_processing_order && c.dirs != 2)
+    throw Napi::RangeError::New(o.Env(), "invalid RNN config: backwardProcessingOrder needs dirs 2");
   return c;
 }
 
@@ -237,7 +243,7 @@ Napi::Value RnnForward(const Napi::CallbackInfo& info) {
     const size_t in = c.in_size((int)(i % c.L));
     io.kernels.push_back(f32(env, ks.Get(i), (in + c.H) * G * c.H, "kernel"));
     io.biases.push_back(f32(env, bs.Get(i), G * c.H, "bias"));
-    io.in_masks.push_back(f32_or_null(env, ims.Get(i), TB * in, "inMask"));
+    io.in_masks.push_back(f32_or_null(env, ims.Get(i), TB * c.in_stride((int)(i % c.L)), "inMask"));
     io.out_masks.push_back(f32_or_null(env, oms.Get(i), TB * c.H, "outMask"));
   }
   io.y = f32_or_null(env, info[8], TB * c.dirs * c.H, "y");
@@ -292,6 +298,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("createWorkspace", Napi::Function::New(env, CreateWorkspace));
   exports.Set("rnnForward", Napi::Function::New(env, RnnForward));
   exports.Set("rnnBackward", Napi::Function::New(env, RnnBackward));
+  // Config options this build understands (older builds ignore unknown config keys).
+  Napi::Array features = Napi::Array::New(env, 2);
+  features.Set(0u, Napi::String::New(env, "splitInput"));
+  features.Set(1u, Napi::String::New(env, "backwardProcessingOrder"));
+  exports.Set("rnnFeatures", features);
   audeep_dsp::Register(env, exports);
   audeep_mlp::Register(env, exports);
   audeep_adam::Register(env, exports);

@@ -110,8 +110,19 @@ struct RnnConfig {
   Cell cell = Cell::Gru;
   int T = 0, B = 0, I = 0, H = 0, L = 1, dirs = 1;
   float forget_bias = 1.0f;
+  // split_input (dirs == 2 only): direction d's layer 0 reads only columns [d*I/2, (d+1)*I/2) of x, so its
+  // kernel has I/2 + H rows. Layer-0 input masks keep x's full width I; each direction uses its columns.
+  bool split_input = false;
+  // backward_processing_order (dirs == 2 only): the backward direction's outputs (y, dy) are stored in
+  // its processing order (y[s] holds its step s, which read x[T-1-s]) instead of time order.
+  bool backward_processing_order = false;
   int gates() const { return cell == Cell::Gru ? 3 : 4; }
-  int in_size(int l) const { return l == 0 ? I : H; }
+  // Features each direction's layer l reads.
+  int in_size(int l) const { return l == 0 ? (split_input ? I / dirs : I) : H; }
+  // Row width of layer l's input buffer as passed in (x and layer-0 masks: I; above: H).
+  int in_stride(int l) const { return l == 0 ? I : H; }
+  // First column of direction d's layer-0 input within a row of x.
+  int in_offset(int l, int d) const { return l == 0 && split_input ? d * (I / dirs) : 0; }
   int state_per_dir() const { return cell == Cell::Lstm ? 2 * H : H; }
   int state_size() const { return state_per_dir() * L * dirs; }
 };
@@ -121,9 +132,9 @@ struct RnnForwardIo {
   const float* init = nullptr;              // [B, state_size] auDeep flat layout, or null for zeros
   std::vector<const float*> kernels;        // [dirs*L] each [(in_l + H) x gates*H]
   std::vector<const float*> biases;         // [dirs*L] each [gates*H]
-  std::vector<const float*> in_masks;       // [dirs*L] each [T, B, in_l] or null
+  std::vector<const float*> in_masks;       // [dirs*L] each [T, B, in_stride(l)] or null
   std::vector<const float*> out_masks;      // [dirs*L] each [T, B, H] or null
-  float* y = nullptr;                       // [T, B, dirs*H]
+  float* y = nullptr;                       // [T, B, dirs*H] (see backward_processing_order)
   float* final_state = nullptr;             // [B, state_size]
 };
 

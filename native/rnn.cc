@@ -8,6 +8,9 @@
 //                     LSTM G=4, columns [i | j | f | o] (TF1 LSTMCell kernel).
 //   state (init/final) [B, state_size], auDeep's flat layout: blocks per layer, [fw | bw] within a layer,
 //                     [c | h] within a direction for LSTM.
+// Options (RnnConfig): split_input gives each direction of a bidirectional call its own half of x's
+// features for layer 0 (kernel in = I/2, no zero-padded rows for the other direction's half);
+// backward_processing_order keeps the backward direction's y/dy in its processing order.
 // Internally every per-step buffer of a direction is kept in *processing* order (the backward direction
 // stores its step s, which reads x[T-1-s], at index s). That makes the T*B-row GEMMs (input projection,
 // weight gradients, input gradient) single contiguous calls for both directions.
@@ -202,10 +205,15 @@ bool rnn_forward(RnnWorkspace& ws, const RnnConfig& cfg, const RnnForwardIo& io,
       Ly.has_mask = m_in || m_prev;
       if (Ly.has_mask) {
         ensure(Ly.mask_in, TB * in);
+        // m_in rows are in_stride(l) wide (x's width for layer 0), this direction's columns from in_offset.
+        const int istr = cfg.in_stride(l), ioff = cfg.in_offset(l, d);
         par_steps(T, [&](int s) {
-          const long src = (long)tmap(s, T, rev) * B * in, dst = (long)s * B * in;
-          for (long i = 0; i < (long)B * in; ++i)
-            Ly.mask_in[dst + i] = (m_in ? m_in[src + i] : 1.0f) * (m_prev ? m_prev[src + i] : 1.0f);
+          const long t = tmap(s, T, rev);
+          for (int b = 0; b < B; ++b) {
+            const long src = (t * B + b) * istr + ioff, prev = (t * B + b) * in, dst = ((long)s * B + b) * in;
+            for (int k = 0; k < in; ++k)
+              Ly.mask_in[dst + k] = (m_in ? m_in[src + k] : 1.0f) * (m_prev ? m_prev[prev + k] : 1.0f);
+          }
         });
       }
       // Initial state.
@@ -239,16 +247,21 @@ bool rnn_forward(RnnWorkspace& ws, const RnnConfig& cfg, const RnnForwardIo& io,
     for (int d = 0; d < D; ++d) {
       RnnWorkspace::Layer& Ly = ws.dirs[d].layers[l];
       const bool rev = d == 1;
-      // Layer input in processing order, dropout applied.
+      // Layer input in processing order, dropout applied. Source rows are istr wide; this direction
+      // reads `in` of them from column ioff (all of them unless split_input).
+      const int istr = cfg.in_stride(l), ioff = cfg.in_offset(l, d);
       par_steps(T, [&](int s) {
-        const float* src = l == 0 ? io.x + (long)tmap(s, T, rev) * B * in
+        const float* src = l == 0 ? io.x + (long)tmap(s, T, rev) * B * istr + ioff
                                   : ws.dirs[d].layers[l - 1].s.data() + (long)(s + 1) * B * H;
         float* dst = Ly.xin.data() + (long)s * B * in;
         if (Ly.has_mask) {
           const float* m = Ly.mask_in.data() + (long)s * B * in;
-          for (long i = 0; i < (long)B * in; ++i) dst[i] = src[i] * m[i];
-        } else {
+          for (int b = 0; b < B; ++b)
+            for (int k = 0; k < in; ++k) dst[(long)b * in + k] = src[(long)b * istr + k] * m[(long)b * in + k];
+        } else if (istr == in) {
           std::memcpy(dst, src, (long)B * in * sizeof(float));
+        } else {
+          for (int b = 0; b < B; ++b) std::memcpy(dst + (long)b * in, src + (long)b * istr, in * sizeof(float));
         }
         for (long r = (long)s * B; r < (long)(s + 1) * B; ++r)
           std::memcpy(Ly.g.data() + r * GH, Ly.bias.data(), GH * sizeof(float));
@@ -284,7 +297,7 @@ bool rnn_forward(RnnWorkspace& ws, const RnnConfig& cfg, const RnnForwardIo& io,
     const RnnWorkspace::Layer& top = dir.layers[L - 1];
     if (io.y) {
       par_steps(T, [&](int s) {
-        const int t = tmap(s, T, d == 1);
+        const int t = tmap(s, T, d == 1 && !cfg.backward_processing_order);
         for (int b = 0; b < B; ++b) {
           const float* h = top.s.data() + ((long)(s + 1) * B + b) * H;
           float* yo = io.y + ((long)t * B + b) * D * H + (long)d * H;
@@ -331,7 +344,7 @@ bool rnn_backward(RnnWorkspace& ws, const RnnBackwardIo& io) {
     ensure(dir.dout, TB * H);
     ensure(dir.dtmp, TB * std::max(cfg.I, H));
     par_steps(T, [&](int s) {
-      const int t = tmap(s, T, d == 1);
+      const int t = tmap(s, T, d == 1 && !cfg.backward_processing_order);
       for (int b = 0; b < B; ++b) {
         float* o = dir.dout.data() + ((long)s * B + b) * H;
         if (!io.dy) {
@@ -421,7 +434,7 @@ bool rnn_backward(RnnWorkspace& ws, const RnnBackwardIo& io) {
           else
             std::memcpy(dir.dout.data() + i0, dxin + i0, (i1 - i0) * sizeof(float));
         });
-      } else {
+      } else if (!cfg.split_input) {
         par_steps(T, [&](int s) {
           const int t = tmap(s, T, d == 1);
           float* dst = io.dx + (long)t * B * in;
@@ -433,6 +446,21 @@ bool rnn_backward(RnnWorkspace& ws, const RnnBackwardIo& io) {
           } else {
             if (d == 0) std::memcpy(dst, src, (long)B * in * sizeof(float));
             else for (long i = 0; i < (long)B * in; ++i) dst[i] += src[i];
+          }
+        });
+      } else {
+        // Each direction owns its columns of dx: written, not accumulated.
+        const int istr = cfg.in_stride(0), ioff = cfg.in_offset(0, d);
+        par_steps(T, [&](int s) {
+          const int t = tmap(s, T, d == 1);
+          const float* m = Ly.has_mask ? Ly.mask_in.data() + (long)s * B * in : nullptr;
+          for (int b = 0; b < B; ++b) {
+            float* dst = io.dx + ((long)t * B + b) * istr + ioff;
+            const float* src = dxin + ((long)s * B + b) * in;
+            if (m)
+              for (int k = 0; k < in; ++k) dst[k] = src[k] * m[(long)b * in + k];
+            else
+              std::memcpy(dst, src, in * sizeof(float));
           }
         });
       }

@@ -4,7 +4,16 @@
 import * as tf from './tf.js'
 
 import {Random} from '../core/random.js'
-import {type CellType, rnn, rnnDropoutMasks, type RnnLayerParams, rnnStateSize, stateBlockOffset} from './engine/index.js'
+import {withNativeBuffers} from './engine/heap.js'
+import {
+  blockDiagonalMatMul,
+  type CellType,
+  rnn,
+  rnnDropoutMasks,
+  type RnnLayerParams,
+  rnnStateSize,
+  stateBlockOffset,
+} from './engine/index.js'
 import type {RnnArchitecture} from './options.js'
 import {applyLinear, type Linear, type ParamStore} from './params.js'
 
@@ -39,6 +48,45 @@ export function shiftRight(x: tf.Tensor3D): tf.Tensor3D {
   const [T, B, F] = x.shape
   if (T <= 1) return tf.zerosLike(x)
   return tf.concat([tf.zeros([1, B, F]), x.slice([0, 0, 0], [T - 1, B, F])], 0) as tf.Tensor3D
+}
+
+/**
+ * Both directions' teacher-forcing inputs side by side: [T, B, 2F] with x[t] = [y[t-1] | y[t+1]] (zeros
+ * past either end). The first half is shiftRight(y); the second is the backward direction's shiftRight of
+ * the reversed y, stored back in time order: reverse(shiftRight(reverse(y))). On the wasm heap this is
+ * one pass of copies instead of two shifts, two reversals and a concatenation.
+ */
+export function shiftBothWays(y: tf.Tensor3D): tf.Tensor3D {
+  const [T, B, F] = y.shape
+  if (tf.getBackend() !== 'wasm')
+    return tf.tidy(() => tf.concat([shiftRight(y), tf.reverse(shiftRight(tf.reverse(y, 0) as tf.Tensor3D), 0)], 2) as tf.Tensor3D)
+  const op = tf.customGrad((...a: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [out] = withNativeBuffers([a[0] as tf.Tensor], [[T, B, 2 * F]], ([v], [o]) => {
+      for (let t = 0; t < T; t++)
+        for (let b = 0; b < B; b++) {
+          const dst = (t * B + b) * 2 * F
+          if (t > 0) o.set(v!.subarray(((t - 1) * B + b) * F, ((t - 1) * B + b + 1) * F), dst)
+          else o.fill(0, dst, dst + F)
+          if (t < T - 1) o.set(v!.subarray(((t + 1) * B + b) * F, ((t + 1) * B + b + 1) * F), dst + F)
+          else o.fill(0, dst + F, dst + 2 * F)
+        }
+    })
+    return {
+      value: out,
+      // dy[t] = dx[t+1][first half] + dx[t-1][second half].
+      gradFunc: (dx: tf.Tensor) =>
+        withNativeBuffers([dx], [[T, B, F]], ([g], [d]) => {
+          for (let t = 0; t < T; t++)
+            for (let b = 0; b < B; b++)
+              for (let k = 0; k < F; k++) {
+                const fromFw = t < T - 1 ? g![((t + 1) * B + b) * 2 * F + k] : 0
+                const fromBw = t > 0 ? g![((t - 1) * B + b) * 2 * F + F + k] : 0
+                d[(t * B + b) * F + k] = fromFw + fromBw
+              }
+        })[0],
+    }
+  })
+  return op(y) as tf.Tensor3D
 }
 
 export class RnnStack {
@@ -137,9 +185,10 @@ export class FeedPreviousDecoder {
 
   /**
    * Teacher forcing in both directions as one fused bidirectional call (what a StandardRNN costs). The
-   * directions read different sequences: the op's input is [forward's | backward's] features, each
-   * direction's first-layer kernel zero on the other's rows (zeros built around the real kernel, so no
-   * gradient reaches them), and the backward half stored time-reversed since the op reads it from the end.
+   * directions read different sequences: the op's input is [forward's | backward's] features and each
+   * direction's first layer reads only its half (splitInput), the backward half stored time-reversed
+   * since the op reads it from the end (shiftBothWays). The op leaves the backward outputs in processing order, as
+   * auDeep's FeedPreviousRNN does.
    */
   private runBothDirections(
     inputSequence: tf.Tensor3D,
@@ -147,32 +196,21 @@ export class FeedPreviousDecoder {
     randomness: StepRandomness,
     inputIsData: boolean,
   ): tf.Tensor3D {
-    const F = this.numFeatures
     const {cell, units: H} = this.arch
-    const forward = shiftRight(inputSequence)
-    const backward = shiftRight(tf.reverse(inputSequence, 0) as tf.Tensor3D) // in the backward direction's order
-    const x = tf.concat([forward, tf.reverse(backward, 0)], 2) as tf.Tensor3D
-    const layers = this.stacks.map((stack, d) =>
-      stack.params[0].map((p, l) => {
-        if (l > 0) return p
-        const G = p.kernel.shape[1]
-        const own = p.kernel.slice([0, 0], [F, G])
-        const recurrent = p.kernel.slice([F, 0], [H, G])
-        const zeros = tf.zeros([F, G])
-        return {kernel: tf.concat(d === 0 ? [own, zeros, recurrent] : [zeros, own, recurrent], 0) as tf.Tensor2D, bias: p.bias}
-      }),
-    )
-    const args = {cell, x, layers}
+    const x = shiftBothWays(inputSequence)
+    const args = {cell, x, layers: this.stacks.map((stack) => stack.params[0]), splitInput: true}
     const dropout = rnnDropoutMasks(args, randomness.keepProb, randomness.random.nextUint32())
-    const {output} = rnn({...args, initialState, dropout, inputGradient: !inputIsData})
+    const {output} = rnn({...args, initialState, dropout, inputGradient: !inputIsData, backwardOutputOrder: 'processing'})
+    // Each direction's projection tanh(W_d h + b_d), both from the [fw | bw] output in one block-diagonal
+    // product: what projecting the two halves separately and concatenating computes, without the copies.
     const [T, B] = output.shape
-    const fw = output.slice([0, 0, 0], [T, B, H])
-    // The op returns the backward outputs in time order; auDeep's FeedPreviousRNN leaves them in processing order.
-    const bw = tf.reverse(output.slice([0, 0, H], [T, B, H]), 0)
-    return tf.concat(
-      [fw, bw].map((out, d) => tf.tanh(applyLinear(this.projections[d], out))),
-      2,
-    ) as tf.Tensor3D
+    const F = this.numFeatures
+    const z = blockDiagonalMatMul(
+      output.reshape([T * B, 2 * H]) as tf.Tensor2D,
+      this.projections.map((p) => p.weights),
+    )
+    const bias = tf.concat(this.projections.map((p) => p.bias))
+    return tf.tanh(tf.add(z, bias)).reshape([T, B, 2 * F]) as tf.Tensor3D
   }
 
   private runDirection(

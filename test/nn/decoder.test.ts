@@ -19,7 +19,7 @@ import {
   type TimeAutoencoderConfig,
 } from '../../src/nn/autoencoders.js'
 import {loadNative, selectBackend} from '../../src/nn/engine/index.js'
-import {FeedPreviousDecoder} from '../../src/nn/rnn-stack.js'
+import {FeedPreviousDecoder, shiftBothWays, shiftRight} from '../../src/nn/rnn-stack.js'
 import {ParamStore} from '../../src/nn/params.js'
 import {rng} from './engine-helpers.js'
 
@@ -438,4 +438,26 @@ test('leak: f-rae and ft-rae reconstruct a frame through a dense layer over all 
   // frame's reconstruction of band 0: no other frame's targets are involved.
   for (let i = 0; i < base.length; i += bands) assert.ok(Math.abs(moved[i] - base[i]) > 1e-6, `element ${i}`)
   ftrae.params.dispose()
+})
+
+test('shiftBothWays: [y[t-1] | y[t+1]] is the two shifted sequences it replaces, values and gradients bit for bit', async () => {
+  for (const backend of addon ? (['native', 'cpu'] as const) : (['cpu'] as const)) {
+    await selectBackend(backend)
+    for (const steps of [1, 2, 7]) {
+      tf.tidy(() => {
+        const r = rng(50 + steps)
+        const y = tf.tensor3d(randomArray(steps * 3 * 4, r), [steps, 3, 4])
+        const w = tf.tensor3d(randomArray(steps * 3 * 8, r), [steps, 3, 8])
+        const composed = (v: tf.Tensor3D) => tf.concat([shiftRight(v), tf.reverse(shiftRight(tf.reverse(v, 0) as tf.Tensor3D), 0)], 2)
+        const got = shiftBothWays(y),
+          want = composed(y)
+        assert.deepEqual(got.shape, [steps, 3, 8])
+        assert.deepEqual(Array.from(got.dataSync()), Array.from(want.dataSync()), `${backend} T=${steps} values`)
+        const g = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(shiftBothWays(v as tf.Tensor3D), w)))(y)
+        const gw = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(composed(v as tf.Tensor3D), w)))(y)
+        assert.deepEqual(Array.from(g.dataSync()), Array.from(gw.dataSync()), `${backend} T=${steps} gradient`)
+      })
+    }
+  }
+  await selectBackend(addon ? 'native' : 'auto')
 })

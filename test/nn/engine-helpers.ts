@@ -36,17 +36,30 @@ export interface Problem {
   ws: tf.Tensor
 }
 
-export function makeProblem(
-  o: {cell: CellType; T: number; B: number; I: number; H: number; L: number; dirs: 1 | 2; init?: boolean; dropout?: boolean},
-  seed = 1,
-): Problem {
+export interface ProblemShape {
+  cell: CellType
+  T: number
+  B: number
+  I: number
+  H: number
+  L: number
+  dirs: 1 | 2
+  init?: boolean
+  dropout?: boolean
+  /** RnnArgs.splitInput (dirs 2, even I): layer-0 kernels have I/2 + H rows. */
+  split?: boolean
+  /** RnnArgs.backwardOutputOrder 'processing'. */
+  processingOrder?: boolean
+}
+
+export function makeProblem(o: ProblemShape, seed = 1): Problem {
   const r = rng(seed)
   const G = o.cell === 'gru' ? 3 : 4
   const layers: RnnLayerParams[][] = []
   for (let d = 0; d < o.dirs; d++) {
     layers.push([])
     for (let l = 0; l < o.L; l++) {
-      const inSize = l === 0 ? o.I : o.H
+      const inSize = l === 0 ? (o.split ? o.I / 2 : o.I) : o.H
       layers[d].push({
         kernel: randTensor([inSize + o.H, G * o.H], r, 0.6) as tf.Tensor2D,
         bias: randTensor([G * o.H], r, 0.5) as tf.Tensor1D,
@@ -60,6 +73,8 @@ export function makeProblem(
     layers,
     initialState: o.init ? (randTensor([o.B, S], r, 0.8) as tf.Tensor2D) : undefined,
   }
+  if (o.split) args.splitInput = true
+  if (o.processingOrder) args.backwardOutputOrder = 'processing'
   if (o.dropout) {
     args.dropout = {input: [], output: []}
     for (let d = 0; d < o.dirs; d++) {

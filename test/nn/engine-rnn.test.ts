@@ -17,7 +17,7 @@ import {
   type RnnArgs,
   type RnnResult,
 } from '../../src/nn/engine/index.js'
-import {makeProblem, maxAbs, maxAbsDiff, params, rng, type Problem} from './engine-helpers.js'
+import {makeProblem, maxAbs, maxAbsDiff, params, rng, type Problem, type ProblemShape} from './engine-helpers.js'
 
 const addon = loadNative()
 const skip = addon ? false : 'native addon not built'
@@ -61,7 +61,7 @@ function reference<T>(fn: () => T): T {
   }
 }
 
-const cases: {cell: CellType; T: number; B: number; I: number; H: number; L: number; dirs: 1 | 2; init?: boolean; dropout?: boolean}[] = [
+const cases: ProblemShape[] = [
   {cell: 'gru', T: 5, B: 3, I: 4, H: 6, L: 1, dirs: 1},
   {cell: 'gru', T: 6, B: 20, I: 5, H: 9, L: 2, dirs: 1, init: true, dropout: true},
   {cell: 'gru', T: 4, B: 5, I: 3, H: 17, L: 2, dirs: 2, init: true, dropout: true},
@@ -70,6 +70,13 @@ const cases: {cell: CellType; T: number; B: number; I: number; H: number; L: num
   {cell: 'lstm', T: 4, B: 5, I: 3, H: 17, L: 2, dirs: 2, init: true, dropout: true},
   {cell: 'gru', T: 1, B: 1, I: 1, H: 1, L: 1, dirs: 2, init: true},
   {cell: 'lstm', T: 1, B: 1, I: 2, H: 3, L: 3, dirs: 1, init: true, dropout: true},
+  // splitInput (each direction reads its own half of x) and backward outputs in processing order.
+  {cell: 'gru', T: 5, B: 3, I: 6, H: 7, L: 1, dirs: 2, split: true},
+  {cell: 'gru', T: 4, B: 11, I: 8, H: 9, L: 2, dirs: 2, init: true, dropout: true, split: true},
+  {cell: 'gru', T: 6, B: 5, I: 4, H: 6, L: 2, dirs: 2, dropout: true, split: true, processingOrder: true},
+  {cell: 'lstm', T: 5, B: 3, I: 6, H: 7, L: 1, dirs: 2, init: true, split: true, processingOrder: true},
+  {cell: 'lstm', T: 4, B: 11, I: 8, H: 9, L: 2, dirs: 2, init: true, dropout: true, split: true},
+  {cell: 'lstm', T: 3, B: 2, I: 4, H: 5, L: 2, dirs: 2, dropout: true, processingOrder: true},
 ]
 
 for (const isa of addon?.supportedIsas() ?? ['portable']) {
@@ -100,9 +107,27 @@ for (const isa of addon?.supportedIsas() ?? ['portable']) {
 
   test(`native RNN gradients match finite differences on ${isa}`, {skip}, () => {
     assert.equal(addon!.setIsa(isa), true)
-    for (const cell of ['gru', 'lstm'] as const) {
+    for (const [cell, split] of [
+      ['gru', false],
+      ['lstm', false],
+      ['gru', true],
+      ['lstm', true],
+    ] as const) {
       tf.tidy(() => {
-        const p = makeProblem({cell, T: 4, B: 3, I: 3, H: 5, L: 2, dirs: 2, init: true, dropout: true}, 99)
+        const shape = {
+          cell,
+          T: 4,
+          B: 3,
+          I: split ? 6 : 3,
+          H: 5,
+          L: 2,
+          dirs: 2 as const,
+          init: true,
+          dropout: true,
+          split,
+          processingOrder: split,
+        }
+        const p = makeProblem(shape, 99)
         const {grads} = gradsOf(p, native)
         const ps = params(p)
         const r = rng(5)
@@ -128,12 +153,81 @@ for (const isa of addon?.supportedIsas() ?? ['portable']) {
           const fd = (at(1) - at(-1)) / (2 * eps)
           const an = grads.reduce((acc, g, i) => acc + tf.sum(tf.mul(g, dirs[i])).dataSync()[0], 0)
           const rel = Math.abs(fd - an) / Math.max(1, Math.abs(an))
-          assert.ok(rel < 2e-3, `${cell} trial ${trial}: finite difference ${fd} vs analytic ${an} (rel ${rel})`)
+          assert.ok(rel < 2e-3, `${cell} split ${split} trial ${trial}: finite difference ${fd} vs analytic ${an} (rel ${rel})`)
         }
       })
     }
   })
 }
+
+// splitInput must compute exactly what the zero-padded construction it replaced computed (the 2017
+// decoder's training stays bit-identical): direction d's layer-0 kernel with zero rows on the other half
+// of x, both directions reading all of x. backwardOutputOrder 'processing' is the time-order output with
+// its backward half reversed. Native results must agree bit for bit, reference ones to round-off.
+for (const cell of ['gru', 'lstm'] as const)
+  for (const L of [1, 2])
+    test(
+      `splitInput equals zero-padded kernels, processing order equals reversed time order (${cell}, ${L} layer${L > 1 ? 's' : ''})`,
+      {skip},
+      () => {
+        addon!.setIsa(addon!.supportedIsas()[0])
+        tf.tidy(() => {
+          const F = 5,
+            H = 6,
+            T = 4,
+            B = 9
+          const p = makeProblem(
+            {cell, T, B, I: 2 * F, H, L, dirs: 2, init: true, dropout: true, split: true, processingOrder: true},
+            40 + L,
+          )
+          const G = p.args.layers[0][0].bias.shape[0]
+          const pad = (k: tf.Tensor2D, d: number): tf.Tensor2D => {
+            const own = tf.slice(k, [0, 0], [F, G]),
+              rec = tf.slice(k, [F, 0], [H, G]),
+              zeros = tf.zeros([F, G])
+            return tf.concat(d === 0 ? [own, zeros, rec] : [zeros, own, rec], 0) as tf.Tensor2D
+          }
+          // The padded problem: same tensors, layer-0 kernels padded, time-order outputs.
+          const toPadded = (a: RnnArgs): RnnArgs => ({
+            ...a,
+            splitInput: false,
+            backwardOutputOrder: 'time',
+            layers: a.layers.map((d, di) => d.map((l, li) => (li === 0 ? {kernel: pad(l.kernel, di), bias: l.bias} : l))),
+          })
+          const reorder = (y: tf.Tensor3D): tf.Tensor3D =>
+            tf.concat([tf.slice(y, [0, 0, 0], [T, B, H]), tf.reverse(tf.slice(y, [0, 0, H], [T, B, H]), 0)], 2) as tf.Tensor3D
+          // Loss of the padded run with its output brought into the split run's order, so gradients compare.
+          const padded = (run: (a: RnnArgs) => RnnResult) => (a: RnnArgs) => {
+            const r = run(toPadded(a))
+            return {output: reorder(r.output), finalState: r.finalState}
+          }
+          for (const [name, run, exact] of [
+            ['native', native, true],
+            ['reference', (a: RnnArgs) => reference(() => referenceRnn(a)), false],
+          ] as const) {
+            const split = run(p.args),
+              pad0 = padded(run)(p.args)
+            const tol = (t: tf.Tensor) => (exact ? 0 : 1e-5 * Math.max(1, maxAbs(t)))
+            assert.ok(maxAbsDiff(split.output, pad0.output) <= tol(pad0.output), `${name} output`)
+            assert.ok(maxAbsDiff(split.finalState, pad0.finalState) <= tol(pad0.finalState), `${name} final state`)
+            const gs = gradsOf(p, run),
+              gp = gradsOf(p, padded(run))
+            gs.grads.forEach((g, i) =>
+              assert.ok(maxAbsDiff(g, gp.grads[i]) <= tol(gp.grads[i]), `${name} gradient ${i}: ${maxAbsDiff(g, gp.grads[i])}`),
+            )
+          }
+        })
+      },
+    )
+
+test('splitInput and backwardOutputOrder are rejected where they do not apply', {skip}, () => {
+  const uni = makeProblem({cell: 'gru', T: 3, B: 2, I: 4, H: 4, L: 1, dirs: 1}, 4)
+  assert.throws(() => native({...uni.args, splitInput: true}), /splitInput/)
+  assert.throws(() => referenceRnn({...uni.args, backwardOutputOrder: 'processing'}), /backwardOutputOrder/)
+  const bi = makeProblem({cell: 'gru', T: 3, B: 2, I: 4, H: 4, L: 1, dirs: 2}, 4)
+  // Layer-0 kernels sized for all of x are wrong once each direction reads half of it.
+  assert.throws(() => native({...bi.args, splitInput: true}), /kernel \[6, 12\]/)
+})
 
 test('native RNN forward without gradient recording leaks no tensors and reuses buffers', {skip}, () => {
   addon!.setIsa(addon!.supportedIsas()[0])

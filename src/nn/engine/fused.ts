@@ -63,9 +63,16 @@ function checkMask(m: tf.Tensor | null | undefined, shape: number[], what: strin
 }
 
 export function nativeRnn(args: RnnArgs, addon: NativeAddon): RnnResult {
-  const {cell, T, B, I, H, L, dirs} = rnnDims(args)
+  const dims = rnnDims(args)
+  const {cell, T, B, I, H, L, dirs} = dims
+  for (const [option, on] of [
+    ['splitInput', dims.splitInput],
+    ['backwardProcessingOrder', dims.backwardProcessingOrder],
+  ] as const)
+    if (on && !addon.rnnFeatures?.includes(option))
+      throw new Error(`rnn: the native addon predates the ${option} option; rebuild it (npm ci or npm rebuild)`)
   const S = rnnStateSize(cell, H, L, dirs)
-  const cfg: NativeRnnConfig = {cell, T, B, I, H, L, dirs, forgetBias: args.forgetBias ?? 1.0}
+  const cfg: NativeRnnConfig = {...dims, forgetBias: args.forgetBias ?? 1.0}
   const key = JSON.stringify(cfg)
   const n = dirs * L
   const kernels = args.layers.flatMap((d) => d.map((p) => p.kernel as tf.Tensor))
@@ -74,6 +81,7 @@ export function nativeRnn(args: RnnArgs, addon: NativeAddon): RnnResult {
     outMasks: (tf.Tensor | null)[] = []
   for (let d = 0; d < dirs; d++)
     for (let l = 0; l < L; l++) {
+      // Layer-0 masks span all of x, also with splitInput (each direction then uses its own columns).
       inMasks.push(checkMask(args.dropout?.input?.[d]?.[l], [T, B, l === 0 ? I : H], `dropout.input[${d}][${l}]`))
       outMasks.push(checkMask(args.dropout?.output?.[d]?.[l], [T, B, H], `dropout.output[${d}][${l}]`))
     }

@@ -2,6 +2,7 @@
 export {BACKEND_CHOICES, currentEngine, nativeFusedActive, selectBackend} from './backend.js'
 export type {BackendChoice, BackendName, EngineInfo} from './backend.js'
 export {dropoutMask, rnn, rnnDropoutMasks} from './rnn.js'
+export {blockDiagonalMatMul} from './block-matmul.js'
 export {gruCell, lstmCell, referenceRnn} from './reference.js'
 export {NativeAbortedError, clearNativeWorkspaces, nativeRnn, nativeWorkspaceStats} from './fused.js'
 export {loadNative, nativeLoadError} from './native.js'

@@ -103,6 +103,8 @@ export interface NativeAddon {
    * Weights and biases are updated in place. Absent from addons built before it existed.
    */
   mlpTrain?(job: NativeMlpJob): Promise<{finalLoss: number; cancelled: boolean}>
+  /** RNN config options this build understands ('splitInput', 'backwardProcessingOrder'); absent before them. */
+  readonly rnnFeatures?: readonly string[]
   createWorkspace(): NativeWorkspace
   rnnForward(
     ws: NativeWorkspace,

@@ -60,7 +60,7 @@ function stackTime(steps: tf.Tensor2D[]): tf.Tensor3D {
  * tensors exhaust the wasm heap at the tutorial's size) and is what other backends run fastest.
  */
 export function referenceRnn(args: RnnArgs): RnnResult {
-  const {cell, T, B, H, L, dirs} = rnnDims(args)
+  const {cell, T, B, I, H, L, dirs, splitInput, backwardProcessingOrder} = rnnDims(args)
   const forgetBias = args.forgetBias ?? 1.0
   return tf.tidy(() => {
     const blocks: tf.Tensor2D[] = new Array(L * dirs)
@@ -73,11 +73,15 @@ export function referenceRnn(args: RnnArgs): RnnResult {
       // Everything below is in processing order: the backward direction works on reversed time.
       const toProc = (t: tf.Tensor3D) => (d === 1 ? (tf.reverse(t, 0) as tf.Tensor3D) : t)
       // inputGradient false: x is data; stopping the gradient here matches the native op.
-      let seq = toProc(args.inputGradient === false ? (stopGradient(args.x) as tf.Tensor3D) : args.x)
+      const x = args.inputGradient === false ? (stopGradient(args.x) as tf.Tensor3D) : args.x
+      // splitInput: this direction's layer 0 reads its own half of the features (and of their masks).
+      const own = (t: tf.Tensor3D) => (splitInput ? (tf.slice(t, [0, 0, (d * I) / 2], [T, B, I / 2]) as tf.Tensor3D) : t)
+      let seq = toProc(own(x))
       for (let l = 0; l < L; l++) {
         const {kernel, bias} = args.layers[d][l]
         const inSize = seq.shape[2]
-        const inMask = args.dropout?.input?.[d]?.[l]
+        const mask = args.dropout?.input?.[d]?.[l]
+        const inMask = mask && l === 0 ? own(mask) : mask
         const outMask = args.dropout?.output?.[d]?.[l]
         const inp = inMask ? (tf.mul(seq, toProc(inMask)) as tf.Tensor3D) : seq
         const G = cell === 'gru' ? 3 : 4
@@ -117,7 +121,7 @@ export function referenceRnn(args: RnnArgs): RnnResult {
         const states = stackTime(outs)
         seq = outMask ? (tf.mul(states, toProc(outMask)) as tf.Tensor3D) : states
       }
-      dirOutputs.push(toProc(seq))
+      dirOutputs.push(backwardProcessingOrder ? seq : toProc(seq))
     }
     const output = (dirs === 1 ? dirOutputs[0] : tf.concat(dirOutputs, 2)) as tf.Tensor3D
     const finalState = (blocks.length === 1 ? blocks[0] : tf.concat(blocks, 1)) as tf.Tensor2D

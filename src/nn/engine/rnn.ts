@@ -41,7 +41,7 @@ export function dropoutMask(shape: number[], keepProb: number, seed?: number): t
  * Returns undefined for keepProb >= 1 (no dropout, e.g. at inference). seed makes them reproducible.
  */
 export function rnnDropoutMasks(
-  args: Pick<RnnArgs, 'x' | 'layers' | 'cell'>,
+  args: Pick<RnnArgs, 'x' | 'layers' | 'cell' | 'splitInput'>,
   keepProb: number,
   seed?: number,
 ): RnnDropoutMasks | undefined {
@@ -55,6 +55,7 @@ export function rnnDropoutMasks(
     input.push([])
     output.push([])
     for (let l = 0; l < L; l++) {
+      // Layer 0's input masks span all of x also with splitInput, so the mask stream does not depend on it.
       input[d].push(dropoutMask([T, B, l === 0 ? I : H], keepProb, next()) as tf.Tensor3D)
       output[d].push(dropoutMask([T, B, H], keepProb, next()) as tf.Tensor3D)
     }

@@ -8,8 +8,8 @@ export type CellType = 'gru' | 'lstm'
  *       = TF1 GRUCell: concat([gates/kernel, candidate/kernel], axis 1), likewise the biases.
  * LSTM: kernel [inputSize + units, 4*units], columns [i | j | f | o]; bias [4*units] (= TF1 LSTMCell).
  * Rows 0..inputSize-1 multiply the layer input, the last `units` rows multiply h_prev.
- * inputSize is the sequence's feature count for layer 0 and `units` above (each direction's stack
- * reads only its own lower layer, as in auDeep).
+ * inputSize is the sequence's feature count for layer 0 (half of it with RnnArgs.splitInput) and `units`
+ * above (each direction's stack reads only its own lower layer, as in auDeep).
  */
 export interface RnnLayerParams {
   kernel: tf.Tensor2D
@@ -21,6 +21,8 @@ export interface RnnLayerParams {
  * [direction][layer]; null or a missing array means no dropout there. `input` multiplies the layer's
  * input ([T, B, inputSize of that layer]); `output` multiplies the layer's output ([T, B, units]), as
  * TF1 DropoutWrapper(input_keep_prob, output_keep_prob). States passed along time are never masked.
+ * With RnnArgs.splitInput, layer-0 input masks still cover all of x ([T, B, x features]); direction d
+ * uses only the columns it reads.
  */
 export interface RnnDropoutMasks {
   input?: (tf.Tensor3D | null)[][]
@@ -44,12 +46,28 @@ export interface RnnArgs {
    * for x. Default true (ft-rae's time encoder reads trained frequency-encoder states).
    */
   inputGradient?: boolean
+  /**
+   * Bidirectional only: x holds [forward's | backward's] features and direction d's layer 0 reads only
+   * its half, x[:, :, d*I/2 .. (d+1)*I/2), with a kernel of I/2 + units rows. Two directions reading
+   * different sequences (the 2017 decoder's teacher forcing) then cost what one sequence does, with no
+   * zero-padded kernel rows. Default false (both directions read all of x).
+   */
+  splitInput?: boolean
+  /**
+   * Bidirectional only: 'processing' leaves the backward direction's half of `output` in its processing
+   * order (row s is its s-th step, which has read x[T-1-s]) instead of reversing it back into time order.
+   * Default 'time'.
+   */
+  backwardOutputOrder?: 'time' | 'processing'
   /** 'auto' = native fused kernels when the native backend is active, else the reference. */
   impl?: 'auto' | 'native' | 'reference'
 }
 
 export interface RnnResult {
-  /** [T, B, directions*units]: top layer outputs (after its output dropout), [fw | bw], original time order. */
+  /**
+   * [T, B, directions*units]: top layer outputs (after its output dropout), [fw | bw], original time order
+   * (the backward half in its processing order with backwardOutputOrder 'processing').
+   */
   output: tf.Tensor3D
   /** [B, stateSize]: every layer's final state in auDeep's flat layout, no dropout. */
   finalState: tf.Tensor2D
@@ -63,6 +81,10 @@ export interface RnnDims {
   H: number
   L: number
   dirs: 1 | 2
+  /** RnnArgs.splitInput: layer 0 of direction d reads x's features [d*I/2, (d+1)*I/2). */
+  splitInput: boolean
+  /** RnnArgs.backwardOutputOrder === 'processing'. */
+  backwardProcessingOrder: boolean
 }
 
 /**
@@ -87,9 +109,13 @@ export function rnnDims(args: RnnArgs): RnnDims {
   const G = args.cell === 'gru' ? 3 : 4
   const H = args.layers[0][0].bias.shape[0] / G
   if (!Number.isInteger(H) || H < 1) throw new RangeError(`rnn: bias length must be ${G} * units`)
+  const splitInput = args.splitInput ?? false
+  const backwardProcessingOrder = args.backwardOutputOrder === 'processing'
+  if (splitInput && (dirs !== 2 || I % 2 !== 0)) throw new RangeError('rnn: splitInput needs two directions and an even feature count')
+  if (backwardProcessingOrder && dirs !== 2) throw new RangeError("rnn: backwardOutputOrder 'processing' needs two directions")
   for (const d of args.layers)
     d.forEach((p, l) => {
-      const inSize = l === 0 ? I : H
+      const inSize = l === 0 ? (splitInput ? I / 2 : I) : H
       if (p.kernel.shape[0] !== inSize + H || p.kernel.shape[1] !== G * H || p.bias.shape[0] !== G * H)
         throw new RangeError(
           `rnn: layer ${l} expects kernel [${inSize + H}, ${G * H}] and bias [${G * H}], got [${p.kernel.shape}] and [${p.bias.shape}]`,
@@ -100,5 +126,5 @@ export function rnnDims(args: RnnArgs): RnnDims {
     if (args.initialState.shape[0] !== B || args.initialState.shape[1] !== S)
       throw new RangeError(`rnn: initialState must be [${B}, ${S}], got [${args.initialState.shape}]`)
   }
-  return {cell: args.cell, T, B, I, H, L, dirs: dirs as 1 | 2}
+  return {cell: args.cell, T, B, I, H, L, dirs: dirs as 1 | 2, splitInput, backwardProcessingOrder}
 }
