@@ -27,7 +27,9 @@
       ],
       "dependencies": ["stb_vorbis"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
-      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      # A thread that is being terminated (preprocess stops its workers when a run fails or is interrupted)
+      # cannot take a JavaScript exception; without SWALLOW node-addon-api aborts the whole process then.
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
       "cflags_cc": ["-std=gnu++20", "-O3", "-ffp-contract=fast", "-fno-math-errno", "-fexceptions"],

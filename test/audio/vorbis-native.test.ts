@@ -283,3 +283,31 @@ test('AUDEEP_VORBIS=wasm selects the WebAssembly decoder', () => {
     else process.env.AUDEEP_VORBIS = before
   }
 })
+
+// preprocess terminates its worker threads when a run fails or is interrupted, possibly in the middle of a
+// native decode. The addon's calls into a terminating thread's environment then fail; node-addon-api must
+// drop the exception it cannot throw (NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS) instead of aborting the
+// whole process, which is what it did (SIGABRT, "terminate called after throwing an instance of
+// 'Napi::Error'") before that was defined.
+test('terminating a worker thread in the middle of native decoding leaves the process running', {skip: noNative}, () => {
+  const native = new URL('../../src/nn/engine/native.js', import.meta.url).href
+  const script = `
+    import {Worker} from 'node:worker_threads'
+    const code = \`
+      import {workerData} from 'node:worker_threads'
+      import {readFileSync} from 'node:fs'
+      const {loadNative} = await import(workerData.native)
+      const addon = loadNative()
+      const bytes = new Uint8Array(readFileSync(workerData.file))
+      for (;;) addon.vorbisDecode(bytes, 1 << 20, null)\`
+    for (let i = 0; i < 20; i++) {
+      const worker = new Worker(code, {eval: true, workerData: {native: ${JSON.stringify(native)}, file: ${JSON.stringify(sampleClips()[0])}}})
+      await new Promise((resolve) => setTimeout(resolve, 150 + 10 * i))
+      await worker.terminate()
+    }
+    console.log('survived')`
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {encoding: 'utf8'})
+  assert.equal(run.signal, null, `the process died of ${run.signal}: ${run.stderr}`)
+  assert.equal(run.status, 0, run.stderr)
+  assert.match(run.stdout, /survived/)
+})
