@@ -26,18 +26,25 @@ const noNative = typeof addon?.vorbisDecode === 'function' ? false : 'the native
 // shifted frame, a wrong window or floor) is orders of magnitude larger.
 const TOLERANCE = 2e-6
 
-/** Decodes with the WebAssembly libvorbis (AUDEEP_VORBIS=wasm) or the default (native when built). */
-async function decodeWith(engine: 'wasm' | 'default', bytes: Uint8Array): Promise<DecodedAudio> {
+/**
+ * Runs a decode with the WebAssembly libvorbis (AUDEEP_VORBIS=wasm) or the default (native when built) and
+ * copies the samples out (the decoder may reuse its buffers); AUDEEP_VORBIS is restored afterwards.
+ */
+async function withEngine(engine: 'wasm' | 'default', decode: () => Promise<DecodedAudio>): Promise<DecodedAudio> {
   const before = process.env.AUDEEP_VORBIS
   if (engine === 'wasm') process.env.AUDEEP_VORBIS = 'wasm'
   else delete process.env.AUDEEP_VORBIS
   try {
-    const audio = await decodeAudio(bytes)
+    const audio = await decode()
     return {...audio, channels: audio.channels.map((c) => c.slice())}
   } finally {
     if (before === undefined) delete process.env.AUDEEP_VORBIS
     else process.env.AUDEEP_VORBIS = before
   }
+}
+
+function decodeWith(engine: 'wasm' | 'default', bytes: Uint8Array): Promise<DecodedAudio> {
+  return withEngine(engine, () => decodeAudio(bytes))
 }
 
 function nativeDecode(bytes: Uint8Array): {sampleRate: number; channels: Float32Array[]} {
@@ -205,19 +212,12 @@ function pages(bytes: Uint8Array): {at: number; size: number; body: number}[] {
 
 /** Outcome of decoding a file: its samples, or the error's message. */
 async function outcome(file: string, engine: 'wasm' | 'default'): Promise<DecodedAudio | string> {
-  const before = process.env.AUDEEP_VORBIS
-  if (engine === 'wasm') process.env.AUDEEP_VORBIS = 'wasm'
-  else delete process.env.AUDEEP_VORBIS
   try {
-    const audio = await decodeAudioFile(file)
-    return {...audio, channels: audio.channels.map((c) => c.slice())}
+    return await withEngine(engine, () => decodeAudioFile(file))
   } catch (e) {
     assert.ok(e instanceof UserError, `${file}: ${String(e)}`)
     assert.ok(e.message.startsWith(`${file}: `) && !e.message.includes('\n'), `one line naming the file: ${e.message}`)
     return e.message
-  } finally {
-    if (before === undefined) delete process.env.AUDEEP_VORBIS
-    else process.env.AUDEEP_VORBIS = before
   }
 }
 

@@ -1,6 +1,6 @@
 // Shared helpers for the engine tests: deterministic random tensors and error measures.
 import * as tf from '@tensorflow/tfjs'
-import {rnnStateSize, type CellType, type RnnArgs, type RnnLayerParams} from '../../src/nn/engine/index.js'
+import {rnnStateSize, type CellType, type RnnArgs, type RnnDims, type RnnLayerParams} from '../../src/nn/engine/index.js'
 
 export function rng(seed: number): () => number {
   let s = seed >>> 0
@@ -36,14 +36,8 @@ export interface Problem {
   ws: tf.Tensor
 }
 
-export interface ProblemShape {
-  cell: CellType
-  T: number
-  B: number
-  I: number
-  H: number
-  L: number
-  dirs: 1 | 2
+/** The engine's dimensions of a test problem (RnnDims without the flags, which come from the options below). */
+export interface ProblemShape extends Omit<RnnDims, 'splitInput' | 'backwardProcessingOrder'> {
   init?: boolean
   dropout?: boolean
   /** RnnArgs.splitInput (dirs 2, even I): layer-0 kernels have I/2 + H rows. */
