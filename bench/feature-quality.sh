@@ -4,7 +4,8 @@
 #
 #   bash bench/feature-quality.sh tutorial SEED OUT_DIR [extra t-rae train flags...]
 #   bash bench/feature-quality.sh recipe   SEED OUT_DIR [extra t-rae train flags...]
-#   bash bench/feature-quality.sh evaluate-tutorial|evaluate-recipe SEED OUT_DIR [the same flags...]
+#   bash bench/feature-quality.sh f-rae|ft-rae SEED OUT_DIR [extra f-rae|ft-rae train flags...]
+#   bash bench/feature-quality.sh evaluate-tutorial|evaluate-recipe|evaluate-f-rae|evaluate-ft-rae SEED OUT_DIR [the same flags...]
 #
 # With TRAIN_ONLY=1 the features are trained and kept but not evaluated; the evaluate-* modes evaluate
 # features that an earlier run kept (so long trainings can run first and the evaluations later). With
@@ -12,6 +13,10 @@
 # tutorial: one t-rae on auDeep's own spectrograms (SHARED/reference/audeep/esc10-full-0.08-0.04-128-60.nc).
 # recipe:   samples/esc-10.sh's four clipping levels (-30/-45/-60/-75 dB, --center-fixed), one t-rae each,
 #           fused to 4096-d, evaluated with samples/esc-10.sh's MLP command and the SVM.
+# f-rae, ft-rae: one frequency (or frequency-time) autoencoder with auDeep's architecture defaults on the
+#           tutorial's spectrograms, trained on the tutorial's schedule (64 epochs, batch 64, learning rate
+#           0.001, keep probability 0.8), evaluated like the tutorial. f-rae's features ([time, 16] per clip)
+#           are flattened row-major by export and import, as auDeep's evaluation requires.
 # One line per evaluation is appended to OUT_DIR/results.csv: mode,seed,flags,what,classifier,accuracy,uar.
 # Environment: AUDEEP (default: this checkout's bin/run.js), SHARED (default: ../shared next to the checkout).
 set -euo pipefail
@@ -32,15 +37,21 @@ mkdir -p "$out"
 tag="${extra[*]:-default}"
 record() { [ "$evaluate" = 1 ] && echo "$mode,$seed,$tag,$1,$2,$3" >> "$out/results.csv"; return 0; }
 
-train() { # spectrograms run
+train() { # spectrograms run [kind]
   [ "$train_models" = 1 ] || return 0
   if [ "${RESUME:-0}" = 1 ] && [ -f "$2.features.nc" ]; then echo "kept $2.features.nc"; return 0; fi
   rm -rf "$2"
-  local start=$SECONDS
-  audeep t-rae train --input "$1" --run-name "$2" --num-epochs 64 --batch-size 64 \
-    --learning-rate 0.001 --keep-prob 0.8 --num-layers 2 --num-units 256 --bidirectional-decoder --seed "$seed" "${extra[@]}"
+  local start=$SECONDS kind=${3:-t-rae} model=()
+  [ "$kind" = t-rae ] && model=(--num-layers 2 --num-units 256 --bidirectional-decoder)
+  audeep "$kind" train --input "$1" --run-name "$2" --num-epochs 64 --batch-size 64 \
+    --learning-rate 0.001 --keep-prob 0.8 "${model[@]}" --seed "$seed" --checkpoints-to-keep 1 "${extra[@]}"
   echo "trained $2 in $((SECONDS - start)) s"
-  audeep t-rae generate --model-dir "$2/logs" --input "$1" --output "$2.features.nc"
+  audeep "$kind" generate --model-dir "$2/logs" --input "$1" --output "$2.features.nc"
+  if [ "$kind" = f-rae ]; then # [time, features] per clip: flatten
+    audeep export --input "$2.features.nc" --format CSV --output "$2.csv" --name features
+    audeep import --basedir "$2.csv" --name features --output "$2.features.nc"
+    rm -rf "$2.csv"
+  fi
   rm -rf "$2"
 }
 mlp_readme() { [ "$evaluate" = 1 ] || return 0; audeep mlp evaluate -q --input "$1" --cross-validate --shuffle --num-epochs 400 --learning-rate 0.001 \
@@ -50,10 +61,12 @@ mlp_recipe() { [ "$evaluate" = 1 ] || return 0; audeep mlp evaluate -q --input "
 svm() { [ "$evaluate" = 1 ] || return 0; audeep svm evaluate -q --input "$1" --cross-validate --complexity 0.01; }
 
 run="$out/run-$mode-$seed-$(echo "$tag" | tr -c 'A-Za-z0-9\n' '_')"
-if [ "$mode" = tutorial ]; then
-  train "$SHARED/reference/audeep/esc10-full-0.08-0.04-128-60.nc" "$run"
-  record tutorial mlp-readme "$(mlp_readme "$run.features.nc")"
-  record tutorial svm-0.01 "$(svm "$run.features.nc")"
+if [ "$mode" = tutorial ] || [ "$mode" = f-rae ] || [ "$mode" = ft-rae ]; then
+  kind=t-rae
+  [ "$mode" = tutorial ] || kind=$mode
+  train "$SHARED/reference/audeep/esc10-full-0.08-0.04-128-60.nc" "$run" "$kind"
+  record "$mode" mlp-readme "$(mlp_readme "$run.features.nc")"
+  record "$mode" svm-0.01 "$(svm "$run.features.nc")"
 else
   features=()
   for clip in 30 45 60 75; do
