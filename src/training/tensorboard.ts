@@ -63,10 +63,13 @@ function meanAndStddev(values: Float32Array): {mean: number; stddev: number} {
 }
 
 /** The reconstruction of the first instance, so its improvement can be watched epoch by epoch. */
-function addReconstruction(events: EventFileWriter, {model, input, progress}: TrainingState): void {
+function addReconstruction(events: EventFileWriter, {model, input, progress, hyperParameters}: TrainingState): void {
   tf.tidy(() => {
     const sample = gatherBatch(input.features, input.frames * input.numFeatures, input.frames, input.numFeatures, [0])
-    const {targets, reconstruction} = model.forward(sample, {keepProb: 1, encoderNoise: 0, feedPreviousProb: 0}, new Random(0))
+    // Decoded as trained: a decoder fed its own outputs would look better teacher-forced than it is.
+    const {feedPreviousProb, timeFeedPreviousProb} = hyperParameters
+    const noise = {keepProb: 1, encoderNoise: 0, feedPreviousProb, timeFeedPreviousProb}
+    const {targets, reconstruction} = model.forward(sample, noise, new Random(0))
     const image = reconstructionImage(
       targets.dataSync() as Float32Array,
       reconstruction.dataSync() as Float32Array,
