@@ -19,8 +19,13 @@ struct IsaKernels {
   const char* name;
   int mr;  // rows of the register tile (rows of A per micro-kernel call)
   int nr;  // columns of the register tile (width of a packed B panel)
-  // C[mr x nr] (+)= Ap[kc x mr] * Bp[kc x nr]; Ap and Bp are packed k-major panels.
-  void (*micro)(int kc, const float* Ap, const float* Bp, float* C, long ldc, bool accumulate);
+  // C[mr x nr] (+)= Ap[kc x mr] * B[kc x nr]; Ap is a packed k-major panel, B's rows are ldb floats apart
+  // (nr for a packed panel).
+  void (*micro)(int kc, const float* Ap, const float* B, long ldb, float* C, long ldc, bool accumulate);
+  // A narrower tile (same mr, nr_alt columns) for widths the main tile would pad (e.g. 256 with nr 48);
+  // it computes every element exactly as micro does. gemm.cc picks the tile per N (tile_for).
+  int nr_alt;
+  void (*micro_alt)(int kc, const float* Ap, const float* B, long ldb, float* C, long ldc, bool accumulate);
 
   // GRU forward, one batch row. g: [r|u] pre-activations from x (bias included) -> activated r,u.
   // gh: h_prev @ W_h[:, r|u]. Also writes rh = r * h_prev.
