@@ -168,12 +168,13 @@ struct RnnWorkspace {
     std::vector<float> rh;                // [T, B, H] GRU r*h_prev
     std::vector<float> p_ru, p_c;         // packed W_h blocks for forward GEMMs
     std::vector<float> p_ru_t, p_c_t;     // packed transposed blocks for backward GEMMs
+    std::vector<float> p_x, p_x_t;        // packed W_x (input projection) and W_x^T (input gradient)
   };
   struct Dir {
     std::vector<Layer> layers;
     std::vector<float> mask_out;          // [T, B, H] top output dropout, processing order
     bool has_mask_out = false;
-    std::vector<float> dout, dtmp;        // backward scratch [T, B, max(H, I)]
+    std::vector<float> dout, dtmp;        // backward scratch: [T, B, H]; [T, B, in_size(0)] when dx is wanted
   };
   std::vector<Dir> dirs;
   size_t accounted = 0;  // bytes reported to V8 as external memory (see addon.cc)
@@ -184,7 +185,7 @@ struct RnnWorkspace {
       for (const Layer& l : d.layers)
         n += l.W.capacity() + l.bias.capacity() + l.xin.capacity() + l.mask_in.capacity() + l.g.capacity() +
              l.s.capacity() + l.c.capacity() + l.rh.capacity() + l.p_ru.capacity() + l.p_c.capacity() +
-             l.p_ru_t.capacity() + l.p_c_t.capacity();
+             l.p_ru_t.capacity() + l.p_c_t.capacity() + l.p_x.capacity() + l.p_x_t.capacity();
     }
     return n * sizeof(float);
   }
