@@ -211,7 +211,6 @@ void par_steps(int T, F&& f) {
 bool rnn_forward(RnnWorkspace& ws, const RnnConfig& cfg, const RnnForwardIo& io, bool save) {
   g_abort.store(false);
   const IsaKernels& isa = active_isa();
-  const int nth = num_threads();
   const int T = cfg.T, B = cfg.B, H = cfg.H, G = cfg.gates(), GH = G * H, L = cfg.L, D = cfg.dirs;
   const bool lstm = cfg.cell == Cell::Lstm;
   const long TB = (long)T * B;
