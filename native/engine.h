@@ -19,8 +19,13 @@ struct IsaKernels {
   const char* name;
   int mr;  // rows of the register tile (rows of A per micro-kernel call)
   int nr;  // columns of the register tile (width of a packed B panel)
-  // C[mr x nr] (+)= Ap[kc x mr] * Bp[kc x nr]; Ap and Bp are packed k-major panels.
-  void (*micro)(int kc, const float* Ap, const float* Bp, float* C, long ldc, bool accumulate);
+  // C[mr x nr] (+)= Ap[kc x mr] * B[kc x nr]; Ap is a packed k-major panel, B's rows are ldb floats apart
+  // (nr for a packed panel).
+  void (*micro)(int kc, const float* Ap, const float* B, long ldb, float* C, long ldc, bool accumulate);
+  // A narrower tile (same mr, nr_alt columns) for widths the main tile would pad (e.g. 256 with nr 48);
+  // it computes every element exactly as micro does. gemm.cc picks the tile per N (tile_for).
+  int nr_alt;
+  void (*micro_alt)(int kc, const float* Ap, const float* B, long ldb, float* C, long ldc, bool accumulate);
 
   // GRU forward, one batch row. g: [r|u] pre-activations from x (bias included) -> activated r,u.
   // gh: h_prev @ W_h[:, r|u]. Also writes rh = r * h_prev.
@@ -163,12 +168,13 @@ struct RnnWorkspace {
     std::vector<float> rh;                // [T, B, H] GRU r*h_prev
     std::vector<float> p_ru, p_c;         // packed W_h blocks for forward GEMMs
     std::vector<float> p_ru_t, p_c_t;     // packed transposed blocks for backward GEMMs
+    std::vector<float> p_x, p_x_t;        // packed W_x (input projection) and W_x^T (input gradient)
   };
   struct Dir {
     std::vector<Layer> layers;
     std::vector<float> mask_out;          // [T, B, H] top output dropout, processing order
     bool has_mask_out = false;
-    std::vector<float> dout, dtmp;        // backward scratch [T, B, max(H, I)]
+    std::vector<float> dout, dtmp;        // backward scratch: [T, B, H]; [T, B, in_size(0)] when dx is wanted
   };
   std::vector<Dir> dirs;
   size_t accounted = 0;  // bytes reported to V8 as external memory (see addon.cc)
@@ -179,7 +185,7 @@ struct RnnWorkspace {
       for (const Layer& l : d.layers)
         n += l.W.capacity() + l.bias.capacity() + l.xin.capacity() + l.mask_in.capacity() + l.g.capacity() +
              l.s.capacity() + l.c.capacity() + l.rh.capacity() + l.p_ru.capacity() + l.p_c.capacity() +
-             l.p_ru_t.capacity() + l.p_c_t.capacity();
+             l.p_ru_t.capacity() + l.p_c_t.capacity() + l.p_x.capacity() + l.p_x_t.capacity();
     }
     return n * sizeof(float);
   }

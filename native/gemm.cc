@@ -15,6 +15,41 @@ constexpr int MC_TILES = 12;  // rows of A packed per block = MC_TILES * mr
 
 inline long ceil_div(long a, long b) { return (a + b - 1) / b; }
 
+// The register tile for an N-column product: the ISA's main tile, or its narrower one when that pads N
+// less (AVX-512: 8 x 48, or 8 x 32 for N = 256). Both sum every element the same way, so the choice only
+// changes speed. pack_b, packed_b_size and gemm_packed all choose from N alone, so they always agree.
+struct Tile {
+  int nr;
+  void (*micro)(int kc, const float* Ap, const float* B, long ldb, float* C, long ldc, bool accumulate);
+};
+
+// Where the micro-kernel reads B: packed panels (Bp, from pack_b), or straight from a row-major B (rows ldb
+// apart) for its full panels, with the last, partial panel packed alone in `edge` ([K x nr], or null).
+struct BSrc {
+  const float* Bp = nullptr;
+  const float* B = nullptr;
+  long ldb = 0;
+  const float* edge = nullptr;
+  int edge_panel = -1;
+  const float* panel(int p, int k0, int K, int nr, long& stride) const {
+    if (Bp) {
+      stride = nr;
+      return Bp + (long)p * K * nr + (long)k0 * nr;
+    }
+    if (p == edge_panel) {
+      stride = nr;
+      return edge + (long)k0 * nr;
+    }
+    stride = ldb;
+    return B + (long)k0 * ldb + (long)p * nr;
+  }
+};
+inline Tile tile_for(const IsaKernels& isa, int N) {
+  const long main = ceil_div(N, isa.nr) * isa.nr, alt = ceil_div(N, isa.nr_alt) * isa.nr_alt;
+  if ((main - alt) * 16 > N) return {isa.nr_alt, isa.micro_alt};  // the main tile would pad N by over 1/16
+  return {isa.nr, isa.micro};
+}
+
 // thread_local scratch so steady-state calls never allocate.
 thread_local std::vector<float> t_apack;
 thread_local std::vector<float> t_bpack;
@@ -33,6 +68,20 @@ void pack_a_block(const IsaKernels& isa, bool transA, int i0, int mc, int k0, in
         for (; r < rows; ++r) dk[r] = src[r];
         for (; r < mr; ++r) dk[r] = 0.0f;
       }
+    } else if (rows == mr && mr == 8) {
+      // Full 8-row tile: k outer so the writes are sequential; 8 read streams.
+      const float* s0 = A + (long)(i0 + ib) * lda + k0;
+      for (int k = 0; k < kc; ++k) {
+        float* dk = d + (long)k * 8;
+        dk[0] = s0[k];
+        dk[1] = s0[lda + k];
+        dk[2] = s0[2 * lda + k];
+        dk[3] = s0[3 * lda + k];
+        dk[4] = s0[4 * lda + k];
+        dk[5] = s0[5 * lda + k];
+        dk[6] = s0[6 * lda + k];
+        dk[7] = s0[7 * lda + k];
+      }
     } else {
       for (int r = 0; r < rows; ++r) {
         const float* src = A + (long)(i0 + ib + r) * lda + k0;
@@ -45,9 +94,9 @@ void pack_a_block(const IsaKernels& isa, bool transA, int i0, int mc, int k0, in
 }
 
 // Rows [m0, m1) x panels [p0, p1) of C, single-threaded.
-void gemm_range(const IsaKernels& isa, bool transA, int m0, int m1, int p0, int p1, int N, int K, const float* A,
-                long lda, const float* Bp, float* C, long ldc, bool accumulate) {
-  const int mr = isa.mr, nr = isa.nr;
+void gemm_range(const IsaKernels& isa, const Tile& tl, bool transA, int m0, int m1, int p0, int p1, int N, int K,
+                const float* A, long lda, const BSrc& bs, float* C, long ldc, bool accumulate) {
+  const int mr = isa.mr, nr = tl.nr;
   const int mc_max = MC_TILES * mr;
   const long kc_max = std::min(K, KC);
   const size_t need = (size_t)mc_max * kc_max;
@@ -61,7 +110,8 @@ void gemm_range(const IsaKernels& isa, bool transA, int m0, int m1, int p0, int 
       const int mc = std::min(mc_max, m1 - i0);
       pack_a_block(isa, transA, i0, mc, k0, kc, A, lda, ap);
       for (int p = p0; p < p1; ++p) {
-        const float* bp = Bp + (long)p * K * nr + (long)k0 * nr;
+        long bst;
+        const float* bp = bs.panel(p, k0, K, nr, bst);
         const int j0 = p * nr;
         const int cols = std::min(nr, N - j0);
         for (int ib = 0; ib < mc; ib += mr) {
@@ -69,11 +119,11 @@ void gemm_range(const IsaKernels& isa, bool transA, int m0, int m1, int p0, int 
           float* c = C + (long)(i0 + ib) * ldc + j0;
           const float* a = ap + (long)(ib / mr) * kc * mr;
           if (rows == mr && cols == nr) {
-            isa.micro(kc, a, bp, c, ldc, acc);
+            tl.micro(kc, a, bp, bst, c, ldc, acc);
           } else {
             if (acc)
               for (int r = 0; r < rows; ++r) std::memcpy(tile + r * nr, c + r * ldc, cols * sizeof(float));
-            isa.micro(kc, a, bp, tile, nr, acc);
+            tl.micro(kc, a, bp, bst, tile, nr, acc);
             for (int r = 0; r < rows; ++r) std::memcpy(c + r * ldc, tile + r * nr, cols * sizeof(float));
           }
         }
@@ -83,11 +133,12 @@ void gemm_range(const IsaKernels& isa, bool transA, int m0, int m1, int p0, int 
 }
 }  // namespace
 
-size_t packed_b_size(const IsaKernels& isa, int K, int N) { return (size_t)ceil_div(N, isa.nr) * isa.nr * K; }
+size_t packed_b_size(const IsaKernels& isa, int K, int N) {
+  const int nr = tile_for(isa, N).nr;
+  return (size_t)ceil_div(N, nr) * nr * K;
+}
 
-static void pack_b_panels(const IsaKernels& isa, bool transB, int K, int N, const float* B, long ldb, float* dst,
-                          int p0, int p1) {
-  const int nr = isa.nr;
+static void pack_b_panels(int nr, bool transB, int K, int N, const float* B, long ldb, float* dst, int p0, int p1) {
   for (int p = p0; p < p1; ++p) {
     const int j0 = p * nr;
     const int cols = std::min(nr, N - j0);
@@ -110,42 +161,67 @@ static void pack_b_panels(const IsaKernels& isa, bool transB, int K, int N, cons
   }
 }
 
+// Rows [k0, k1) of every panel, row by row: B is read in its own order (one sequential stream), which is
+// what a large, memory-resident B (a weight gradient's T*B-deep operand) needs.
+static void pack_b_rows(int nr, int K, int N, const float* B, long ldb, float* dst, int k0, int k1) {
+  const int full = N / nr, rest = N - full * nr;
+  for (int k = k0; k < k1; ++k) {
+    const float* src = B + (long)k * ldb;
+    float* d = dst + (long)k * nr;
+    for (int p = 0; p < full; ++p) std::memcpy(d + (long)p * K * nr, src + p * nr, nr * sizeof(float));
+    if (rest) {
+      float* dk = d + (long)full * K * nr;
+      std::memcpy(dk, src + full * nr, rest * sizeof(float));
+      for (int j = rest; j < nr; ++j) dk[j] = 0.0f;
+    }
+  }
+}
+
 void pack_b(const IsaKernels& isa, bool transB, int K, int N, const float* B, long ldb, float* dst) {
-  const int panels = (int)ceil_div(N, isa.nr);
+  const int nr = tile_for(isa, N).nr;
+  const int panels = (int)ceil_div(N, nr);
+  if (!transB && (long)K * N >= (1L << 20)) {
+    const int nt = std::max(1, num_threads());
+    const int per = (int)ceil_div(K, nt);
+    parallel_for((int)ceil_div(K, per), [&](int t) {
+      pack_b_rows(nr, K, N, B, ldb, dst, t * per, std::min(K, (t + 1) * per));
+    });
+    return;
+  }
   const int nt = (long)K * N >= (1L << 20) ? std::min(num_threads(), panels) : 1;
   if (nt <= 1) {
-    pack_b_panels(isa, transB, K, N, B, ldb, dst, 0, panels);
+    pack_b_panels(nr, transB, K, N, B, ldb, dst, 0, panels);
     return;
   }
   // Packing a K = T*B operand is pure memory traffic; two cores copy it faster than one.
   const int per = (int)ceil_div(panels, nt);
   parallel_for((int)ceil_div(panels, per), [&](int t) {
-    pack_b_panels(isa, transB, K, N, B, ldb, dst, t * per, std::min(panels, (t + 1) * per));
+    pack_b_panels(nr, transB, K, N, B, ldb, dst, t * per, std::min(panels, (t + 1) * per));
   });
 }
 
-void gemm_packed(const IsaKernels& isa, bool transA, int M, int N, int K, const float* A, long lda,
-                 const float* Bp, float* C, long ldc, bool accumulate, int nthreads) {
+static void gemm_driver(const IsaKernels& isa, const Tile& tl, bool transA, int M, int N, int K, const float* A,
+                        long lda, const BSrc& Bp, float* C, long ldc, bool accumulate, int nthreads) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
     if (!accumulate)
       for (int i = 0; i < M; ++i) std::memset(C + (long)i * ldc, 0, N * sizeof(float));
     return;
   }
-  const int panels = (int)ceil_div(N, isa.nr);
+  const int panels = (int)ceil_div(N, tl.nr);
   const double flops = 2.0 * M * N * K;
   // Measured: a 64x768x256 step GEMM (25 MFLOP) ran at 172 GFLOP/s on one core and 137 on two (fork-join
   // wake-up and halved cache reuse); T*B-row GEMMs doubled. So only split clearly large products.
   int nt = flops < 6e7 ? 1 : std::max(1, nthreads);
   if (nt == 1) {
-    gemm_range(isa, transA, 0, M, 0, panels, N, K, A, lda, Bp, C, ldc, accumulate);
+    gemm_range(isa, tl, transA, 0, M, 0, panels, N, K, A, lda, Bp, C, ldc, accumulate);
     return;
   }
   const int mtiles = (int)ceil_div(M, isa.mr);
   // Tasks come from a shared counter, so several per thread keep both cores busy when one of them is
   // slowed down by another process (shared machines). But every row task streams all of packed B, so
   // only small B (cache-resident) gets finer tasks; a T*B-deep B (weight gradients) keeps one per thread.
-  const bool small_b = (size_t)panels * isa.nr * K * sizeof(float) <= (2u << 20);
+  const bool small_b = Bp.Bp && (size_t)panels * tl.nr * K * sizeof(float) <= (2u << 20);
   if (mtiles >= 4 * nt) {
     // Split rows in whole register tiles.
     const int per = std::max(4, (int)ceil_div(mtiles, small_b ? 4 * nt : nt));
@@ -153,7 +229,7 @@ void gemm_packed(const IsaKernels& isa, bool transA, int M, int N, int K, const 
     parallel_for(tasks, [&](int t) {
       const int m0 = t * per * isa.mr;
       const int m1 = std::min(M, (t + 1) * per * isa.mr);
-      gemm_range(isa, transA, m0, m1, 0, panels, N, K, A, lda, Bp, C, ldc, accumulate);
+      gemm_range(isa, tl, transA, m0, m1, 0, panels, N, K, A, lda, Bp, C, ldc, accumulate);
     });
   } else {
     const int per = (int)ceil_div(panels, nt);
@@ -161,14 +237,44 @@ void gemm_packed(const IsaKernels& isa, bool transA, int M, int N, int K, const 
     parallel_for(tasks, [&](int t) {
       const int p0 = t * per;
       const int p1 = std::min(panels, p0 + per);
-      gemm_range(isa, transA, 0, M, p0, p1, N, K, A, lda, Bp, C, ldc, accumulate);
+      gemm_range(isa, tl, transA, 0, M, p0, p1, N, K, A, lda, Bp, C, ldc, accumulate);
     });
   }
+}
+
+void gemm_packed(const IsaKernels& isa, bool transA, int M, int N, int K, const float* A, long lda,
+                 const float* Bp, float* C, long ldc, bool accumulate, int nthreads) {
+  BSrc bs;
+  bs.Bp = Bp;
+  gemm_driver(isa, tile_for(isa, N), transA, M, N, K, A, lda, bs, C, ldc, accumulate, nthreads);
 }
 
 void sgemm(bool transA, bool transB, int M, int N, int K, const float* A, long lda, const float* B, long ldb,
            float* C, long ldc, bool accumulate, int nthreads) {
   const IsaKernels& isa = active_isa();
+  if (!transB && K >= 2048 && M > 0 && N > 0) {
+    // A deep, row-major B (a weight gradient's T*B rows): the micro-kernel reads its rows in place instead
+    // of a packed copy (packing it was a full extra pass over tens of MB, written and read back). Only a
+    // last, partial panel is packed (zero-padded).
+    const Tile tl = tile_for(isa, N);
+    BSrc bs;
+    bs.B = B;
+    bs.ldb = ldb;
+    const int full = N / tl.nr;
+    if (full * tl.nr < N) {
+      const int cols = N - full * tl.nr;
+      if (t_bpack.size() < (size_t)K * tl.nr) t_bpack.resize((size_t)K * tl.nr);
+      float* e = t_bpack.data();
+      for (int k = 0; k < K; ++k) {
+        std::memcpy(e + (long)k * tl.nr, B + (long)k * ldb + (long)full * tl.nr, cols * sizeof(float));
+        for (int j = cols; j < tl.nr; ++j) e[(long)k * tl.nr + j] = 0.0f;
+      }
+      bs.edge = e;
+      bs.edge_panel = full;
+    }
+    gemm_driver(isa, tl, transA, M, N, K, A, lda, bs, C, ldc, accumulate, nthreads);
+    return;
+  }
   const size_t need = packed_b_size(isa, K, N);
   if (t_bpack.size() < need) t_bpack.resize(need);
   pack_b(isa, transB, K, N, B, ldb, t_bpack.data());

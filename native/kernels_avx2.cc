@@ -10,12 +10,14 @@ namespace avx2_impl {
 #define KB_VL 8
 #define KB_MR 6
 #define KB_NV 2
+#define KB_NV_ALT 2
 #define KB_NAME "avx2"
 #include "kernels_body.inc"
 #undef KB_VL
 #undef KB_MR
 #undef KB_NV
 #undef KB_NAME
+#undef KB_NV_ALT
 }  // namespace avx2_impl
 const IsaKernels& avx2_kernels() { return avx2_impl::table; }
 }  // namespace audeep

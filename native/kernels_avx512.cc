@@ -9,12 +9,14 @@ namespace avx512_impl {
 #define KB_VL 16
 #define KB_MR 8
 #define KB_NV 3
+#define KB_NV_ALT 2
 #define KB_NAME "avx512"
 #include "kernels_body.inc"
 #undef KB_VL
 #undef KB_MR
 #undef KB_NV
 #undef KB_NAME
+#undef KB_NV_ALT
 }  // namespace avx512_impl
 const IsaKernels& avx512_kernels() { return avx512_impl::table; }
 }  // namespace audeep

@@ -18,6 +18,9 @@
 // Work split: the time loop of a layer is independent across directions and across batch rows, so it
 // runs as (direction x batch chunk) tasks with no synchronisation inside the loop; the big T*B GEMMs
 // between loops use all threads. Per-step GEMMs are never split (measured slower and fragile under load).
+// A layer's input projection (forward) and input gradient (BPTT) are computed step by step inside the
+// time loop, on the rows of the step at hand, while they are in cache: every row is the same product as a
+// T*B-row GEMM would give (same packed operand, same K blocks), without a pass over T*B rows in memory.
 #include <algorithm>
 #include <cstring>
 
@@ -29,7 +32,7 @@ namespace {
 inline int tmap(int s, int T, bool rev) { return rev ? T - 1 - s : s; }
 
 struct Scratch {
-  std::vector<float> tmp, dh, dhp, dc;
+  std::vector<float> tmp, dh, dhp, dc, dx;
 };
 thread_local Scratch t_scratch;
 
@@ -55,7 +58,15 @@ void chunk_rows(const RnnConfig& cfg, int nchunk, int ch, int& r0, int& r1) {
 // ------------------------------------------------------------------------------------------------
 // Time loops for rows [r0, r1) of one layer of one direction.
 // ------------------------------------------------------------------------------------------------
-bool gru_forward_rows(const IsaKernels& isa, const RnnConfig& cfg, RnnWorkspace::Layer& Ly, int r0, int r1) {
+// The step's gate pre-activations from the layer input: bias + x W_x for rows [r0, r1) of step s.
+void input_projection(const IsaKernels& isa, const RnnConfig& cfg, RnnWorkspace::Layer& Ly, int in, int s, int r0,
+                      int r1, float* G, int GH) {
+  for (int r = 0; r < r1 - r0; ++r) std::memcpy(G + (long)r * GH, Ly.bias.data(), GH * sizeof(float));
+  gemm_packed(isa, false, r1 - r0, GH, in, Ly.xin.data() + ((long)s * cfg.B + r0) * in, in, Ly.p_x.data(), G, GH,
+              true, 1);
+}
+
+bool gru_forward_rows(const IsaKernels& isa, const RnnConfig& cfg, RnnWorkspace::Layer& Ly, int in, int r0, int r1) {
   const int T = cfg.T, B = cfg.B, H = cfg.H, GH = 3 * H, nb = r1 - r0;
   Scratch& sc = t_scratch;
   ensure(sc.tmp, (size_t)nb * 2 * H);
@@ -65,6 +76,7 @@ bool gru_forward_rows(const IsaKernels& isa, const RnnConfig& cfg, RnnWorkspace:
     float* S = Ly.s.data();
     const float* hp = S + ((long)s * B + r0) * H;
     float* G = Ly.g.data() + ((long)s * B + r0) * GH;
+    input_projection(isa, cfg, Ly, in, s, r0, r1, G, GH);
     float* RH = Ly.rh.data() + ((long)s * B + r0) * H;
     float* hn = S + ((long)(s + 1) * B + r0) * H;
     gemm_packed(isa, false, nb, 2 * H, H, hp, H, Ly.p_ru.data(), tmp, 2 * H, false, 1);
@@ -78,7 +90,7 @@ bool gru_forward_rows(const IsaKernels& isa, const RnnConfig& cfg, RnnWorkspace:
   return true;
 }
 
-bool lstm_forward_rows(const IsaKernels& isa, const RnnConfig& cfg, RnnWorkspace::Layer& Ly, int r0, int r1) {
+bool lstm_forward_rows(const IsaKernels& isa, const RnnConfig& cfg, RnnWorkspace::Layer& Ly, int in, int r0, int r1) {
   const int T = cfg.T, B = cfg.B, H = cfg.H, GH = 4 * H, nb = r1 - r0;
   Scratch& sc = t_scratch;
   ensure(sc.tmp, (size_t)nb * GH);
@@ -88,6 +100,7 @@ bool lstm_forward_rows(const IsaKernels& isa, const RnnConfig& cfg, RnnWorkspace
     const long cur = ((long)s * B + r0) * H, nxt = ((long)(s + 1) * B + r0) * H;
     const float* hp = Ly.s.data() + cur;
     float* G = Ly.g.data() + ((long)s * B + r0) * GH;
+    input_projection(isa, cfg, Ly, in, s, r0, r1, G, GH);
     gemm_packed(isa, false, nb, GH, H, hp, H, Ly.p_ru.data(), tmp, GH, false, 1);
     for (int r = 0; r < nb; ++r)
       isa.lstm_fwd(H, G + (long)r * GH, tmp + (long)r * GH, Ly.c.data() + cur + (long)r * H,
@@ -98,8 +111,28 @@ bool lstm_forward_rows(const IsaKernels& isa, const RnnConfig& cfg, RnnWorkspace
 
 // dout: [T, B, H] gradient w.r.t. this layer's output at each step (processing order).
 // dfin: this layer/direction's block of the final-state gradient ([B, state_size] base + offset) or null.
+// The input gradient of rows [r0, r1) of step s, once the step's gate gradients are final: dA W_x^T, times the
+// layer's input dropout, written as the output gradient of the layer below (dout_below, [T, B, in]; the rows
+// of step s were already read by this layer's step s, so the buffer may be this layer's own dout).
+void input_gradient(const IsaKernels& isa, const RnnConfig& cfg, RnnWorkspace::Layer& Ly, int in, int s, int r0,
+                    int r1, const float* G, int GH, float* dout_below) {
+  const int nb = r1 - r0;
+  Scratch& sc = t_scratch;
+  ensure(sc.dx, (size_t)nb * in);
+  float* dx = sc.dx.data();
+  gemm_packed(isa, false, nb, in, GH, G, GH, Ly.p_x_t.data(), dx, in, false, 1);
+  const long o = ((long)s * cfg.B + r0) * in;
+  float* dst = dout_below + o;
+  if (Ly.has_mask) {
+    const float* m = Ly.mask_in.data() + o;
+    for (long i = 0; i < (long)nb * in; ++i) dst[i] = dx[i] * m[i];
+  } else {
+    std::memcpy(dst, dx, (size_t)nb * in * sizeof(float));
+  }
+}
+
 bool gru_backward_rows(const IsaKernels& isa, const RnnConfig& cfg, RnnWorkspace::Layer& Ly, const float* dout,
-                       const float* dfin, long sstride, float* dinit, int r0, int r1) {
+                       const float* dfin, long sstride, float* dinit, int r0, int r1, int in, float* dout_below) {
   const int T = cfg.T, B = cfg.B, H = cfg.H, GH = 3 * H, nb = r1 - r0;
   Scratch& sc = t_scratch;
   ensure(sc.tmp, (size_t)nb * H);
@@ -118,6 +151,7 @@ bool gru_backward_rows(const IsaKernels& isa, const RnnConfig& cfg, RnnWorkspace
     gemm_packed(isa, false, nb, H, H, G + 2 * H, GH, Ly.p_c_t.data(), tmp, H, false, 1);
     for (int r = 0; r < nb; ++r) isa.gru_bwd_r(H, G + (long)r * GH, tmp + (long)r * H, hp + (long)r * H, dhp + (long)r * H);
     gemm_packed(isa, false, nb, H, 2 * H, G, GH, Ly.p_ru_t.data(), dhp, H, true, 1);
+    if (dout_below) input_gradient(isa, cfg, Ly, in, s, r0, r1, G, GH, dout_below);
     std::swap(dh, dhp);
   }
   if (dinit)
@@ -126,7 +160,7 @@ bool gru_backward_rows(const IsaKernels& isa, const RnnConfig& cfg, RnnWorkspace
 }
 
 bool lstm_backward_rows(const IsaKernels& isa, const RnnConfig& cfg, RnnWorkspace::Layer& Ly, const float* dout,
-                        const float* dfin, long sstride, float* dinit, int r0, int r1) {
+                        const float* dfin, long sstride, float* dinit, int r0, int r1, int in, float* dout_below) {
   const int T = cfg.T, B = cfg.B, H = cfg.H, GH = 4 * H, nb = r1 - r0;
   Scratch& sc = t_scratch;
   ensure(sc.dh, (size_t)nb * H);
@@ -149,6 +183,7 @@ bool lstm_backward_rows(const IsaKernels& isa, const RnnConfig& cfg, RnnWorkspac
       isa.lstm_bwd(H, G + (long)r * GH, Ly.c.data() + cur + (long)r * H, Ly.c.data() + nxt + (long)r * H,
                    dh + (long)r * H, dc + (long)r * H);
     gemm_packed(isa, false, nb, H, GH, G, GH, Ly.p_ru_t.data(), dhp, H, false, 1);
+    if (dout_below) input_gradient(isa, cfg, Ly, in, s, r0, r1, G, GH, dout_below);
     std::swap(dh, dhp);
   }
   if (dinit)
@@ -176,7 +211,6 @@ void par_steps(int T, F&& f) {
 bool rnn_forward(RnnWorkspace& ws, const RnnConfig& cfg, const RnnForwardIo& io, bool save) {
   g_abort.store(false);
   const IsaKernels& isa = active_isa();
-  const int nth = num_threads();
   const int T = cfg.T, B = cfg.B, H = cfg.H, G = cfg.gates(), GH = G * H, L = cfg.L, D = cfg.dirs;
   const bool lstm = cfg.cell == Cell::Lstm;
   const long TB = (long)T * B;
@@ -263,10 +297,9 @@ bool rnn_forward(RnnWorkspace& ws, const RnnConfig& cfg, const RnnForwardIo& io,
         } else {
           for (int b = 0; b < B; ++b) std::memcpy(dst + (long)b * in, src + (long)b * istr, in * sizeof(float));
         }
-        for (long r = (long)s * B; r < (long)(s + 1) * B; ++r)
-          std::memcpy(Ly.g.data() + r * GH, Ly.bias.data(), GH * sizeof(float));
       });
-      sgemm(false, false, (int)TB, GH, in, Ly.xin.data(), in, Ly.W.data(), GH, Ly.g.data(), GH, true, nth);
+      ensure(Ly.p_x, packed_b_size(isa, in, GH));
+      pack_b(isa, false, in, GH, Ly.W.data(), GH, Ly.p_x.data());
       const float* Wh = Ly.W.data() + (long)in * GH;
       if (lstm) {
         ensure(Ly.p_ru, packed_b_size(isa, H, GH));
@@ -285,7 +318,7 @@ bool rnn_forward(RnnWorkspace& ws, const RnnConfig& cfg, const RnnForwardIo& io,
       chunk_rows(cfg, nchunk, task % nchunk, r0, r1);
       if (r0 >= r1) return;
       RnnWorkspace::Layer& Ly = ws.dirs[d].layers[l];
-      bool r = lstm ? lstm_forward_rows(isa, cfg, Ly, r0, r1) : gru_forward_rows(isa, cfg, Ly, r0, r1);
+      bool r = lstm ? lstm_forward_rows(isa, cfg, Ly, in, r0, r1) : gru_forward_rows(isa, cfg, Ly, in, r0, r1);
       if (!r) ok.store(false);
     });
     if (!ok.load()) return false;
@@ -342,7 +375,7 @@ bool rnn_backward(RnnWorkspace& ws, const RnnBackwardIo& io) {
   for (int d = 0; d < D; ++d) {
     RnnWorkspace::Dir& dir = ws.dirs[d];
     ensure(dir.dout, TB * H);
-    ensure(dir.dtmp, TB * std::max(cfg.I, H));
+    if (io.dx) ensure(dir.dtmp, TB * cfg.in_size(0));  // layer 0's input gradient, before its layout change
     par_steps(T, [&](int s) {
       const int t = tmap(s, T, d == 1 && !cfg.backward_processing_order);
       for (int b = 0; b < B; ++b) {
@@ -367,6 +400,10 @@ bool rnn_backward(RnnWorkspace& ws, const RnnBackwardIo& io) {
     const int in = cfg.in_size(l);
     for (int d = 0; d < D; ++d) {
       RnnWorkspace::Layer& Ly = ws.dirs[d].layers[l];
+      if (l > 0) {  // the input gradient is taken step by step in the time loop (layer 0's after it)
+        ensure(Ly.p_x_t, packed_b_size(isa, GH, in));
+        pack_b(isa, true, GH, in, Ly.W.data(), GH, Ly.p_x_t.data());
+      }
       const float* Wh = Ly.W.data() + (long)in * GH;
       if (lstm) {
         ensure(Ly.p_ru_t, packed_b_size(isa, GH, H));
@@ -388,9 +425,10 @@ bool rnn_backward(RnnWorkspace& ws, const RnnBackwardIo& io) {
       const long boff = (long)(l * D + d) * spd;
       const float* dfin = io.dfinal ? io.dfinal + boff : nullptr;
       float* dinit = io.dinit ? io.dinit + boff : nullptr;
-      const float* dout = ws.dirs[d].dout.data();
-      bool r = lstm ? lstm_backward_rows(isa, cfg, Ly, dout, dfin, sstride, dinit, r0, r1)
-                    : gru_backward_rows(isa, cfg, Ly, dout, dfin, sstride, dinit, r0, r1);
+      float* dout = ws.dirs[d].dout.data();
+      float* below = l > 0 ? dout : nullptr;  // becomes the output gradient of layer l-1, in place
+      bool r = lstm ? lstm_backward_rows(isa, cfg, Ly, dout, dfin, sstride, dinit, r0, r1, in, below)
+                    : gru_backward_rows(isa, cfg, Ly, dout, dfin, sstride, dinit, r0, r1, in, below);
       if (!r) ok.store(false);
     });
     if (!ok.load()) return false;
@@ -422,19 +460,10 @@ bool rnn_backward(RnnWorkspace& ws, const RnnBackwardIo& io) {
           }
         });
       }
-      if (l == 0 && !io.dx) continue;
+      if (l > 0 || !io.dx) continue;  // above layer 0 the time loop already wrote the layer below's dout
       float* dxin = dir.dtmp.data();
       sgemm(false, true, (int)TB, in, GH, dA, GH, Ly.W.data(), GH, dxin, in, false, nth);
-      if (l > 0) {
-        // Becomes the output gradient of the layer below (same direction, processing order).
-        par_steps(T, [&](int s) {
-          const long i0 = (long)s * B * in, i1 = i0 + (long)B * in;
-          if (Ly.has_mask)
-            for (long i = i0; i < i1; ++i) dir.dout[i] = dxin[i] * Ly.mask_in[i];
-          else
-            std::memcpy(dir.dout.data() + i0, dxin + i0, (i1 - i0) * sizeof(float));
-        });
-      } else if (!cfg.split_input) {
+      if (!cfg.split_input) {
         par_steps(T, [&](int s) {
           const int t = tmap(s, T, d == 1);
           float* dst = io.dx + (long)t * B * in;

@@ -44,6 +44,9 @@ for (const isa of addon?.supportedIsas() ?? ['portable']) {
       [9, 49, 260],
       [130, 70, 600],
       [8, 48, 0],
+      [10, 256, 70], // a width the main AVX-512 tile (48 columns) would pad: the narrower tile
+      [19, 100, 2100], // a deep, row-major B is read in place, its partial last panel packed
+      [16, 96, 2060],
     ]
     for (const threads of [1, addon!.numThreads()]) {
       const saved = addon!.numThreads()
@@ -71,6 +74,38 @@ for (const isa of addon?.supportedIsas() ?? ['portable']) {
             }
       addon!.setNumThreads(saved)
     }
+  })
+}
+
+// The register tile (chosen from N) and where B is read from (packed, or in place when it is deep and not
+// transposed) only change speed: every element is the same sum in the same order, so the bits agree.
+for (const isa of addon?.supportedIsas() ?? ['portable']) {
+  test(`sgemm gives the same bits whichever tile and B source it uses, on ${isa}`, {skip}, () => {
+    assert.equal(addon!.setIsa(isa), true)
+    const r = rng(11)
+    for (const [M, N, K] of [
+      [13, 256, 300],
+      [9, 250, 2100],
+      [24, 96, 2304],
+    ]) {
+      const A = Float32Array.from({length: M * K}, () => r() - 0.5)
+      const B = Float32Array.from({length: K * N}, () => r() - 0.5)
+      const Bt = new Float32Array(N * K)
+      for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) Bt[j * K + k] = B[k * N + j]
+      const C = new Float32Array(M * N),
+        Ct = new Float32Array(M * N)
+      addon!.sgemm(false, false, M, N, K, A, K, B, N, C, N, false) // in place when K is deep
+      addon!.sgemm(false, true, M, N, K, A, K, Bt, K, Ct, N, false) // always packed
+      assert.deepEqual(C, Ct, `${isa} ${M}x${N}x${K}: B read in place vs packed`)
+      if (N < 240) continue
+      // The first 240 columns alone (a multiple of every tile width) against the same columns of N.
+      const n = 240,
+        Cn = new Float32Array(M * n)
+      addon!.sgemm(false, true, M, n, K, A, K, Bt, K, Cn, n, false)
+      for (let i = 0; i < M; i++)
+        assert.deepEqual(Cn.subarray(i * n, (i + 1) * n), Ct.subarray(i * N, i * N + n), `${isa} ${M}x${N}x${K} row ${i}`)
+    }
+    addon!.setIsa(addon!.supportedIsas()[0])
   })
 }
 
