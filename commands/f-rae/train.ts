@@ -1,4 +1,10 @@
-import {commonTrainFlags, explicitFlags, frequencyWindowFlags, recurrentFlags, runTraining} from '../../src/cli/autoencoder-commands.js'
+import {
+  commonTrainFlags,
+  explicitFlags,
+  frequencyRecurrentFlags,
+  frequencyWindowFlags,
+  runTraining,
+} from '../../src/cli/autoencoder-commands.js'
 import {AudeepCommand} from '../../src/cli/command.js'
 
 export default class FraeTrain extends AudeepCommand {
@@ -10,7 +16,7 @@ Every frame is cut into overlapping windows along frequency; the encoder reads t
     '<%= config.bin %> f-rae train --input spectrograms.nc --run-name runs/f-rae --num-units 64 --freq-window-width 32 --freq-window-overlap 24',
   ]
 
-  static override flags = {...commonTrainFlags, ...recurrentFlags, ...frequencyWindowFlags}
+  static override flags = {...commonTrainFlags, ...frequencyRecurrentFlags, ...frequencyWindowFlags}
 
   async run(): Promise<void> {
     const {flags, metadata} = await this.parse(FraeTrain)

@@ -108,6 +108,22 @@ export const recurrentFlags = {
   }),
 }
 
+// auDeep's frequency decoders read, with teacher forcing, windows of the very frame they reconstruct, and
+// one dense layer over all their steps gives the reconstruction, so they can copy bands instead of
+// decoding them from the representation. Fed their own outputs they cannot, and the features measured
+// better on ESC-10 (docs/benchmarks.md, "Feature quality: the frequency decoders").
+const FREQUENCY_FEED_PREVIOUS_NOTE =
+  " The default 1 feeds every step the decoder's own previous output: with teacher forcing (0, auDeep's default) the decoder reads windows of the frame it reconstructs and can copy them instead of decoding the representation (docs/differences.md)."
+
+/** f-rae: t-rae's flags, but the frequency decoder is fed its own outputs by default. */
+export const frequencyRecurrentFlags = {
+  ...recurrentFlags,
+  'feed-previous-prob': probabilityFlag({
+    description: `Probability of feeding the frequency decoder its own previous output instead of the true previous window.${FREQUENCY_FEED_PREVIOUS_NOTE}`,
+    default: 1,
+  }),
+}
+
 /** t-rae: which of auDeep's bidirectional decoders --bidirectional-decoder builds. */
 export const decoderVariantFlag = Flags.string({
   description:
@@ -134,7 +150,10 @@ export const frequencyTimeFlags = {
   'keep-prob': keepProbFlag,
   'f-encoder-noise': probabilityFlag({description: 'Input-frame dropout probability of the frequency encoder.', default: 0}),
   't-encoder-noise': probabilityFlag({description: 'Input-frame dropout probability of the time encoder.', default: 0}),
-  'f-feed-previous-prob': probabilityFlag({description: 'Feed-previous probability of the frequency decoder.', default: 0}),
+  'f-feed-previous-prob': probabilityFlag({
+    description: `Feed-previous probability of the frequency decoder.${FREQUENCY_FEED_PREVIOUS_NOTE}`,
+    default: 1,
+  }),
   't-feed-previous-prob': probabilityFlag({description: 'Feed-previous probability of the time decoder.', default: 0}),
 }
 

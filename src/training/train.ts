@@ -80,6 +80,11 @@ export async function trainAutoencoder(options: TrainRunOptions): Promise<TrainR
     )
   }
 
+  if (config.kind !== 't-rae') {
+    const p = hyperParameters.feedPreviousProb
+    const copying = p === 0 ? " (teacher forcing, auDeep's default: the decoder reads windows of the frame it reconstructs)" : ''
+    logger.info(`frequency decoder: feed-previous probability ${p}${copying}`)
+  }
   if (hyperParameters.batchOrder === 'stream') {
     const B = Math.min(hyperParameters.batchSize, input.numInstances)
     logger.info(`batch order: stream (auDeep's shuffle queue: ${Math.ceil(input.numInstances / B)} full batches of ${B} per epoch)`)
