@@ -58,6 +58,11 @@ export function runCli(args: string[], options: {cwd?: string; input?: string; e
   return {status: result.status, stdout: result.stdout, stderr: result.stderr}
 }
 
+/** `KIND train --continue`: one more epoch of the run in `run` on the wasm backend, as a user would resume it. */
+export function continueTraining(kind: 't-rae' | 'f-rae' | 'ft-rae', input: string, run: string): CliResult {
+  return runCli([kind, 'train', '--input', input, '--run-name', run, '--continue', '--num-epochs', '1', '--backend', 'wasm'])
+}
+
 /** The 20 ESC-10 clips bundled with the project. */
 export const sampleDir = join(repoRoot, 'samples', 'esc-10-subset')
 

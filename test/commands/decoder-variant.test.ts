@@ -7,7 +7,7 @@ import {join} from 'node:path'
 import {test} from 'node:test'
 
 import {readDataSet} from '../../src/data/netcdf/index.js'
-import {needsShared, reference, runCli, tempDir} from '../helpers.js'
+import {continueTraining, needsShared, reference, runCli, tempDir} from '../helpers.js'
 
 const spectrograms = reference('esc10-sample.nc')
 const small = ['--num-units', '4', '--batch-size', '10', '--bidirectional-decoder', '--backend', 'wasm', '--seed', '3']
@@ -31,19 +31,7 @@ test('--decoder-variant: recorded and logged; --continue keeps it and refuses an
   r = runCli(['t-rae', 'train', '--input', spectrograms, '--run-name', join(dir, 'old'), '--continue', '--decoder-variant', '2017'])
   assert.notEqual(r.status, 0)
   assert.match(r.stderr, /was trained with decoder variant 2018; --continue keeps it/)
-  r = runCli([
-    't-rae',
-    'train',
-    '--input',
-    spectrograms,
-    '--run-name',
-    join(dir, 'old'),
-    '--continue',
-    '--num-epochs',
-    '1',
-    '--backend',
-    'wasm',
-  ])
+  r = continueTraining('t-rae', spectrograms, join(dir, 'old'))
   assert.equal(r.status, 0, r.stderr)
   assert.match(r.stderr, /auDeep's 2018 variant/)
 })

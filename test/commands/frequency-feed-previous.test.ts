@@ -7,7 +7,7 @@ import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {test} from 'node:test'
 
-import {needsShared, reference, runCli, tempDir} from '../helpers.js'
+import {continueTraining, needsShared, reference, runCli, tempDir} from '../helpers.js'
 
 const spectrograms = reference('esc10-sample.nc')
 const small = ['--batch-size', '10', '--backend', 'wasm', '--seed', '3', '--num-epochs', '1']
@@ -34,19 +34,7 @@ test(
     assert.match(train('f-rae', forced, '--feed-previous-prob', '0'), /feed-previous probability 0 \(teacher forcing/)
     assert.equal(hyperParameters(forced, 2).feedPreviousProb, 0)
     // A run trained with teacher forcing (e.g. before the default changed) goes on with it.
-    const r = runCli([
-      'f-rae',
-      'train',
-      '--input',
-      spectrograms,
-      '--run-name',
-      forced,
-      '--continue',
-      '--num-epochs',
-      '1',
-      '--backend',
-      'wasm',
-    ])
+    const r = continueTraining('f-rae', spectrograms, forced)
     assert.equal(r.status, 0, r.stderr)
     assert.equal(hyperParameters(forced, 4).feedPreviousProb, 0)
   },
