@@ -17,6 +17,7 @@
         "native/threadpool.cc",
         "native/gemm.cc",
         "native/rnn.cc",
+        "native/dropout.cc",
         "native/dsp.cc",
         "native/mlp.cc",
         "native/adam.cc",

@@ -105,43 +105,7 @@ Napi::Value Sgemm(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// fillDropoutMask(out, keepProb, seed): out[i] = 1/keepProb with probability keepProb, else 0.
-// tfjs' randomUniform is JavaScript (~20 ns/value) and one tutorial batch needs ~21M mask values.
-// splitmix64 in fixed 64K-element blocks, each seeded from (seed, block): reproducible for a seed
-// whatever the thread count, and the blocks fill in parallel. Each 64-bit draw yields two values, its low
-// half for the even element and its high half for the odd one. The k-th draw of a block mixes
-// s0 + (k + 1) * gamma, so draws are independent of each other: they are computed a tile at a time into a
-// buffer (vectorised 64-bit arithmetic), then its 32-bit halves are compared with the threshold.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define MASK_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
-#else
-#define MASK_CLONES
-#endif
-
-MASK_CLONES void dropout_block(float* d, size_t len, uint64_t s0, uint64_t threshold, float scale) {
-  constexpr size_t kTile = 1024;  // draws per tile
-  uint64_t z[kTile];
-  uint32_t u[2 * kTile];
-  const uint64_t gamma = 0x9E3779B97F4A7C15ull;
-  const size_t draws = (len + 1) / 2;
-  for (size_t k0 = 0; k0 < draws; k0 += kTile) {
-    const size_t nk = std::min(kTile, draws - k0);
-    for (size_t k = 0; k < nk; k++) {
-      uint64_t x = s0 + (uint64_t)(k0 + k + 1) * gamma;
-      x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-      x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-      z[k] = x ^ (x >> 31);
-    }
-    for (size_t k = 0; k < nk; k++) {
-      u[2 * k] = (uint32_t)(z[k] & 0xFFFFFFFFull);
-      u[2 * k + 1] = (uint32_t)(z[k] >> 32);
-    }
-    const size_t nv = std::min(2 * nk, len - 2 * k0);
-    float* o = d + 2 * k0;
-    for (size_t j = 0; j < nv; j++) o[j] = (uint64_t)u[j] < threshold ? scale : 0.0f;
-  }
-}
-
+// fillDropoutMask(out, keepProb, seed): out[i] = 1/keepProb with probability keepProb, else 0 (native/dropout.cc).
 Napi::Value FillDropoutMask(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const double keep = info[1].As<Napi::Number>().DoubleValue();
@@ -149,15 +113,7 @@ Napi::Value FillDropoutMask(const Napi::CallbackInfo& info) {
   float* d = f32(env, info[0], 0, "out");
   const size_t n = info[0].As<Napi::Float32Array>().ElementLength();
   const uint64_t seed = (uint64_t)info[2].As<Napi::Number>().Int64Value();
-  const uint64_t threshold = (uint64_t)std::min(4294967296.0, keep * 4294967296.0);
-  const float scale = (float)(1.0 / keep);
-  constexpr size_t kBlock = 1 << 16;
-  const int blocks = (int)((n + kBlock - 1) / kBlock);
-  parallel_for(blocks, [&](int b) {
-    const uint64_t s0 = (seed + 1) * 0x9E3779B97F4A7C15ull ^ ((uint64_t)b * 0xD1B54A32D192ED03ull);
-    const size_t i0 = (size_t)b * kBlock, i1 = std::min(n, i0 + kBlock);
-    dropout_block(d + i0, i1 - i0, s0, threshold, scale);
-  });
+  dropout_fill(dropout_stream(keep, seed), d, n);
   return env.Undefined();
 }
 
@@ -228,11 +184,31 @@ Napi::Array array_arg(const Napi::Env& env, const Napi::Value& v, uint32_t n, co
   return v.As<Napi::Array>();
 }
 
+// A mask argument: a Float32Array, null, or a seed (a number: the mask fillDropoutMask(out, keepProb, seed)
+// would fill, made inside the forward pass; config.dropoutKeepProb gives keepProb).
+const float* mask_arg(const Napi::Env& env, const Napi::Value& v, size_t n, const char* what, double keep,
+                      std::vector<DropoutStream>& streams) {
+  if (!v.IsNumber()) {
+    streams.emplace_back();
+    return f32_or_null(env, v, n, what);
+  }
+  if (!(keep > 0 && keep <= 1))
+    throw Napi::RangeError::New(env, std::string(what) + ": a seeded mask needs config.dropoutKeepProb in (0, 1]");
+  const double seed = v.As<Napi::Number>().DoubleValue();
+  if (!(seed >= 0 && seed <= 9007199254740991.0) || seed != (double)(uint64_t)seed)
+    throw Napi::RangeError::New(env, std::string(what) + ": a mask seed must be a non-negative integer");
+  streams.push_back(dropout_stream(keep, (uint64_t)seed));
+  return nullptr;
+}
+
 // rnnForward(ws, config, x, init|null, kernels[], biases[], inMasks[], outMasks[], y, finalState, save) -> bool
 Napi::Value RnnForward(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RnnWorkspace* ws = info[0].As<Napi::External<RnnWorkspace>>().Data();
-  RnnConfig c = read_config(info[1].As<Napi::Object>());
+  Napi::Object co = info[1].As<Napi::Object>();
+  RnnConfig c = read_config(co);
+  Napi::Value kp = co.Get("dropoutKeepProb");
+  const double keep = kp.IsNumber() ? kp.As<Napi::Number>().DoubleValue() : 0.0;
   const size_t TB = (size_t)c.T * c.B, G = c.gates(), n = (size_t)c.dirs * c.L;
   RnnForwardIo io;
   io.x = f32(env, info[2], TB * c.I, "x");
@@ -243,8 +219,8 @@ Napi::Value RnnForward(const Napi::CallbackInfo& info) {
     const size_t in = c.in_size((int)(i % c.L));
     io.kernels.push_back(f32(env, ks.Get(i), (in + c.H) * G * c.H, "kernel"));
     io.biases.push_back(f32(env, bs.Get(i), G * c.H, "bias"));
-    io.in_masks.push_back(f32_or_null(env, ims.Get(i), TB * c.in_stride((int)(i % c.L)), "inMask"));
-    io.out_masks.push_back(f32_or_null(env, oms.Get(i), TB * c.H, "outMask"));
+    io.in_masks.push_back(mask_arg(env, ims.Get(i), TB * c.in_stride((int)(i % c.L)), "inMask", keep, io.in_streams));
+    io.out_masks.push_back(mask_arg(env, oms.Get(i), TB * c.H, "outMask", keep, io.out_streams));
   }
   io.y = f32_or_null(env, info[8], TB * c.dirs * c.H, "y");
   io.final_state = f32_or_null(env, info[9], (size_t)c.B * c.state_size(), "finalState");
@@ -299,9 +275,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("rnnForward", Napi::Function::New(env, RnnForward));
   exports.Set("rnnBackward", Napi::Function::New(env, RnnBackward));
   // Config options this build understands (older builds ignore unknown config keys).
-  Napi::Array features = Napi::Array::New(env, 2);
+  Napi::Array features = Napi::Array::New(env, 3);
   features.Set(0u, Napi::String::New(env, "splitInput"));
   features.Set(1u, Napi::String::New(env, "backwardProcessingOrder"));
+  features.Set(2u, Napi::String::New(env, "seededDropout"));
   exports.Set("rnnFeatures", features);
   audeep_dsp::Register(env, exports);
   audeep_mlp::Register(env, exports);

@@ -107,6 +107,22 @@ void sgemm_sparse_a(int M, int N, int K, const float* A, long lda, const float* 
                     int nthreads);
 
 // ---------------------------------------------------------------------------------------------
+// Dropout multipliers from a seed (dropout.cc): element i of the stream is `scale` (1/keepProb) with
+// probability keepProb, else 0, computable on its own, so a mask is the same however it is cut up.
+// ---------------------------------------------------------------------------------------------
+struct DropoutStream {
+  bool on = false;
+  uint64_t seed = 0;
+  uint64_t threshold = 0;  // a draw's 32-bit half below this keeps the element
+  float scale = 1.0f;
+};
+DropoutStream dropout_stream(double keep_prob, uint64_t seed);
+// Elements [i0, i0 + n) of the stream into out (this thread only).
+void dropout_range(const DropoutStream& st, size_t i0, size_t n, float* out);
+// Elements [0, n) into out, on all threads.
+void dropout_fill(const DropoutStream& st, float* out, size_t n);
+
+// ---------------------------------------------------------------------------------------------
 // Fused recurrent stacks (see rnn.cc for the layouts).
 // ---------------------------------------------------------------------------------------------
 enum class Cell { Gru = 0, Lstm = 1 };
@@ -139,6 +155,9 @@ struct RnnForwardIo {
   std::vector<const float*> biases;         // [dirs*L] each [gates*H]
   std::vector<const float*> in_masks;       // [dirs*L] each [T, B, in_stride(l)] or null
   std::vector<const float*> out_masks;      // [dirs*L] each [T, B, H] or null
+  // [dirs*L] or empty: where a mask above is null and its stream is on, the mask is made from the stream
+  // (the values dropout_fill would give for the whole mask) while the forward pass reads it.
+  std::vector<DropoutStream> in_streams, out_streams;
   float* y = nullptr;                       // [T, B, dirs*H] (see backward_processing_order)
   float* final_state = nullptr;             // [B, state_size]
 };
@@ -169,6 +188,7 @@ struct RnnWorkspace {
     std::vector<float> p_ru, p_c;         // packed W_h blocks for forward GEMMs
     std::vector<float> p_ru_t, p_c_t;     // packed transposed blocks for backward GEMMs
     std::vector<float> p_x, p_x_t;        // packed W_x (input projection) and W_x^T (input gradient)
+    std::vector<float> db_part;           // [ceil(B/8), G*H] BPTT's bias-gradient sums per 8-row block
   };
   struct Dir {
     std::vector<Layer> layers;
@@ -185,7 +205,7 @@ struct RnnWorkspace {
       for (const Layer& l : d.layers)
         n += l.W.capacity() + l.bias.capacity() + l.xin.capacity() + l.mask_in.capacity() + l.g.capacity() +
              l.s.capacity() + l.c.capacity() + l.rh.capacity() + l.p_ru.capacity() + l.p_c.capacity() +
-             l.p_ru_t.capacity() + l.p_c_t.capacity() + l.p_x.capacity() + l.p_x_t.capacity();
+             l.p_ru_t.capacity() + l.p_c_t.capacity() + l.p_x.capacity() + l.p_x_t.capacity() + l.db_part.capacity();
     }
     return n * sizeof(float);
   }

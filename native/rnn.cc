@@ -131,6 +131,17 @@ void input_gradient(const IsaKernels& isa, const RnnConfig& cfg, RnnWorkspace::L
   }
 }
 
+// Adds the final gate gradients of rows [r0, r1) of one step to their 8-row blocks' bias-gradient sums,
+// while the rows are in cache (summing them afterwards was a pass over all T*B rows per layer). The blocks
+// are fixed whatever the thread count, so the bias gradient's bits do not depend on it.
+void add_bias_grad(RnnWorkspace::Layer& Ly, const float* G, int GH, int r0, int r1) {
+  for (int r = r0; r < r1; ++r) {
+    float* acc = Ly.db_part.data() + (long)(r / 8) * GH;
+    const float* g = G + (long)(r - r0) * GH;
+    for (int k = 0; k < GH; ++k) acc[k] += g[k];
+  }
+}
+
 bool gru_backward_rows(const IsaKernels& isa, const RnnConfig& cfg, RnnWorkspace::Layer& Ly, const float* dout,
                        const float* dfin, long sstride, float* dinit, int r0, int r1, int in, float* dout_below) {
   const int T = cfg.T, B = cfg.B, H = cfg.H, GH = 3 * H, nb = r1 - r0;
@@ -152,6 +163,7 @@ bool gru_backward_rows(const IsaKernels& isa, const RnnConfig& cfg, RnnWorkspace
     for (int r = 0; r < nb; ++r) isa.gru_bwd_r(H, G + (long)r * GH, tmp + (long)r * H, hp + (long)r * H, dhp + (long)r * H);
     gemm_packed(isa, false, nb, H, 2 * H, G, GH, Ly.p_ru_t.data(), dhp, H, true, 1);
     if (dout_below) input_gradient(isa, cfg, Ly, in, s, r0, r1, G, GH, dout_below);
+    add_bias_grad(Ly, G, GH, r0, r1);
     std::swap(dh, dhp);
   }
   if (dinit)
@@ -184,6 +196,7 @@ bool lstm_backward_rows(const IsaKernels& isa, const RnnConfig& cfg, RnnWorkspac
                    dh + (long)r * H, dc + (long)r * H);
     gemm_packed(isa, false, nb, H, GH, G, GH, Ly.p_ru_t.data(), dhp, H, false, 1);
     if (dout_below) input_gradient(isa, cfg, Ly, in, s, r0, r1, G, GH, dout_below);
+    add_bias_grad(Ly, G, GH, r0, r1);
     std::swap(dh, dhp);
   }
   if (dinit)
@@ -192,6 +205,10 @@ bool lstm_backward_rows(const IsaKernels& isa, const RnnConfig& cfg, RnnWorkspac
       std::memcpy(dinit + (long)(r0 + r) * sstride + H, dh + (long)r * H, H * sizeof(float));
     }
   return true;
+}
+
+const DropoutStream* stream_at(const std::vector<DropoutStream>& v, int i) {
+  return (size_t)i < v.size() && v[i].on ? &v[i] : nullptr;
 }
 
 // Memory-bound per-step loops (dropout products, layout changes, bias broadcast) split into time
@@ -236,17 +253,31 @@ bool rnn_forward(RnnWorkspace& ws, const RnnConfig& cfg, const RnnForwardIo& io,
       // Dropout between layer l-1 and l is the product of l-1's output mask and l's input mask.
       const float* m_in = io.in_masks[d * L + l];
       const float* m_prev = l > 0 ? io.out_masks[d * L + l - 1] : nullptr;
-      Ly.has_mask = m_in || m_prev;
+      const DropoutStream* s_in = m_in ? nullptr : stream_at(io.in_streams, d * L + l);
+      const DropoutStream* s_prev = m_prev || l == 0 ? nullptr : stream_at(io.out_streams, d * L + l - 1);
+      Ly.has_mask = m_in || m_prev || s_in || s_prev;
       if (Ly.has_mask) {
         ensure(Ly.mask_in, TB * in);
         // m_in rows are in_stride(l) wide (x's width for layer 0), this direction's columns from in_offset.
         const int istr = cfg.in_stride(l), ioff = cfg.in_offset(l, d);
         par_steps(T, [&](int s) {
           const long t = tmap(s, T, rev);
+          thread_local std::vector<float> a_row, p_row;
+          ensure(a_row, (size_t)B * in);
+          ensure(p_row, (size_t)B * in);
+          // A step's rows of a stream are made in one go where they are contiguous (not for a split input).
+          const bool whole = s_in && istr == in;
+          if (whole) dropout_range(*s_in, (size_t)t * B * in, (size_t)B * in, a_row.data());
+          if (s_prev) dropout_range(*s_prev, (size_t)t * B * in, (size_t)B * in, p_row.data());
           for (int b = 0; b < B; ++b) {
             const long src = (t * B + b) * istr + ioff, prev = (t * B + b) * in, dst = ((long)s * B + b) * in;
-            for (int k = 0; k < in; ++k)
-              Ly.mask_in[dst + k] = (m_in ? m_in[src + k] : 1.0f) * (m_prev ? m_prev[prev + k] : 1.0f);
+            const float* mi = m_in ? m_in + src : whole ? a_row.data() + (long)b * in : nullptr;
+            if (s_in && !whole) {
+              dropout_range(*s_in, src, in, a_row.data());
+              mi = a_row.data();
+            }
+            const float* mp = m_prev ? m_prev + prev : s_prev ? p_row.data() + (long)b * in : nullptr;
+            for (int k = 0; k < in; ++k) Ly.mask_in[dst + k] = (mi ? mi[k] : 1.0f) * (mp ? mp[k] : 1.0f);
           }
         });
       }
@@ -265,12 +296,15 @@ bool rnn_forward(RnnWorkspace& ws, const RnnConfig& cfg, const RnnForwardIo& io,
       }
     }
     const float* m_out = io.out_masks[d * L + L - 1];
-    dir.has_mask_out = m_out != nullptr;
-    if (m_out) {
+    const DropoutStream* s_out = m_out ? nullptr : stream_at(io.out_streams, d * L + L - 1);
+    dir.has_mask_out = m_out || s_out;
+    if (dir.has_mask_out) {
       ensure(dir.mask_out, TB * H);
       par_steps(T, [&](int s) {
-        std::memcpy(dir.mask_out.data() + (long)s * B * H, m_out + (long)tmap(s, T, d == 1) * B * H,
-                    (long)B * H * sizeof(float));
+        const long src = (long)tmap(s, T, d == 1) * B * H;
+        float* dst = dir.mask_out.data() + (long)s * B * H;
+        if (m_out) std::memcpy(dst, m_out + src, (long)B * H * sizeof(float));
+        else dropout_range(*s_out, src, (size_t)B * H, dst);
       });
     }
   }
@@ -415,6 +449,7 @@ bool rnn_backward(RnnWorkspace& ws, const RnnBackwardIo& io) {
         pack_b(isa, true, H, H, Wh + 2 * H, GH, Ly.p_c_t.data());
       }
     }
+    for (int d = 0; d < D; ++d) ws.dirs[d].layers[l].db_part.assign((size_t)((B + 7) / 8) * GH, 0.0f);
     std::atomic<bool> ok{true};
     parallel_for(D * nchunk, [&](int task) {
       const int d = task / nchunk;
@@ -447,19 +482,9 @@ bool rnn_backward(RnnWorkspace& ws, const RnnBackwardIo& io) {
               nth);
       }
       float* db = io.dbiases[d * L + l];
-      {
-        // Column blocks per thread: each sums its columns over all T*B rows.
-        const int nt = num_threads();
-        const int per = ((GH + nt - 1) / nt + 15) / 16 * 16;
-        parallel_for((GH + per - 1) / per, [&](int c) {
-          const int k0 = c * per, k1 = std::min(GH, k0 + per);
-          std::memset(db + k0, 0, (k1 - k0) * sizeof(float));
-          for (long r = 0; r < TB; ++r) {
-            const float* a = dA + r * GH;
-            for (int k = k0; k < k1; ++k) db[k] += a[k];
-          }
-        });
-      }
+      std::memcpy(db, Ly.db_part.data(), GH * sizeof(float));
+      for (int j = 1; j < (B + 7) / 8; ++j)
+        for (int k = 0; k < GH; ++k) db[k] += Ly.db_part[(long)j * GH + k];
       if (l > 0 || !io.dx) continue;  // above layer 0 the time loop already wrote the layer below's dout
       float* dxin = dir.dtmp.data();
       sgemm(false, true, (int)TB, in, GH, dA, GH, Ly.W.data(), GH, dxin, in, false, nth);

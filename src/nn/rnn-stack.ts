@@ -9,7 +9,6 @@ import {
   blockDiagonalMatMul,
   type CellType,
   rnn,
-  rnnDropoutMasks,
   type RnnLayerParams,
   rnnStateSize,
   stateBlockOffset,
@@ -121,8 +120,8 @@ export class RnnStack {
     xIsData = false,
   ): {output: tf.Tensor3D; finalState: tf.Tensor2D} {
     const args = {cell: this.arch.cell, x, layers: this.params}
-    const dropout = rnnDropoutMasks(args, randomness.keepProb, randomness.random.nextUint32())
-    return rnn({...args, initialState, dropout, inputGradient: !xIsData})
+    const dropoutSeed = {keepProb: randomness.keepProb, seed: randomness.random.nextUint32()}
+    return rnn({...args, initialState, dropoutSeed, inputGradient: !xIsData})
   }
 }
 
@@ -199,8 +198,8 @@ export class FeedPreviousDecoder {
     const {cell, units: H} = this.arch
     const x = shiftBothWays(inputSequence)
     const args = {cell, x, layers: this.stacks.map((stack) => stack.params[0]), splitInput: true}
-    const dropout = rnnDropoutMasks(args, randomness.keepProb, randomness.random.nextUint32())
-    const {output} = rnn({...args, initialState, dropout, inputGradient: !inputIsData, backwardOutputOrder: 'processing'})
+    const dropoutSeed = {keepProb: randomness.keepProb, seed: randomness.random.nextUint32()}
+    const {output} = rnn({...args, initialState, dropoutSeed, inputGradient: !inputIsData, backwardOutputOrder: 'processing'})
     // Each direction's projection tanh(W_d h + b_d), both from the [fw | bw] output in one block-diagonal
     // product: what projecting the two halves separately and concatenating computes, without the copies.
     const [T, B] = output.shape

@@ -1,4 +1,4 @@
-// The native dropout mask (native/addon.cc fillDropoutMask) against an independent BigInt splitmix64 of the
+// The native dropout mask (native/dropout.cc, fillDropoutMask and the RNN's seeded masks) against an independent BigInt splitmix64 of the
 // documented scheme: 64K-element blocks, block b seeded with ((seed + 1) * gamma) ^ (b * 0xD1B54A32D192ED03),
 // each draw giving its low 32 bits to the even element and its high 32 bits to the odd one.
 import assert from 'node:assert/strict'

@@ -6,6 +6,7 @@ import {after, before, test} from 'node:test'
 import {
   dropoutMask,
   loadNative,
+  rnnDropoutMasks,
   nativeRnn,
   nativeWorkspaceStats,
   rnn,
@@ -291,6 +292,58 @@ test('dropout masks: keep rate, scale, reproducible from a seed, on native and t
     assert.ok(differ, `${backend}: other seed, other mask`)
   }
   await selectBackend('native')
+})
+
+/** Outputs and gradients of one run as bytes, for bit-for-bit comparisons. */
+function bitsOf(p: Problem, run: (a: RnnArgs) => RnnResult): Buffer[] {
+  const {output, finalState} = run(p.args)
+  const {grads} = gradsOf(p, run)
+  return [output, finalState, ...grads].map((t) => Buffer.from((t.dataSync() as Float32Array).buffer))
+}
+
+test('seeded dropout: the masks the native op makes are the tensors rnnDropoutMasks makes, bit for bit', {skip}, () => {
+  const shapes: ProblemShape[] = [
+    {cell: 'gru', T: 5, B: 20, I: 6, H: 9, L: 2, dirs: 1, init: true},
+    {cell: 'gru', T: 4, B: 11, I: 8, H: 9, L: 2, dirs: 2, init: true, split: true, processingOrder: true},
+    {cell: 'lstm', T: 4, B: 5, I: 3, H: 17, L: 3, dirs: 2},
+  ]
+  shapes.forEach((c, ci) =>
+    tf.tidy(() => {
+      const p = makeProblem(c, 40 + ci)
+      for (const [keepProb, seed] of [[0.8, 7], [0.5, 2 ** 32 - 1], [1, 3]]) {
+        const masks = rnnDropoutMasks(p.args, keepProb, seed)
+        const viaTensors = bitsOf(p, (a) => native({...a, dropout: masks}))
+        const viaSeed = bitsOf(p, (a) => native({...a, dropoutSeed: {keepProb, seed}}))
+        const tag = `${JSON.stringify(c)} keep ${keepProb} seed ${seed}`
+        viaSeed.forEach((b, i) => assert.ok(b.equals(viaTensors[i]), `${tag}: result ${i} differs`))
+        // The reference path makes the tensors from the seed.
+        const ref = reference(() => referenceRnn({...p.args, dropout: masks}).output)
+        const refSeeded = reference(() => rnn({...p.args, impl: 'reference', dropoutSeed: {keepProb, seed}}).output)
+        assert.equal(maxAbsDiff(ref, refSeeded), 0, tag)
+      }
+      assert.throws(() => rnn({...p.args, dropout: rnnDropoutMasks(p.args, 0.8, 1), dropoutSeed: {keepProb: 0.8, seed: 1}}), /not both/)
+    }),
+  )
+})
+
+test('native RNN results do not depend on the thread count (bias gradients summed in fixed 8-row blocks)', {skip}, () => {
+  const saved = addon!.numThreads()
+  try {
+    for (const c of [
+      {cell: 'gru', T: 6, B: 37, I: 5, H: 9, L: 2, dirs: 1, init: true, dropout: true},
+      {cell: 'lstm', T: 5, B: 20, I: 4, H: 7, L: 2, dirs: 2, init: true, dropout: true},
+    ] as ProblemShape[])
+      tf.tidy(() => {
+        const p = makeProblem(c, 50)
+        const runs = [1, 2, 3].map((threads) => {
+          addon!.setNumThreads(threads)
+          return bitsOf(p, native)
+        })
+        for (const r of runs.slice(1)) r.forEach((b, i) => assert.ok(b.equals(runs[0][i]), `${c.cell}: result ${i}`))
+      })
+  } finally {
+    addon!.setNumThreads(saved)
+  }
 })
 
 test('training through rnn() with Adam: native and reference follow the same loss curve', {skip}, () => {

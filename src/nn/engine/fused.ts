@@ -5,7 +5,7 @@
 import * as tf from '../tf.js'
 import {withNativeBuffers} from './heap.js'
 import type {NativeAddon, NativeRnnConfig, NativeWorkspace} from './native.js'
-import {rnnDims, rnnStateSize, type RnnArgs, type RnnResult} from './types.js'
+import {dropoutMaskSeed, rnnDims, rnnStateSize, type RnnArgs, type RnnResult} from './types.js'
 
 /** Thrown when a native call was cut short by NativeAddon.abort(). */
 export class NativeAbortedError extends Error {
@@ -74,16 +74,28 @@ export function nativeRnn(args: RnnArgs, addon: NativeAddon): RnnResult {
   const S = rnnStateSize(cell, H, L, dirs)
   const cfg: NativeRnnConfig = {...dims, forgetBias: args.forgetBias ?? 1.0}
   const key = JSON.stringify(cfg)
+  // Seeded masks (keepProb < 1) are made by the forward pass itself; keepProb >= 1 means no dropout.
+  const seeded = args.dropoutSeed && args.dropoutSeed.keepProb < 1 ? args.dropoutSeed : undefined
+  if (seeded) {
+    if (!addon.rnnFeatures?.includes('seededDropout'))
+      throw new Error('rnn: the native addon predates seeded dropout masks; rebuild it (npm ci or npm rebuild)')
+    if (!(seeded.keepProb > 0)) throw new RangeError(`rnn: dropoutSeed.keepProb must be in (0, 1], got ${seeded.keepProb}`)
+    cfg.dropoutKeepProb = seeded.keepProb
+  }
   const n = dirs * L
   const kernels = args.layers.flatMap((d) => d.map((p) => p.kernel as tf.Tensor))
   const biases = args.layers.flatMap((d) => d.map((p) => p.bias as tf.Tensor))
   const inMasks: (tf.Tensor | null)[] = [],
-    outMasks: (tf.Tensor | null)[] = []
+    outMasks: (tf.Tensor | null)[] = [],
+    inSeeds: (number | null)[] = [],
+    outSeeds: (number | null)[] = []
   for (let d = 0; d < dirs; d++)
     for (let l = 0; l < L; l++) {
       // Layer-0 masks span all of x, also with splitInput (each direction then uses its own columns).
       inMasks.push(checkMask(args.dropout?.input?.[d]?.[l], [T, B, l === 0 ? I : H], `dropout.input[${d}][${l}]`))
       outMasks.push(checkMask(args.dropout?.output?.[d]?.[l], [T, B, H], `dropout.output[${d}][${l}]`))
+      inSeeds.push(seeded ? dropoutMaskSeed(seeded.seed, L, d, l, 'input') : null)
+      outSeeds.push(seeded ? dropoutMaskSeed(seeded.seed, L, d, l, 'output') : null)
     }
   const init = args.initialState ?? null
   const yLen = T * B * dirs * H,
@@ -105,8 +117,8 @@ export function nativeRnn(args: RnnArgs, addon: NativeAddon): RnnResult {
         init ? v[1] : null,
         v.slice(k0, k0 + n) as Float32Array[],
         v.slice(k0 + n, k0 + 2 * n) as Float32Array[],
-        v.slice(k0 + 2 * n, k0 + 3 * n),
-        v.slice(k0 + 3 * n, k0 + 4 * n),
+        v.slice(k0 + 2 * n, k0 + 3 * n).map((m, i) => m ?? inSeeds[i]),
+        v.slice(k0 + 3 * n, k0 + 4 * n).map((m, i) => m ?? outSeeds[i]),
         out.subarray(0, yLen),
         out.subarray(yLen),
         save,

@@ -11,6 +11,8 @@ export type NativeIsa = 'avx512' | 'avx2' | 'portable'
 /** Shape description shared by rnnForward/rnnBackward. See docs in ./rnn.ts for layouts. */
 export interface NativeRnnConfig extends RnnDims {
   forgetBias?: number
+  /** keepProb of the masks given as seeds in rnnForward's inMasks/outMasks ('seededDropout'). */
+  dropoutKeepProb?: number
 }
 
 /** Opaque handle to native buffers that keep a forward pass for its backward pass. */
@@ -103,7 +105,7 @@ export interface NativeAddon {
    * Weights and biases are updated in place. Absent from addons built before it existed.
    */
   mlpTrain?(job: NativeMlpJob): Promise<{finalLoss: number; cancelled: boolean}>
-  /** RNN config options this build understands ('splitInput', 'backwardProcessingOrder'); absent before them. */
+  /** RNN options this build understands ('splitInput', 'backwardProcessingOrder', 'seededDropout'); absent before them. */
   readonly rnnFeatures?: readonly string[]
   createWorkspace(): NativeWorkspace
   rnnForward(
@@ -113,8 +115,9 @@ export interface NativeAddon {
     init: Float32Array | null,
     kernels: Float32Array[],
     biases: Float32Array[],
-    inMasks: (Float32Array | null)[],
-    outMasks: (Float32Array | null)[],
+    /** A mask, null (none), or with 'seededDropout' the seed fillDropoutMask would fill it from. */
+    inMasks: (Float32Array | number | null)[],
+    outMasks: (Float32Array | number | null)[],
     y: Float32Array | null,
     finalState: Float32Array | null,
     save: boolean,

@@ -4,7 +4,7 @@ import {nativeRnn} from './fused.js'
 import {withNativeBuffers} from './heap.js'
 import {loadNative} from './native.js'
 import {referenceRnn} from './reference.js'
-import {rnnDims, type RnnArgs, type RnnDropoutMasks, type RnnResult} from './types.js'
+import {dropoutMaskSeed, rnnDims, type RnnArgs, type RnnDropoutMasks, type RnnResult} from './types.js'
 
 /**
  * Runs a (possibly multi-layer, possibly bidirectional) GRU or LSTM over a whole sequence.
@@ -12,14 +12,24 @@ import {rnnDims, type RnnArgs, type RnnDropoutMasks, type RnnResult} from './typ
  * native calls per training step (forward, BPTT); elsewhere it is the pure-tfjs reference.
  */
 export function rnn(args: RnnArgs): RnnResult {
+  if (args.dropout && args.dropoutSeed) throw new Error('rnn: give dropout masks or dropoutSeed, not both')
   const impl = args.impl ?? 'auto'
-  if (impl === 'reference') return referenceRnn(args)
   const addon = loadNative()
-  if (impl === 'native') {
-    if (!addon) throw new Error('rnn: impl "native" requested but the native addon is not available')
-    return nativeRnn(args, addon)
+  if (impl === 'native' && !addon) throw new Error('rnn: impl "native" requested but the native addon is not available')
+  const native = impl === 'native' || (impl === 'auto' && nativeFusedActive() && addon !== null)
+  if (native && addon) {
+    // An addon built before seeded masks gets the same masks as tensors.
+    const seeded = addon.rnnFeatures?.includes('seededDropout') ?? false
+    return nativeRnn(seeded ? args : withMaskTensors(args), addon)
   }
-  return nativeFusedActive() && addon ? nativeRnn(args, addon) : referenceRnn(args)
+  return referenceRnn(withMaskTensors(args))
+}
+
+/** args with dropoutSeed turned into the mask tensors it stands for. */
+function withMaskTensors(args: RnnArgs): RnnArgs {
+  if (!args.dropoutSeed) return args
+  const {keepProb, seed} = args.dropoutSeed
+  return {...args, dropoutSeed: undefined, dropout: rnnDropoutMasks(args, keepProb, seed)}
 }
 
 /**
@@ -47,8 +57,8 @@ export function rnnDropoutMasks(
 ): RnnDropoutMasks | undefined {
   if (keepProb >= 1) return undefined
   const {T, B, I, H, L, dirs} = rnnDims({...args})
-  let k = 0
-  const next = () => (seed === undefined ? undefined : seed + 7919 * k++)
+  const seedOf = (d: number, l: number, which: 'input' | 'output') =>
+    seed === undefined ? undefined : dropoutMaskSeed(seed, L, d, l, which)
   const input: tf.Tensor3D[][] = [],
     output: tf.Tensor3D[][] = []
   for (let d = 0; d < dirs; d++) {
@@ -56,8 +66,8 @@ export function rnnDropoutMasks(
     output.push([])
     for (let l = 0; l < L; l++) {
       // Layer 0's input masks span all of x also with splitInput, so the mask stream does not depend on it.
-      input[d].push(dropoutMask([T, B, l === 0 ? I : H], keepProb, next()) as tf.Tensor3D)
-      output[d].push(dropoutMask([T, B, H], keepProb, next()) as tf.Tensor3D)
+      input[d].push(dropoutMask([T, B, l === 0 ? I : H], keepProb, seedOf(d, l, 'input')) as tf.Tensor3D)
+      output[d].push(dropoutMask([T, B, H], keepProb, seedOf(d, l, 'output')) as tf.Tensor3D)
     }
   }
   return {input, output}

@@ -38,6 +38,12 @@ export interface RnnArgs {
   /** [B, stateSize] in auDeep's flat layout (see rnnStateSize); zeros when omitted. */
   initialState?: tf.Tensor2D
   dropout?: RnnDropoutMasks
+  /**
+   * The masks rnnDropoutMasks(args, keepProb, seed) makes, given by their seed instead (not with
+   * `dropout`): the native op then makes each mask where its forward pass reads it, and no mask tensor
+   * (86 MB for the tutorial t-rae's batch) is written and read back. Other paths make the tensors.
+   */
+  dropoutSeed?: {keepProb: number; seed: number}
   /** LSTM only; TF1 default 1.0. */
   forgetBias?: number
   /**
@@ -127,4 +133,12 @@ export function rnnDims(args: RnnArgs): RnnDims {
       throw new RangeError(`rnn: initialState must be [${B}, ${S}], got [${args.initialState.shape}]`)
   }
   return {cell: args.cell, T, B, I, H, L, dirs: dirs as 1 | 2, splitInput, backwardProcessingOrder}
+}
+
+/**
+ * The seed of one dropout mask of a stack: masks are drawn [direction][layer], input before output, the
+ * k-th from seed + 7919 k (rnnDropoutMasks and the native op's seeded masks agree through this).
+ */
+export function dropoutMaskSeed(seed: number, L: number, d: number, l: number, which: 'input' | 'output'): number {
+  return seed + 7919 * (2 * (d * L + l) + (which === 'output' ? 1 : 0))
 }
