@@ -134,26 +134,22 @@ export function nativeRnn(args: RnnArgs, addon: NativeAddon): RnnResult {
       gradFunc: (dy: tf.Tensor) => {
         if (!save) throw new Error('rnn: backward requested for a forward pass that was not recorded')
         const wantDx = args.inputGradient !== false
-        const shapes = [
-          ...(wantDx ? [[T, B, I]] : []),
-          ...(init ? [[B, S]] : []),
-          ...kernels.map((k) => k.shape),
-          ...biases.map((b) => b.shape),
-        ]
-        const o0 = wantDx ? 0 : -1 // output index shift when dx is not computed
+        const shapes = [[T, B, I], ...(init ? [[B, S]] : []), ...kernels.map((k) => k.shape), ...biases.map((b) => b.shape)]
         let bok = false
         const grads = withNativeBuffers([dy], shapes, ([g], o) => {
+          // x is data: its gradient is zeros, written in place (a tf.zeros is a fresh JavaScript array
+          // copied into the heap: 4 MB and a thousand page faults per tutorial batch).
+          if (!wantDx) o[0].fill(0)
           bok = addon.rnnBackward(
             ws,
             g!.subarray(0, yLen),
             g!.subarray(yLen),
             wantDx ? o[0] : null,
-            init ? o[1 + o0] : null,
-            o.slice(k0 + o0, k0 + o0 + n),
-            o.slice(k0 + o0 + n, k0 + o0 + 2 * n),
+            init ? o[1] : null,
+            o.slice(k0, k0 + n),
+            o.slice(k0 + n, k0 + 2 * n),
           )
         })
-        if (!wantDx) grads.unshift(tf.zeros([T, B, I]))
         release(key, ws)
         if (!bok) {
           tf.dispose(grads)
