@@ -253,6 +253,33 @@ test('native RNN forward without gradient recording leaks no tensors and reuses 
   assert.equal(nativeWorkspaceStats().created, created)
 })
 
+test('a step that holds many workspaces at once (single-step calls, then another shape) reuses them all next time', {skip}, () => {
+  // A decoder fed its own outputs makes one single-step call per step of its sequence, each holding a
+  // workspace until backward, then the encoder's call of another shape is released last: the pool kept
+  // six and dropped the older shape, so every batch allocated the single-step workspaces again.
+  const single = makeProblem({cell: 'gru', T: 1, B: 9, I: 4, H: 5, L: 1, dirs: 1, init: true, dropout: true}, 60)
+  const whole = makeProblem({cell: 'gru', T: 7, B: 9, I: 4, H: 5, L: 1, dirs: 1, init: true, dropout: true}, 61)
+  const batch = () =>
+    tf.tidy(() => {
+      const f = (...ws: tf.Tensor[]) => {
+        let h = native({...whole.args, layers: [[{kernel: ws[0] as tf.Tensor2D, bias: ws[1] as tf.Tensor1D}]]}).finalState
+        let total = tf.scalar(0)
+        for (let t = 0; t < 10; t++) {
+          const step = native({...single.args, initialState: h, layers: [[{kernel: ws[2] as tf.Tensor2D, bias: ws[3] as tf.Tensor1D}]]})
+          h = step.finalState
+          total = tf.add(total, tf.sum(step.output))
+        }
+        return total as tf.Scalar
+      }
+      const w = [whole.args.layers[0][0], single.args.layers[0][0]].flatMap((l) => [l.kernel, l.bias])
+      tf.grads(f)(w)
+    })
+  batch()
+  const created = nativeWorkspaceStats().created
+  for (let i = 0; i < 3; i++) batch()
+  assert.equal(nativeWorkspaceStats().created, created)
+})
+
 test('inputGradient: false gives zero dx and unchanged weight gradients (native and reference)', {skip}, () => {
   tf.tidy(() => {
     const p = makeProblem({cell: 'lstm', T: 4, B: 3, I: 3, H: 5, L: 2, dirs: 2, init: true, dropout: true}, 31)

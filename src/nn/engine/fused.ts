@@ -17,11 +17,19 @@ export class NativeAbortedError extends Error {
 
 // Workspaces keep the forward pass for BPTT. They are pooled per shape so steady-state training
 // reuses the same native buffers every batch; one is held from forward until its backward runs.
-const pool = new Map<string, NativeWorkspace[]>()
+interface Pooled {
+  ws: NativeWorkspace
+  bytes: number
+}
+const pool = new Map<string, Pooled[]>()
 let created = 0
+let pooledBytes = 0
 const acquire = (addon: NativeAddon, key: string) => {
-  const ws = pool.get(key)?.pop()
-  if (ws) return ws
+  const entry = pool.get(key)?.pop()
+  if (entry) {
+    pooledBytes -= entry.bytes
+    return entry.ws
+  }
   created++
   return addon.createWorkspace()
 }
@@ -32,27 +40,47 @@ export function nativeWorkspaceStats(): {created: number; pooled: number} {
   for (const l of pool.values()) pooled += l.length
   return {created, pooled}
 }
-// Training holds ~2 per step; beyond a few, the least recently used shapes are dropped for GC to free
-// (each can be hundreds of MB; the addon reports them to V8 as external memory).
-const MAX_POOLED = 6
-function release(key: string, ws: NativeWorkspace): void {
+
+// The pool keeps what one training step used, up to a size: a t-rae tutorial step holds two workspaces
+// (~380 MB), a decoder fed its own outputs one per step of its sequence (13 single-step calls for f-rae's
+// tutorial windows). A count cap dropped those every batch, and re-allocating them cost ~25K page faults per
+// f-rae batch. Beyond the cap, the least recently released shapes go first (GC frees them; the addon reports
+// them to V8 as external memory).
+const MAX_POOLED_BYTES = 1.5 * 2 ** 30
+
+/** Bytes a workspace of this configuration holds after a training step (native/engine.h RnnWorkspace). */
+function workspaceBytes(cfg: NativeRnnConfig): number {
+  const {T, B, I, H, L, dirs, cell} = cfg
+  const GH = (cell === 'gru' ? 3 : 4) * H
+  let floats = 0
+  for (let l = 0; l < L; l++) {
+    const inSize = l === 0 ? (cfg.splitInput ? I / dirs : I) : H
+    // weights and packed copies; per row: input, its mask, gates, states (two for LSTM)
+    floats += dirs * (3 * (inSize + H) * GH + T * B * (2 * inSize + GH + 2 * H) + B * H)
+  }
+  return 4 * (floats + dirs * T * B * (2 * H + I))
+}
+
+function release(key: string, ws: NativeWorkspace, bytes: number): void {
   const list = pool.get(key) ?? []
   pool.delete(key) // re-insert: Map order is the recency order
-  list.push(ws)
+  list.push({ws, bytes})
   pool.set(key, list)
-  let total = 0
-  for (const l of pool.values()) total += l.length
+  pooledBytes += bytes
   for (const [k, l] of pool) {
-    if (total <= MAX_POOLED) break
+    if (pooledBytes <= MAX_POOLED_BYTES) break
     if (k === key) continue
-    total -= l.length
+    for (const e of l) pooledBytes -= e.bytes
     pool.delete(k)
   }
+  // One shape alone over the cap keeps what fits.
+  while (pooledBytes > MAX_POOLED_BYTES && list.length > 1) pooledBytes -= list.shift()!.bytes
 }
 
 /** Drops pooled native buffers (they are also freed by GC). */
 export function clearNativeWorkspaces(): void {
   pool.clear()
+  pooledBytes = 0
 }
 
 function checkMask(m: tf.Tensor | null | undefined, shape: number[], what: string): tf.Tensor | null {
@@ -74,6 +102,7 @@ export function nativeRnn(args: RnnArgs, addon: NativeAddon): RnnResult {
   const S = rnnStateSize(cell, H, L, dirs)
   const cfg: NativeRnnConfig = {...dims, forgetBias: args.forgetBias ?? 1.0}
   const key = JSON.stringify(cfg)
+  const bytes = workspaceBytes(cfg)
   // Seeded masks (keepProb < 1) are made by the forward pass itself; keepProb >= 1 means no dropout.
   const seeded = args.dropoutSeed && args.dropoutSeed.keepProb < 1 ? args.dropoutSeed : undefined
   if (seeded) {
@@ -124,7 +153,7 @@ export function nativeRnn(args: RnnArgs, addon: NativeAddon): RnnResult {
         save,
       )
     })
-    if (!save || !ok) release(key, ws)
+    if (!save || !ok) release(key, ws, bytes)
     if (!ok) {
       packed.dispose()
       throw new NativeAbortedError()
@@ -150,7 +179,7 @@ export function nativeRnn(args: RnnArgs, addon: NativeAddon): RnnResult {
             o.slice(k0 + n, k0 + 2 * n),
           )
         })
-        release(key, ws)
+        release(key, ws, bytes)
         if (!bok) {
           tf.dispose(grads)
           throw new NativeAbortedError()
