@@ -24,7 +24,9 @@ interface Pooled {
 const pool = new Map<string, Pooled[]>()
 let created = 0
 let pooledBytes = 0
-const acquire = (addon: NativeAddon, key: string) => {
+let largestBytes = 0
+const acquire = (addon: NativeAddon, key: string, bytes: number) => {
+  largestBytes = Math.max(largestBytes, bytes)
   const entry = pool.get(key)?.pop()
   if (entry) {
     pooledBytes -= entry.bytes
@@ -41,12 +43,13 @@ export function nativeWorkspaceStats(): {created: number; pooled: number} {
   return {created, pooled}
 }
 
-// The pool keeps what one training step used, up to a size: a t-rae tutorial step holds two workspaces
-// (~380 MB), a decoder fed its own outputs one per step of its sequence (13 single-step calls for f-rae's
-// tutorial windows). A count cap dropped those every batch, and re-allocating them cost ~25K page faults per
-// f-rae batch. Beyond the cap, the least recently released shapes go first (GC frees them; the addon reports
-// them to V8 as external memory).
-const MAX_POOLED_BYTES = 1.5 * 2 ** 30
+// The pool keeps what one training step used: a t-rae tutorial step holds two workspaces (~380 MB), a
+// decoder fed its own outputs one per step of its sequence (13 single-step calls for f-rae's tutorial
+// windows). A count cap of six dropped those every batch, and re-allocating them cost ~25K page faults per
+// f-rae batch. The cap, 1.5 GiB or twice the largest workspace if more (a large t-rae's encoder and
+// decoder), is about what such a step holds during its forward pass anyway; beyond it the least recently
+// released shapes go first (GC frees them; the addon reports them to V8 as external memory).
+const poolCap = () => Math.max(1.5 * 2 ** 30, 2 * largestBytes)
 
 /** Bytes a workspace of this configuration holds after a training step (native/engine.h RnnWorkspace). */
 function workspaceBytes(cfg: NativeRnnConfig): number {
@@ -68,13 +71,13 @@ function release(key: string, ws: NativeWorkspace, bytes: number): void {
   pool.set(key, list)
   pooledBytes += bytes
   for (const [k, l] of pool) {
-    if (pooledBytes <= MAX_POOLED_BYTES) break
+    if (pooledBytes <= poolCap()) break
     if (k === key) continue
     for (const e of l) pooledBytes -= e.bytes
     pool.delete(k)
   }
   // One shape alone over the cap keeps what fits.
-  while (pooledBytes > MAX_POOLED_BYTES && list.length > 1) pooledBytes -= list.shift()!.bytes
+  while (pooledBytes > poolCap() && list.length > 1) pooledBytes -= list.shift()!.bytes
 }
 
 /** Drops pooled native buffers (they are also freed by GC). */
@@ -136,7 +139,7 @@ export function nativeRnn(args: RnnArgs, addon: NativeAddon): RnnResult {
     const ins = fargs.slice(0, inputs.length) as tf.Tensor[]
     // Only keep the forward pass when tfjs is recording for a gradient.
     const save = tf.engine().state.gradientDepth > 0
-    const ws = acquire(addon, key)
+    const ws = acquire(addon, key, bytes)
     let ok = false
     const [packed] = withNativeBuffers([...ins, ...inMasks, ...outMasks], [[yLen + sLen]], (v, [out]) => {
       ok = addon.rnnForward(
