@@ -5,14 +5,7 @@ import * as tf from './tf.js'
 
 import {Random} from '../core/random.js'
 import {withNativeBuffers} from './engine/heap.js'
-import {
-  blockDiagonalMatMul,
-  type CellType,
-  rnn,
-  type RnnLayerParams,
-  rnnStateSize,
-  stateBlockOffset,
-} from './engine/index.js'
+import {blockDiagonalMatMul, type CellType, rnn, type RnnLayerParams, rnnStateSize, stateBlockOffset} from './engine/index.js'
 import type {RnnArchitecture} from './options.js'
 import {applyLinear, type Linear, type ParamStore} from './params.js'
 

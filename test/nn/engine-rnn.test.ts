@@ -337,7 +337,11 @@ test('seeded dropout: the masks the native op makes are the tensors rnnDropoutMa
   shapes.forEach((c, ci) =>
     tf.tidy(() => {
       const p = makeProblem(c, 40 + ci)
-      for (const [keepProb, seed] of [[0.8, 7], [0.5, 2 ** 32 - 1], [1, 3]]) {
+      for (const [keepProb, seed] of [
+        [0.8, 7],
+        [0.5, 2 ** 32 - 1],
+        [1, 3],
+      ]) {
         const masks = rnnDropoutMasks(p.args, keepProb, seed)
         const viaTensors = bitsOf(p, (a) => native({...a, dropout: masks}))
         const viaSeed = bitsOf(p, (a) => native({...a, dropoutSeed: {keepProb, seed}}))
