@@ -45,8 +45,8 @@ export function nativeWorkspaceStats(): {created: number; pooled: number} {
 
 // The pool keeps what one training step used: a t-rae tutorial step holds two workspaces (~380 MB), a
 // decoder fed its own outputs one per step of its sequence (13 single-step calls for f-rae's tutorial
-// windows). A count cap of six dropped those every batch, and re-allocating them cost ~25K page faults per
-// f-rae batch. The cap, 1.5 GiB or twice the largest workspace if more (a large t-rae's encoder and
+// windows). A count cap of six dropped those every batch (re-allocating them: ~25K page faults per f-rae
+// batch in the training step measured alone). The cap, 1.5 GiB or twice the largest workspace if more (a large t-rae's encoder and
 // decoder), is about what such a step holds during its forward pass anyway; beyond it the least recently
 // released shapes go first (GC frees them; the addon reports them to V8 as external memory).
 const poolCap = () => Math.max(1.5 * 2 ** 30, 2 * largestBytes)
