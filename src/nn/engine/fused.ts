@@ -96,9 +96,12 @@ function checkMask(m: tf.Tensor | null | undefined, shape: number[], what: strin
 export function nativeRnn(args: RnnArgs, addon: NativeAddon): RnnResult {
   const dims = rnnDims(args)
   const {cell, T, B, I, H, L, dirs} = dims
+  // Seeded masks (keepProb < 1) are made by the forward pass itself; keepProb >= 1 means no dropout.
+  const seeded = args.dropoutSeed && args.dropoutSeed.keepProb < 1 ? args.dropoutSeed : undefined
   for (const [option, on] of [
     ['splitInput', dims.splitInput],
     ['backwardProcessingOrder', dims.backwardProcessingOrder],
+    ['seededDropout', seeded !== undefined],
   ] as const)
     if (on && !addon.rnnFeatures?.includes(option))
       throw new Error(`rnn: the native addon predates the ${option} option; rebuild it (npm ci or npm rebuild)`)
@@ -106,11 +109,7 @@ export function nativeRnn(args: RnnArgs, addon: NativeAddon): RnnResult {
   const cfg: NativeRnnConfig = {...dims, forgetBias: args.forgetBias ?? 1.0}
   const key = JSON.stringify(cfg)
   const bytes = workspaceBytes(cfg)
-  // Seeded masks (keepProb < 1) are made by the forward pass itself; keepProb >= 1 means no dropout.
-  const seeded = args.dropoutSeed && args.dropoutSeed.keepProb < 1 ? args.dropoutSeed : undefined
   if (seeded) {
-    if (!addon.rnnFeatures?.includes('seededDropout'))
-      throw new Error('rnn: the native addon predates seeded dropout masks; rebuild it (npm ci or npm rebuild)')
     if (!(seeded.keepProb > 0)) throw new RangeError(`rnn: dropoutSeed.keepProb must be in (0, 1], got ${seeded.keepProb}`)
     cfg.dropoutKeepProb = seeded.keepProb
   }
