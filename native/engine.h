@@ -26,6 +26,11 @@ struct IsaKernels {
   // it computes every element exactly as micro does. gemm.cc picks the tile per N (tile_for).
   int nr_alt;
   void (*micro_alt)(int kc, const float* Ap, const float* B, long ldb, float* C, long ldc, bool accumulate);
+  // The same two tiles reading the mr rows of A in place (row-major, rows lda floats apart) instead of from a
+  // packed panel: bit for bit the same results.
+  void (*micro_rows)(int kc, const float* A, long lda, const float* B, long ldb, float* C, long ldc, bool accumulate);
+  void (*micro_alt_rows)(int kc, const float* A, long lda, const float* B, long ldb, float* C, long ldc,
+                         bool accumulate);
 
   // GRU forward, one batch row. g: [r|u] pre-activations from x (bias included) -> activated r,u.
   // gh: h_prev @ W_h[:, r|u]. Also writes rh = r * h_prev.

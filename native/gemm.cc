@@ -16,11 +16,14 @@ constexpr int MC_TILES = 12;  // rows of A packed per block = MC_TILES * mr
 inline long ceil_div(long a, long b) { return (a + b - 1) / b; }
 
 // The register tile for an N-column product: the ISA's main tile, or its narrower one when that pads N
-// less (AVX-512: 8 x 48, or 8 x 32 for N = 256). Both sum every element the same way, so the choice only
-// changes speed. pack_b, packed_b_size and gemm_packed all choose from N alone, so they always agree.
+// less (AVX-512: 8 x 48, or 8 x 32 for N = 256 or 512). Both sum every element the same way, so the choice
+// only changes speed; they run at the same rate (each broadcast of A feeds 3 or 2 FMAs, measured 101-106
+// GFLOP/s either way on one Zen 4 core), so padding is what decides. pack_b, packed_b_size and
+// gemm_packed all choose from N alone, so they always agree.
 struct Tile {
   int nr;
   void (*micro)(int kc, const float* Ap, const float* B, long ldb, float* C, long ldc, bool accumulate);
+  void (*micro_rows)(int kc, const float* A, long lda, const float* B, long ldb, float* C, long ldc, bool accumulate);
 };
 
 // Where the micro-kernel reads B: packed panels (Bp, from pack_b), or straight from a row-major B (rows ldb
@@ -46,8 +49,8 @@ struct BSrc {
 };
 inline Tile tile_for(const IsaKernels& isa, int N) {
   const long main = ceil_div(N, isa.nr) * isa.nr, alt = ceil_div(N, isa.nr_alt) * isa.nr_alt;
-  if ((main - alt) * 16 > N) return {isa.nr_alt, isa.micro_alt};  // the main tile would pad N by over 1/16
-  return {isa.nr, isa.micro};
+  if (alt < main) return {isa.nr_alt, isa.micro_alt, isa.micro_alt_rows};
+  return {isa.nr, isa.micro, isa.micro_rows};
 }
 
 // thread_local scratch so steady-state calls never allocate.
@@ -94,6 +97,10 @@ void pack_a_block(const IsaKernels& isa, bool transA, int i0, int mc, int k0, in
 }
 
 // Rows [m0, m1) x panels [p0, p1) of C, single-threaded.
+// A row-major A (not transA) is read in place by the micro-kernel, a whole register tile of rows at a time;
+// only a last, partial tile of rows is packed (zero-padded). Packing every tile was a copy of all of A per
+// call, which the per-step products of the RNN time loops (64 rows, K 256-768) paid on every step. A
+// transposed A is still packed: read in place, its rows are lda apart and fall into a few L1 sets.
 void gemm_range(const IsaKernels& isa, const Tile& tl, bool transA, int m0, int m1, int p0, int p1, int N, int K,
                 const float* A, long lda, const BSrc& bs, float* C, long ldc, bool accumulate) {
   const int mr = isa.mr, nr = tl.nr;
@@ -103,12 +110,15 @@ void gemm_range(const IsaKernels& isa, const Tile& tl, bool transA, int m0, int 
   if (t_apack.size() < need) t_apack.resize(need);
   float* ap = t_apack.data();
   alignas(64) float tile[16 * 64];
+  const bool in_place = !transA;
   for (int k0 = 0; k0 < K; k0 += KC) {
     const int kc = std::min(KC, K - k0);
     const bool acc = accumulate || k0 > 0;
     for (int i0 = m0; i0 < m1; i0 += mc_max) {
       const int mc = std::min(mc_max, m1 - i0);
-      pack_a_block(isa, transA, i0, mc, k0, kc, A, lda, ap);
+      // Rows [0, direct) of the block are read in place; the rest come packed, from ap.
+      const int direct = in_place ? mc / mr * mr : 0;
+      if (direct < mc) pack_a_block(isa, transA, i0 + direct, mc - direct, k0, kc, A, lda, ap);
       for (int p = p0; p < p1; ++p) {
         long bst;
         const float* bp = bs.panel(p, k0, K, nr, bst);
@@ -117,15 +127,20 @@ void gemm_range(const IsaKernels& isa, const Tile& tl, bool transA, int m0, int 
         for (int ib = 0; ib < mc; ib += mr) {
           const int rows = std::min(mr, mc - ib);
           float* c = C + (long)(i0 + ib) * ldc + j0;
-          const float* a = ap + (long)(ib / mr) * kc * mr;
-          if (rows == mr && cols == nr) {
-            tl.micro(kc, a, bp, bst, c, ldc, acc);
-          } else {
+          float* out = c;
+          long ldo = ldc;
+          if (rows < mr || cols < nr) {  // the micro-kernel writes a whole tile: edges go through a scratch one
             if (acc)
               for (int r = 0; r < rows; ++r) std::memcpy(tile + r * nr, c + r * ldc, cols * sizeof(float));
-            tl.micro(kc, a, bp, bst, tile, nr, acc);
-            for (int r = 0; r < rows; ++r) std::memcpy(c + r * ldc, tile + r * nr, cols * sizeof(float));
+            out = tile;
+            ldo = nr;
           }
+          if (ib < direct)
+            tl.micro_rows(kc, A + (long)(i0 + ib) * lda + k0, lda, bp, bst, out, ldo, acc);
+          else
+            tl.micro(kc, ap + (long)((ib - direct) / mr) * kc * mr, bp, bst, out, ldo, acc);
+          if (out == tile)
+            for (int r = 0; r < rows; ++r) std::memcpy(c + r * ldc, tile + r * nr, cols * sizeof(float));
         }
       }
     }

@@ -77,14 +77,16 @@ for (const isa of addon?.supportedIsas() ?? ['portable']) {
   })
 }
 
-// The register tile (chosen from N) and where B is read from (packed, or in place when it is deep and not
-// transposed) only change speed: every element is the same sum in the same order, so the bits agree.
+// The register tile (chosen from N) and where the operands are read from (B packed, or in place when it is
+// deep and not transposed; A in place unless transposed, packed otherwise) only change speed: every
+// element is the same sum in the same order, so the bits agree.
 for (const isa of addon?.supportedIsas() ?? ['portable']) {
   test(`sgemm gives the same bits whichever tile and B source it uses, on ${isa}`, {skip}, () => {
     assert.equal(addon!.setIsa(isa), true)
     const r = rng(11)
     for (const [M, N, K] of [
       [13, 256, 300],
+      [19, 512, 260],
       [9, 250, 2100],
       [24, 96, 2304],
     ]) {
@@ -97,6 +99,11 @@ for (const isa of addon?.supportedIsas() ?? ['portable']) {
       addon!.sgemm(false, false, M, N, K, A, K, B, N, C, N, false) // in place when K is deep
       addon!.sgemm(false, true, M, N, K, A, K, Bt, K, Ct, N, false) // always packed
       assert.deepEqual(C, Ct, `${isa} ${M}x${N}x${K}: B read in place vs packed`)
+      const At = new Float32Array(K * M)
+      for (let i = 0; i < M; i++) for (let k = 0; k < K; k++) At[k * M + i] = A[i * K + k]
+      const Ca = new Float32Array(M * N)
+      addon!.sgemm(true, true, M, N, K, At, M, Bt, K, Ca, N, false) // A packed
+      assert.deepEqual(Ca, Ct, `${isa} ${M}x${N}x${K}: A read in place vs packed`)
       if (N < 240) continue
       // The first 240 columns alone (a multiple of every tile width) against the same columns of N.
       const n = 240,
