@@ -26,10 +26,13 @@ struct IsaKernels {
   // it computes every element exactly as micro does. gemm.cc picks the tile per N (tile_for).
   int nr_alt;
   void (*micro_alt)(int kc, const float* Ap, const float* B, long ldb, float* C, long ldc, bool accumulate);
-  // The same two tiles reading the mr rows of A in place (row-major, rows lda floats apart) instead of from a
-  // packed panel: bit for bit the same results.
+  // The same two tiles reading the mr rows of A in place instead of from a packed panel, bit for bit the same
+  // results: _rows from a row-major A (rows lda floats apart), _cols from a transposed one (A[k * lda + i]).
   void (*micro_rows)(int kc, const float* A, long lda, const float* B, long ldb, float* C, long ldc, bool accumulate);
   void (*micro_alt_rows)(int kc, const float* A, long lda, const float* B, long ldb, float* C, long ldc,
+                         bool accumulate);
+  void (*micro_cols)(int kc, const float* A, long lda, const float* B, long ldb, float* C, long ldc, bool accumulate);
+  void (*micro_alt_cols)(int kc, const float* A, long lda, const float* B, long ldb, float* C, long ldc,
                          bool accumulate);
 
   // GRU forward, one batch row. g: [r|u] pre-activations from x (bias included) -> activated r,u.

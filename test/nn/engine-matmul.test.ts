@@ -99,11 +99,18 @@ for (const isa of addon?.supportedIsas() ?? ['portable']) {
       addon!.sgemm(false, false, M, N, K, A, K, B, N, C, N, false) // in place when K is deep
       addon!.sgemm(false, true, M, N, K, A, K, Bt, K, Ct, N, false) // always packed
       assert.deepEqual(C, Ct, `${isa} ${M}x${N}x${K}: B read in place vs packed`)
-      const At = new Float32Array(K * M)
-      for (let i = 0; i < M; i++) for (let k = 0; k < K; k++) At[k * M + i] = A[i * K + k]
-      const Ca = new Float32Array(M * N)
-      addon!.sgemm(true, true, M, N, K, At, M, Bt, K, Ca, N, false) // A packed
-      assert.deepEqual(Ca, Ct, `${isa} ${M}x${N}x${K}: A read in place vs packed`)
+      // A's last rows, short of a register tile, are packed; with rows added below them they are read in
+      // place, row by row (A) or column by column (A transposed).
+      const M2 = M + 8 - (M % 8 || 8),
+        A2 = Float32Array.from({length: M2 * K}, (_, i) => (i < M * K ? A[i] : r() - 0.5)),
+        A2t = new Float32Array(K * M2)
+      for (let i = 0; i < M2; i++) for (let k = 0; k < K; k++) A2t[k * M2 + i] = A2[i * K + k]
+      const C2 = new Float32Array(M2 * N),
+        C2t = new Float32Array(M2 * N)
+      addon!.sgemm(false, true, M2, N, K, A2, K, Bt, K, C2, N, false)
+      addon!.sgemm(true, true, M2, N, K, A2t, M2, Bt, K, C2t, N, false)
+      assert.deepEqual(C2.subarray(0, M * N), Ct, `${isa} ${M}x${N}x${K}: A read in place vs packed`)
+      assert.deepEqual(C2t, C2, `${isa} ${M}x${N}x${K}: A transposed, read in place`)
       if (N < 240) continue
       // The first 240 columns alone (a multiple of every tile width) against the same columns of N.
       const n = 240,
