@@ -31,6 +31,10 @@ namespace {
 
 inline int tmap(int s, int T, bool rev) { return rev ? T - 1 - s : s; }
 
+// Rows of T*B per weight-gradient chunk: a multiple of the GEMM's K block (256), and at least the depth
+// from which sgemm reads B in place (2048).
+constexpr long kWeightGradChunk = 2048;
+
 struct Scratch {
   std::vector<float> tmp, dh, dhp, dc, dx;
 };
@@ -473,13 +477,21 @@ bool rnn_backward(RnnWorkspace& ws, const RnnBackwardIo& io) {
       RnnWorkspace::Layer& Ly = dir.layers[l];
       const float* dA = Ly.g.data();
       float* dK = io.dkernels[d * L + l];
-      sgemm(true, false, in, GH, (int)TB, Ly.xin.data(), in, dA, GH, dK, GH, false, nth);
-      if (lstm) {
-        sgemm(true, false, H, GH, (int)TB, Ly.s.data(), H, dA, GH, dK + (long)in * GH, GH, false, nth);
-      } else {
-        sgemm(true, false, H, 2 * H, (int)TB, Ly.s.data(), H, dA, GH, dK + (long)in * GH, GH, false, nth);
-        sgemm(true, false, H, H, (int)TB, Ly.rh.data(), H, dA + 2 * H, GH, dK + (long)in * GH + 2 * H, GH, false,
-              nth);
+      // The weight gradient's products all read dA: taken chunk by chunk of T*B rows, a chunk of dA is read
+      // from memory once and by the later products from cache. Chunks are whole K blocks of the GEMM, so
+      // every sum is added in the same order as in one call over all rows.
+      for (long k0 = 0; k0 < TB; k0 += kWeightGradChunk) {
+        const int kk = (int)std::min<long>(kWeightGradChunk, TB - k0);
+        const bool acc = k0 > 0;
+        const float* dAk = dA + k0 * GH;
+        sgemm(true, false, in, GH, kk, Ly.xin.data() + k0 * in, in, dAk, GH, dK, GH, acc, nth);
+        if (lstm) {
+          sgemm(true, false, H, GH, kk, Ly.s.data() + k0 * H, H, dAk, GH, dK + (long)in * GH, GH, acc, nth);
+        } else {
+          sgemm(true, false, H, 2 * H, kk, Ly.s.data() + k0 * H, H, dAk, GH, dK + (long)in * GH, GH, acc, nth);
+          sgemm(true, false, H, H, kk, Ly.rh.data() + k0 * H, H, dAk + 2 * H, GH, dK + (long)in * GH + 2 * H, GH,
+                acc, nth);
+        }
       }
       float* db = io.dbiases[d * L + l];
       std::memcpy(db, Ly.db_part.data(), GH * sizeof(float));
