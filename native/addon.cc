@@ -242,6 +242,7 @@ Napi::Value RnnBackward(const Napi::CallbackInfo& info) {
   const size_t TB = (size_t)c.T * c.B, G = c.gates(), n = (size_t)c.dirs * c.L;
   RnnBackwardIo io;
   io.dy = f32_or_null(env, info[1], TB * c.dirs * c.H, "dy");
+  if (io.dy && !ws->has_y) throw Napi::Error::New(env, "rnnBackward: dy given for a forward pass that wrote no y");
   io.dfinal = f32_or_null(env, info[2], (size_t)c.B * c.state_size(), "dFinalState");
   io.dx = f32_or_null(env, info[3], TB * c.I, "dx");
   io.dinit = f32_or_null(env, info[4], (size_t)c.B * c.state_size(), "dInitialState");

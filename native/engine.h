@@ -184,6 +184,7 @@ struct RnnBackwardIo {
 struct RnnWorkspace {
   RnnConfig cfg;
   bool has_saved = false;
+  bool has_y = false;  // the saved forward pass wrote y (without it, no output masks were made for BPTT)
   struct Layer {
     std::vector<float> W, bias;           // copies of the weights used in forward
     std::vector<float> xin;               // [T, B, in] layer input after dropout, processing order

@@ -238,6 +238,7 @@ bool rnn_forward(RnnWorkspace& ws, const RnnConfig& cfg, const RnnForwardIo& io,
   const int sstride = cfg.state_size(), spd = cfg.state_per_dir();
   ws.cfg = cfg;
   ws.has_saved = false;
+  ws.has_y = io.y != nullptr;
   ws.dirs.resize(D);
 
   for (int d = 0; d < D; ++d) {
@@ -301,7 +302,7 @@ bool rnn_forward(RnnWorkspace& ws, const RnnConfig& cfg, const RnnForwardIo& io,
     }
     const float* m_out = io.out_masks[d * L + L - 1];
     const DropoutStream* s_out = m_out ? nullptr : stream_at(io.out_streams, d * L + L - 1);
-    dir.has_mask_out = m_out || s_out;
+    dir.has_mask_out = (m_out || s_out) && io.y;  // they multiply y alone: none without it
     if (dir.has_mask_out) {
       ensure(dir.mask_out, TB * H);
       par_steps(T, [&](int s) {

@@ -139,7 +139,12 @@ export class TimeAutoencoder implements Autoencoder {
   }
 
   private encode(x: tf.Tensor3D, noise: TrainingNoise, random: Random): tf.Tensor2D {
-    const {finalState} = this.encoder.run(frameNoise(x, noise.encoderNoise, random), undefined, {keepProb: noise.keepProb, random}, true)
+    const finalState = this.encoder.finalState(
+      frameNoise(x, noise.encoderNoise, random),
+      undefined,
+      {keepProb: noise.keepProb, random},
+      true,
+    )
     return tf.tanh(applyLinear(this.toRepresentation, finalState)) as tf.Tensor2D
   }
 
@@ -231,7 +236,7 @@ export class FrequencyAutoencoder implements Autoencoder {
 
   private encode(frames: tf.Tensor2D, noise: TrainingNoise, random: Random): {windows: tf.Tensor3D; representation: tf.Tensor2D} {
     const windows = frequencyWindows(frames, this.config.windows)
-    const {finalState} = this.encoder.run(
+    const finalState = this.encoder.finalState(
       frameNoise(windows, noise.encoderNoise, random),
       undefined,
       {keepProb: noise.keepProb, random},
@@ -311,9 +316,9 @@ export class FrequencyTimeAutoencoder implements Autoencoder {
     const [T, B, F] = x.shape
     const windows = frequencyWindows(x.reshape([T * B, F]) as tf.Tensor2D, this.config.windows)
     const randomness = {keepProb: noise.keepProb, random}
-    const {finalState} = this.freqEncoder.run(frameNoise(windows, noise.encoderNoise, random), undefined, randomness, true)
+    const finalState = this.freqEncoder.finalState(frameNoise(windows, noise.encoderNoise, random), undefined, randomness, true)
     const freqStates = finalState.reshape([T, B, -1]) as tf.Tensor3D
-    const timeFinal = this.timeEncoder.run(frameNoise(freqStates, noise.timeEncoderNoise ?? 0, random), undefined, randomness).finalState
+    const timeFinal = this.timeEncoder.finalState(frameNoise(freqStates, noise.timeEncoderNoise ?? 0, random), undefined, randomness)
     return {freqStates, representation: tf.tanh(applyLinear(this.toRepresentation, timeFinal)) as tf.Tensor2D}
   }
 

@@ -5,7 +5,15 @@ import * as tf from './tf.js'
 
 import {Random} from '../core/random.js'
 import {withNativeBuffers} from './engine/heap.js'
-import {blockDiagonalMatMul, type CellType, rnn, type RnnLayerParams, rnnStateSize, stateBlockOffset} from './engine/index.js'
+import {
+  blockDiagonalMatMul,
+  type CellType,
+  rnn,
+  rnnFinalState,
+  type RnnLayerParams,
+  rnnStateSize,
+  stateBlockOffset,
+} from './engine/index.js'
 import type {RnnArchitecture} from './options.js'
 import {applyLinear, type Linear, type ParamStore} from './params.js'
 
@@ -115,6 +123,13 @@ export class RnnStack {
     const args = {cell: this.arch.cell, x, layers: this.params}
     const dropoutSeed = {keepProb: randomness.keepProb, seed: randomness.random.nextUint32()}
     return rnn({...args, initialState, dropoutSeed, inputGradient: !xIsData})
+  }
+
+  /** run(...).finalState alone (an encoder's): the same states, masks and randomness, without the outputs. */
+  finalState(x: tf.Tensor3D, initialState: tf.Tensor2D | undefined, randomness: StepRandomness, xIsData = false): tf.Tensor2D {
+    const args = {cell: this.arch.cell, x, layers: this.params}
+    const dropoutSeed = {keepProb: randomness.keepProb, seed: randomness.random.nextUint32()}
+    return rnnFinalState({...args, initialState, dropoutSeed, inputGradient: !xIsData})
   }
 }
 

@@ -94,6 +94,16 @@ function checkMask(m: tf.Tensor | null | undefined, shape: number[], what: strin
 }
 
 export function nativeRnn(args: RnnArgs, addon: NativeAddon): RnnResult {
+  const {output, finalState} = nativeRnnParts(args, addon, true)
+  return {output: output!, finalState}
+}
+
+/** The final states alone: no per-step output is written, and none of its gradient read. */
+export function nativeRnnFinalState(args: RnnArgs, addon: NativeAddon): tf.Tensor2D {
+  return nativeRnnParts(args, addon, false).finalState
+}
+
+function nativeRnnParts(args: RnnArgs, addon: NativeAddon, withOutput: boolean): {output?: tf.Tensor3D; finalState: tf.Tensor2D} {
   const dims = rnnDims(args)
   const {cell, T, B, I, H, L, dirs} = dims
   // Seeded masks (keepProb < 1) are made by the forward pass itself; keepProb >= 1 means no dropout.
@@ -129,7 +139,7 @@ export function nativeRnn(args: RnnArgs, addon: NativeAddon): RnnResult {
       outSeeds.push(seeded ? dropoutMaskSeed(seeded.seed, L, d, l, 'output') : null)
     }
   const init = args.initialState ?? null
-  const yLen = T * B * dirs * H,
+  const yLen = withOutput ? T * B * dirs * H : 0,
     sLen = B * S
   const inputs: tf.Tensor[] = [args.x, ...(init ? [init] : []), ...kernels, ...biases]
   const k0 = init ? 2 : 1
@@ -150,7 +160,7 @@ export function nativeRnn(args: RnnArgs, addon: NativeAddon): RnnResult {
         v.slice(k0 + n, k0 + 2 * n) as Float32Array[],
         v.slice(k0 + 2 * n, k0 + 3 * n).map((m, i) => m ?? inSeeds[i]),
         v.slice(k0 + 3 * n, k0 + 4 * n).map((m, i) => m ?? outSeeds[i]),
-        out.subarray(0, yLen),
+        withOutput ? out.subarray(0, yLen) : null,
         out.subarray(yLen),
         save,
       )
@@ -173,7 +183,7 @@ export function nativeRnn(args: RnnArgs, addon: NativeAddon): RnnResult {
           if (!wantDx) o[0].fill(0)
           bok = addon.rnnBackward(
             ws,
-            g!.subarray(0, yLen),
+            withOutput ? g!.subarray(0, yLen) : null,
             g!.subarray(yLen),
             wantDx ? o[0] : null,
             init ? o[1] : null,
@@ -193,6 +203,7 @@ export function nativeRnn(args: RnnArgs, addon: NativeAddon): RnnResult {
 
   return tf.tidy(() => {
     const packed = op(...inputs)
+    if (!withOutput) return {finalState: packed.reshape([B, S]) as tf.Tensor2D}
     const output = take(packed, 0, [T, B, dirs * H]) as tf.Tensor3D
     const finalState = take(packed, yLen, [B, S]) as tf.Tensor2D
     return {output, finalState}

@@ -1,6 +1,6 @@
 import * as tf from '../tf.js'
 import {nativeFusedActive} from './backend.js'
-import {nativeRnn} from './fused.js'
+import {nativeRnn, nativeRnnFinalState} from './fused.js'
 import {withNativeBuffers} from './heap.js'
 import {loadNative} from './native.js'
 import {referenceRnn} from './reference.js'
@@ -23,6 +23,22 @@ export function rnn(args: RnnArgs): RnnResult {
     return nativeRnn(seeded ? args : withMaskTensors(args), addon)
   }
   return referenceRnn(withMaskTensors(args))
+}
+
+/**
+ * rnn(args).finalState, for callers that use nothing else (an encoder): natively the per-step output
+ * ([T, B, dirs*units], 8 MB for the tutorial's encoder) is then neither written nor its zero gradient read.
+ */
+export function rnnFinalState(args: RnnArgs): tf.Tensor2D {
+  if (args.dropout && args.dropoutSeed) throw new Error('rnn: give dropout masks or dropoutSeed, not both')
+  const impl = args.impl ?? 'auto'
+  const addon = loadNative()
+  if (impl === 'native' && !addon) throw new Error('rnn: impl "native" requested but the native addon is not available')
+  if ((impl === 'native' || (impl === 'auto' && nativeFusedActive())) && addon) {
+    const seeded = addon.rnnFeatures?.includes('seededDropout') ?? false
+    return nativeRnnFinalState(seeded ? args : withMaskTensors(args), addon)
+  }
+  return tf.tidy(() => referenceRnn(withMaskTensors(args)).finalState)
 }
 
 /** args with dropoutSeed turned into the mask tensors it stands for. */
