@@ -102,7 +102,7 @@ void pack_a_block(const IsaKernels& isa, bool transA, int i0, int mc, int k0, in
 // transA column by column (a tile's 8 elements of one k are then adjacent). Only a last, partial tile of rows
 // is packed (zero-padded). Packing every tile was a copy of all of A per call: the per-step products of the
 // RNN time loops (64 rows, K 256-768) paid it on every step, and the weight gradients' transposed A (K =
-// T*B) about 8% of their time (measured on one Zen 4 core: 256 x 768 x 8000, 33.9 -> 31.5 ms).
+// T*B) about 8% of their time (one Zen 4 core, best of 4 alternating runs: 256 x 768 x 8000, 33.1 -> 31.9 ms).
 void gemm_range(const IsaKernels& isa, const Tile& tl, bool transA, int m0, int m1, int p0, int p1, int N, int K,
                 const float* A, long lda, const BSrc& bs, float* C, long ldc, bool accumulate) {
   const int mr = isa.mr, nr = tl.nr;
