@@ -166,7 +166,7 @@ export class TimeAutoencoder implements Autoencoder {
     const randomness = {keepProb: noise.keepProb, random}
     // The 2018 bidirectional decoder is a StandardRNN: auDeep ignores feed-previous for it.
     const decoded = this.standardDecoder
-      ? this.standardDecoder.run(decoderInputs, representation, randomness, true).output
+      ? this.standardDecoder.output(decoderInputs, representation, randomness, true)
       : this.feedPreviousDecoder!.run(decoderInputs, representation, noise.feedPreviousProb, randomness, true)
     let reconstruction = tf.tanh(applyLinear(this.toReconstruction, decoded)) as tf.Tensor3D
     if (this.config.maskSilence) {

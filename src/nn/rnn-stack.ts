@@ -11,6 +11,7 @@ import {
   rnn,
   rnnFinalState,
   type RnnLayerParams,
+  rnnOutput,
   rnnStateSize,
   stateBlockOffset,
 } from './engine/index.js'
@@ -125,6 +126,13 @@ export class RnnStack {
     return rnn({...args, initialState, dropoutSeed, inputGradient: !xIsData})
   }
 
+  /** run(...).output alone (a decoder's): the same outputs, masks and randomness, without the final states. */
+  output(x: tf.Tensor3D, initialState: tf.Tensor2D | undefined, randomness: StepRandomness, xIsData = false): tf.Tensor3D {
+    const args = {cell: this.arch.cell, x, layers: this.params}
+    const dropoutSeed = {keepProb: randomness.keepProb, seed: randomness.random.nextUint32()}
+    return rnnOutput({...args, initialState, dropoutSeed, inputGradient: !xIsData})
+  }
+
   /** run(...).finalState alone (an encoder's): the same states, masks and randomness, without the outputs. */
   finalState(x: tf.Tensor3D, initialState: tf.Tensor2D | undefined, randomness: StepRandomness, xIsData = false): tf.Tensor2D {
     const args = {cell: this.arch.cell, x, layers: this.params}
@@ -207,7 +215,7 @@ export class FeedPreviousDecoder {
     const x = shiftBothWays(inputSequence)
     const args = {cell, x, layers: this.stacks.map((stack) => stack.params[0]), splitInput: true}
     const dropoutSeed = {keepProb: randomness.keepProb, seed: randomness.random.nextUint32()}
-    const {output} = rnn({...args, initialState, dropoutSeed, inputGradient: !inputIsData, backwardOutputOrder: 'processing'})
+    const output = rnnOutput({...args, initialState, dropoutSeed, inputGradient: !inputIsData, backwardOutputOrder: 'processing'})
     // Each direction's projection tanh(W_d h + b_d), both from the [fw | bw] output in one block-diagonal
     // product: what projecting the two halves separately and concatenating computes, without the copies.
     const [T, B] = output.shape

@@ -8,6 +8,7 @@ import {
   loadNative,
   rnnDropoutMasks,
   rnnFinalState,
+  rnnOutput,
   nativeRnn,
   nativeWorkspaceStats,
   rnn,
@@ -358,29 +359,33 @@ test('seeded dropout: the masks the native op makes are the tensors rnnDropoutMa
   )
 })
 
-test('rnnFinalState: the final states and their gradients of rnn(), bit for bit, without the outputs', {skip}, () => {
+test('rnnFinalState and rnnOutput: the final states, the outputs and their gradients of rnn(), bit for bit', {skip}, () => {
   const shapes: ProblemShape[] = [
     {cell: 'gru', T: 6, B: 20, I: 5, H: 9, L: 2, dirs: 1, init: true},
-    {cell: 'lstm', T: 4, B: 5, I: 4, H: 17, L: 2, dirs: 2, init: true, split: true},
+    {cell: 'lstm', T: 4, B: 5, I: 4, H: 17, L: 2, dirs: 2, init: true, split: true, processingOrder: true},
   ]
   shapes.forEach((c, ci) =>
     tf.tidy(() => {
       const p = makeProblem(c, 60 + ci)
       const dropoutSeed = {keepProb: 0.7, seed: 9}
-      for (const impl of ['native', 'reference'] as const) {
-        const run = (finalOnly: boolean) =>
-          (impl === 'reference' ? reference : <T>(f: () => T) => f())(() => {
-            const f = (...xs: tf.Tensor[]) => {
-              const a = {...withParams(p, xs), dropoutSeed, impl}
-              const s = finalOnly ? rnnFinalState(a) : rnn(a).finalState
-              return tf.sum(tf.mul(s, p.ws)) as tf.Scalar
-            }
-            const {value, grads} = tf.valueAndGrads(f)(params(p))
-            return [value, ...grads].map((t) => Buffer.from((t.dataSync() as Float32Array).buffer))
-          })
-        const full = run(false)
-        run(true).forEach((b, i) => assert.ok(b.equals(full[i]), `${impl} ${c.cell}: result ${i} differs`))
-      }
+      for (const impl of ['native', 'reference'] as const)
+        for (const part of ['finalState', 'output'] as const) {
+          const run = (alone: boolean) =>
+            (impl === 'reference' ? reference : <T>(f: () => T) => f())(() => {
+              const f = (...xs: tf.Tensor[]) => {
+                const a = {...withParams(p, xs), dropoutSeed, impl}
+                const t =
+                  part === 'finalState'
+                    ? tf.mul(alone ? rnnFinalState(a) : rnn(a).finalState, p.ws)
+                    : tf.mul(tf.tanh(alone ? rnnOutput(a) : rnn(a).output), p.wy)
+                return tf.sum(t) as tf.Scalar
+              }
+              const {value, grads} = tf.valueAndGrads(f)(params(p))
+              return [value, ...grads].map((t) => Buffer.from((t.dataSync() as Float32Array).buffer))
+            })
+          const full = run(false)
+          run(true).forEach((b, i) => assert.ok(b.equals(full[i]), `${impl} ${c.cell} ${part}: result ${i} differs`))
+        }
     }),
   )
 })

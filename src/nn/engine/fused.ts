@@ -94,16 +94,25 @@ function checkMask(m: tf.Tensor | null | undefined, shape: number[], what: strin
 }
 
 export function nativeRnn(args: RnnArgs, addon: NativeAddon): RnnResult {
-  const {output, finalState} = nativeRnnParts(args, addon, true)
-  return {output: output!, finalState}
+  const {output, finalState} = nativeRnnParts(args, addon, 'both')
+  return {output: output!, finalState: finalState!}
 }
 
 /** The final states alone: no per-step output is written, and none of its gradient read. */
 export function nativeRnnFinalState(args: RnnArgs, addon: NativeAddon): tf.Tensor2D {
-  return nativeRnnParts(args, addon, false).finalState
+  return nativeRnnParts(args, addon, 'finalState').finalState!
 }
 
-function nativeRnnParts(args: RnnArgs, addon: NativeAddon, withOutput: boolean): {output?: tf.Tensor3D; finalState: tf.Tensor2D} {
+/** The per-step output alone: it is the op's result as it stands, with no copy out of it or into its gradient. */
+export function nativeRnnOutput(args: RnnArgs, addon: NativeAddon): tf.Tensor3D {
+  return nativeRnnParts(args, addon, 'output').output!
+}
+
+function nativeRnnParts(
+  args: RnnArgs,
+  addon: NativeAddon,
+  want: 'both' | 'output' | 'finalState',
+): {output?: tf.Tensor3D; finalState?: tf.Tensor2D} {
   const dims = rnnDims(args)
   const {cell, T, B, I, H, L, dirs} = dims
   // Seeded masks (keepProb < 1) are made by the forward pass itself; keepProb >= 1 means no dropout.
@@ -139,8 +148,10 @@ function nativeRnnParts(args: RnnArgs, addon: NativeAddon, withOutput: boolean):
       outSeeds.push(seeded ? dropoutMaskSeed(seeded.seed, L, d, l, 'output') : null)
     }
   const init = args.initialState ?? null
+  const withOutput = want !== 'finalState',
+    withFinal = want !== 'output'
   const yLen = withOutput ? T * B * dirs * H : 0,
-    sLen = B * S
+    sLen = withFinal ? B * S : 0
   const inputs: tf.Tensor[] = [args.x, ...(init ? [init] : []), ...kernels, ...biases]
   const k0 = init ? 2 : 1
 
@@ -161,7 +172,7 @@ function nativeRnnParts(args: RnnArgs, addon: NativeAddon, withOutput: boolean):
         v.slice(k0 + 2 * n, k0 + 3 * n).map((m, i) => m ?? inSeeds[i]),
         v.slice(k0 + 3 * n, k0 + 4 * n).map((m, i) => m ?? outSeeds[i]),
         withOutput ? out.subarray(0, yLen) : null,
-        out.subarray(yLen),
+        withFinal ? out.subarray(yLen) : null,
         save,
       )
     })
@@ -184,7 +195,7 @@ function nativeRnnParts(args: RnnArgs, addon: NativeAddon, withOutput: boolean):
           bok = addon.rnnBackward(
             ws,
             withOutput ? g!.subarray(0, yLen) : null,
-            g!.subarray(yLen),
+            withFinal ? g!.subarray(yLen) : null,
             wantDx ? o[0] : null,
             init ? o[1] : null,
             o.slice(k0, k0 + n),
@@ -204,6 +215,7 @@ function nativeRnnParts(args: RnnArgs, addon: NativeAddon, withOutput: boolean):
   return tf.tidy(() => {
     const packed = op(...inputs)
     if (!withOutput) return {finalState: packed.reshape([B, S]) as tf.Tensor2D}
+    if (!withFinal) return {output: packed.reshape([T, B, dirs * H]) as tf.Tensor3D}
     const output = take(packed, 0, [T, B, dirs * H]) as tf.Tensor3D
     const finalState = take(packed, yLen, [B, S]) as tf.Tensor2D
     return {output, finalState}

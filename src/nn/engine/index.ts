@@ -1,10 +1,10 @@
 // Compute engine public API: backend selection, the recurrent op and its reference, native helpers.
 export {BACKEND_CHOICES, currentEngine, nativeFusedActive, selectBackend} from './backend.js'
 export type {BackendChoice, BackendName, EngineInfo} from './backend.js'
-export {dropoutMask, rnn, rnnDropoutMasks, rnnFinalState} from './rnn.js'
+export {dropoutMask, rnn, rnnDropoutMasks, rnnFinalState, rnnOutput} from './rnn.js'
 export {blockDiagonalMatMul} from './block-matmul.js'
 export {gruCell, lstmCell, referenceRnn} from './reference.js'
-export {NativeAbortedError, clearNativeWorkspaces, nativeRnn, nativeRnnFinalState, nativeWorkspaceStats} from './fused.js'
+export {NativeAbortedError, clearNativeWorkspaces, nativeRnn, nativeRnnFinalState, nativeRnnOutput, nativeWorkspaceStats} from './fused.js'
 export {loadNative, nativeLoadError} from './native.js'
 export type {NativeAddon, NativeIsa, NativeMlpJob, NativeRnnConfig} from './native.js'
 export {nativeMatMulRegistered, registerNativeMatMul, unregisterNativeMatMul} from './matmul.js'

@@ -1,8 +1,8 @@
 import * as tf from '../tf.js'
 import {nativeFusedActive} from './backend.js'
-import {nativeRnn, nativeRnnFinalState} from './fused.js'
+import {nativeRnn, nativeRnnFinalState, nativeRnnOutput} from './fused.js'
 import {withNativeBuffers} from './heap.js'
-import {loadNative} from './native.js'
+import {loadNative, type NativeAddon} from './native.js'
 import {referenceRnn} from './reference.js'
 import {dropoutMaskSeed, rnnDims, type RnnArgs, type RnnDropoutMasks, type RnnResult} from './types.js'
 
@@ -12,16 +12,8 @@ import {dropoutMaskSeed, rnnDims, type RnnArgs, type RnnDropoutMasks, type RnnRe
  * native calls per training step (forward, BPTT); elsewhere it is the pure-tfjs reference.
  */
 export function rnn(args: RnnArgs): RnnResult {
-  if (args.dropout && args.dropoutSeed) throw new Error('rnn: give dropout masks or dropoutSeed, not both')
-  const impl = args.impl ?? 'auto'
-  const addon = loadNative()
-  if (impl === 'native' && !addon) throw new Error('rnn: impl "native" requested but the native addon is not available')
-  const native = impl === 'native' || (impl === 'auto' && nativeFusedActive() && addon !== null)
-  if (native && addon) {
-    // An addon built before seeded masks gets the same masks as tensors.
-    const seeded = addon.rnnFeatures?.includes('seededDropout') ?? false
-    return nativeRnn(seeded ? args : withMaskTensors(args), addon)
-  }
+  const addon = nativeFor(args)
+  if (addon) return nativeRnn(withSeedsFor(args, addon), addon)
   return referenceRnn(withMaskTensors(args))
 }
 
@@ -30,15 +22,33 @@ export function rnn(args: RnnArgs): RnnResult {
  * ([T, B, dirs*units], 8 MB for the tutorial's encoder) is then neither written nor its zero gradient read.
  */
 export function rnnFinalState(args: RnnArgs): tf.Tensor2D {
+  const addon = nativeFor(args)
+  if (addon) return nativeRnnFinalState(withSeedsFor(args, addon), addon)
+  return tf.tidy(() => referenceRnn(withMaskTensors(args)).finalState)
+}
+
+/**
+ * rnn(args).output, for callers that use nothing else (a decoder): natively the op's result is the output
+ * itself, with no copy out of a result that also holds the final states, and no zero gradient for them.
+ */
+export function rnnOutput(args: RnnArgs): tf.Tensor3D {
+  const addon = nativeFor(args)
+  if (addon) return nativeRnnOutput(withSeedsFor(args, addon), addon)
+  return tf.tidy(() => referenceRnn(withMaskTensors(args)).output)
+}
+
+/** The addon when args run natively (see rnn), else null. */
+function nativeFor(args: RnnArgs): NativeAddon | null {
   if (args.dropout && args.dropoutSeed) throw new Error('rnn: give dropout masks or dropoutSeed, not both')
   const impl = args.impl ?? 'auto'
   const addon = loadNative()
   if (impl === 'native' && !addon) throw new Error('rnn: impl "native" requested but the native addon is not available')
-  if ((impl === 'native' || (impl === 'auto' && nativeFusedActive())) && addon) {
-    const seeded = addon.rnnFeatures?.includes('seededDropout') ?? false
-    return nativeRnnFinalState(seeded ? args : withMaskTensors(args), addon)
-  }
-  return tf.tidy(() => referenceRnn(withMaskTensors(args)).finalState)
+  return addon && (impl === 'native' || (impl === 'auto' && nativeFusedActive())) ? addon : null
+}
+
+/** An addon built before seeded masks gets the same masks as tensors. */
+function withSeedsFor(args: RnnArgs, addon: NativeAddon): RnnArgs {
+  return addon.rnnFeatures?.includes('seededDropout') ? args : withMaskTensors(args)
 }
 
 /** args with dropoutSeed turned into the mask tensors it stands for. */
