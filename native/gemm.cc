@@ -11,7 +11,7 @@ namespace audeep {
 
 namespace {
 constexpr int KC = 256;
-constexpr int MC_TILES = 12;  // rows of A packed per block = MC_TILES * mr
+constexpr int MC_TILES = 12;  // rows of A per block = MC_TILES * mr: each panel of B serves them in turn
 
 inline long ceil_div(long a, long b) { return (a + b - 1) / b; }
 
@@ -108,7 +108,7 @@ void gemm_range(const IsaKernels& isa, const Tile& tl, bool transA, int m0, int 
   const int mr = isa.mr, nr = tl.nr;
   const int mc_max = MC_TILES * mr;
   const long kc_max = std::min(K, KC);
-  const size_t need = (size_t)mc_max * kc_max;
+  const size_t need = (size_t)mr * kc_max;  // only a block's last, partial tile of rows is packed
   if (t_apack.size() < need) t_apack.resize(need);
   float* ap = t_apack.data();
   alignas(64) float tile[16 * 64];

@@ -113,7 +113,7 @@ bool lstm_forward_rows(const IsaKernels& isa, const RnnConfig& cfg, RnnWorkspace
   return true;
 }
 
-// dout: [T, B, H] gradient w.r.t. this layer's output at each step (processing order).
+// dout: [T, B, H] gradient w.r.t. this layer's output at each step (processing order), or null for zero.
 // dfin: this layer/direction's block of the final-state gradient ([B, state_size] base + offset) or null.
 // The input gradient of rows [r0, r1) of step s, once the step's gate gradients are final: dA W_x^T, times the
 // layer's input dropout, written as the output gradient of the layer below (dout_below, [T, B, in]; the rows
@@ -158,8 +158,10 @@ bool gru_backward_rows(const IsaKernels& isa, const RnnConfig& cfg, RnnWorkspace
     for (int k = 0; k < H; ++k) dh[(long)r * H + k] = dfin ? dfin[(long)(r0 + r) * sstride + k] : 0.0f;
   for (int s = T - 1; s >= 0; --s) {
     if (g_abort.load(std::memory_order_relaxed)) return false;
-    const float* d_o = dout + ((long)s * B + r0) * H;
-    for (long i = 0; i < (long)nb * H; ++i) dh[i] += d_o[i];
+    if (dout) {
+      const float* d_o = dout + ((long)s * B + r0) * H;
+      for (long i = 0; i < (long)nb * H; ++i) dh[i] += d_o[i];
+    }
     const float* hp = Ly.s.data() + ((long)s * B + r0) * H;
     float* G = Ly.g.data() + ((long)s * B + r0) * GH;
     for (int r = 0; r < nb; ++r) isa.gru_bwd_uc(H, G + (long)r * GH, dh + (long)r * H, hp + (long)r * H, dhp + (long)r * H);
@@ -191,8 +193,10 @@ bool lstm_backward_rows(const IsaKernels& isa, const RnnConfig& cfg, RnnWorkspac
     }
   for (int s = T - 1; s >= 0; --s) {
     if (g_abort.load(std::memory_order_relaxed)) return false;
-    const float* d_o = dout + ((long)s * B + r0) * H;
-    for (long i = 0; i < (long)nb * H; ++i) dh[i] += d_o[i];
+    if (dout) {
+      const float* d_o = dout + ((long)s * B + r0) * H;
+      for (long i = 0; i < (long)nb * H; ++i) dh[i] += d_o[i];
+    }
     const long cur = ((long)s * B + r0) * H, nxt = ((long)(s + 1) * B + r0) * H;
     float* G = Ly.g.data() + ((long)s * B + r0) * GH;
     for (int r = 0; r < nb; ++r)
@@ -415,14 +419,11 @@ bool rnn_backward(RnnWorkspace& ws, const RnnBackwardIo& io) {
     RnnWorkspace::Dir& dir = ws.dirs[d];
     ensure(dir.dout, TB * H);
     if (io.dx) ensure(dir.dtmp, TB * cfg.in_size(0));  // layer 0's input gradient, before its layout change
+    if (!io.dy) continue;  // the top layer then reads no output gradient (see below); nothing to lay out
     par_steps(T, [&](int s) {
       const int t = tmap(s, T, d == 1 && !cfg.backward_processing_order);
       for (int b = 0; b < B; ++b) {
         float* o = dir.dout.data() + ((long)s * B + b) * H;
-        if (!io.dy) {
-          std::memset(o, 0, H * sizeof(float));
-          continue;
-        }
         const float* g = io.dy + ((long)t * B + b) * D * H + (long)d * H;
         if (dir.has_mask_out) {
           const float* m = dir.mask_out.data() + ((long)s * B + b) * H;
@@ -466,9 +467,10 @@ bool rnn_backward(RnnWorkspace& ws, const RnnBackwardIo& io) {
       const float* dfin = io.dfinal ? io.dfinal + boff : nullptr;
       float* dinit = io.dinit ? io.dinit + boff : nullptr;
       float* dout = ws.dirs[d].dout.data();
-      float* below = l > 0 ? dout : nullptr;  // becomes the output gradient of layer l-1, in place
-      bool r = lstm ? lstm_backward_rows(isa, cfg, Ly, dout, dfin, sstride, dinit, r0, r1, in, below)
-                    : gru_backward_rows(isa, cfg, Ly, dout, dfin, sstride, dinit, r0, r1, in, below);
+      float* below = l > 0 ? dout : nullptr;  // becomes the output gradient of layer l-1, in place (overwritten)
+      const float* grad_out = l == L - 1 && !io.dy ? nullptr : dout;  // no dy: the top layer's is zero
+      bool r = lstm ? lstm_backward_rows(isa, cfg, Ly, grad_out, dfin, sstride, dinit, r0, r1, in, below)
+                    : gru_backward_rows(isa, cfg, Ly, grad_out, dfin, sstride, dinit, r0, r1, in, below);
       if (!r) ok.store(false);
     });
     if (!ok.load()) return false;

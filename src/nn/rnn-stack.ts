@@ -9,6 +9,7 @@ import {
   blockDiagonalMatMul,
   type CellType,
   rnn,
+  type RnnArgs,
   rnnFinalState,
   type RnnLayerParams,
   rnnOutput,
@@ -121,23 +122,23 @@ export class RnnStack {
     randomness: StepRandomness,
     xIsData = false,
   ): {output: tf.Tensor3D; finalState: tf.Tensor2D} {
-    const args = {cell: this.arch.cell, x, layers: this.params}
-    const dropoutSeed = {keepProb: randomness.keepProb, seed: randomness.random.nextUint32()}
-    return rnn({...args, initialState, dropoutSeed, inputGradient: !xIsData})
+    return rnn(this.rnnArgs(x, initialState, randomness, xIsData))
   }
 
   /** run(...).output alone (a decoder's): the same outputs, masks and randomness, without the final states. */
   output(x: tf.Tensor3D, initialState: tf.Tensor2D | undefined, randomness: StepRandomness, xIsData = false): tf.Tensor3D {
-    const args = {cell: this.arch.cell, x, layers: this.params}
-    const dropoutSeed = {keepProb: randomness.keepProb, seed: randomness.random.nextUint32()}
-    return rnnOutput({...args, initialState, dropoutSeed, inputGradient: !xIsData})
+    return rnnOutput(this.rnnArgs(x, initialState, randomness, xIsData))
   }
 
   /** run(...).finalState alone (an encoder's): the same states, masks and randomness, without the outputs. */
   finalState(x: tf.Tensor3D, initialState: tf.Tensor2D | undefined, randomness: StepRandomness, xIsData = false): tf.Tensor2D {
-    const args = {cell: this.arch.cell, x, layers: this.params}
+    return rnnFinalState(this.rnnArgs(x, initialState, randomness, xIsData))
+  }
+
+  /** The op's arguments for one run; draws the run's dropout seed from `randomness`. */
+  private rnnArgs(x: tf.Tensor3D, initialState: tf.Tensor2D | undefined, randomness: StepRandomness, xIsData: boolean): RnnArgs {
     const dropoutSeed = {keepProb: randomness.keepProb, seed: randomness.random.nextUint32()}
-    return rnnFinalState({...args, initialState, dropoutSeed, inputGradient: !xIsData})
+    return {cell: this.arch.cell, x, layers: this.params, initialState, dropoutSeed, inputGradient: !xIsData}
   }
 }
 

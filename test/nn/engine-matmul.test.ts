@@ -99,9 +99,10 @@ for (const isa of addon?.supportedIsas() ?? ['portable']) {
       addon!.sgemm(false, false, M, N, K, A, K, B, N, C, N, false) // in place when K is deep
       addon!.sgemm(false, true, M, N, K, A, K, Bt, K, Ct, N, false) // always packed
       assert.deepEqual(C, Ct, `${isa} ${M}x${N}x${K}: B read in place vs packed`)
-      // A's last rows, short of a register tile, are packed; with rows added below them they are read in
-      // place, row by row (A) or column by column (A transposed).
-      const M2 = M + 8 - (M % 8 || 8),
+      // A's last rows, short of a register tile, are packed; with rows added below them (to a multiple of 24,
+      // whole tiles for every ISA's 6 or 8 rows) they are read in place, row by row (A) or column by column
+      // (A transposed).
+      const M2 = (Math.floor(M / 24) + 1) * 24,
         A2 = Float32Array.from({length: M2 * K}, (_, i) => (i < M * K ? A[i] : r() - 0.5)),
         A2t = new Float32Array(K * M2)
       for (let i = 0; i < M2; i++) for (let k = 0; k < K; k++) A2t[k * M2 + i] = A2[i * K + k]
