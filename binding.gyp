@@ -15,6 +15,7 @@
         "native/addon.cc",
         "native/dispatch.cc",
         "native/threadpool.cc",
+        "native/huge_pages.cc",
         "native/gemm.cc",
         "native/rnn.cc",
         "native/dropout.cc",

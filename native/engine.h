@@ -131,6 +131,28 @@ void dropout_range(const DropoutStream& st, size_t i0, size_t n, float* out);
 void dropout_fill(const DropoutStream& st, float* out, size_t n);
 
 // ---------------------------------------------------------------------------------------------
+// Large buffers (huge_pages.cc): from 2 MiB up, mapped on a 2 MiB boundary and advised for transparent
+// huge pages; smaller ones come from operator new. The RNN workspace is a few hundred MB walked step by
+// step at strides of a few KiB, which with 4 KiB pages misses the TLB all the time; Linux's usual THP
+// setting ("madvise") gives huge pages only to memory that asks. Measured on the tutorial's encoder and
+// decoder (forward + backward, RNN harness, 30 alternating runs each, Zen 4): CPU time per batch 4-6% lower.
+// ---------------------------------------------------------------------------------------------
+void* large_buffer_alloc(size_t bytes);
+void large_buffer_free(void* p, size_t bytes) noexcept;
+template <class T>
+struct LargeBufferAllocator {
+  using value_type = T;
+  LargeBufferAllocator() = default;
+  template <class U>
+  LargeBufferAllocator(const LargeBufferAllocator<U>&) {}
+  T* allocate(size_t n) { return static_cast<T*>(large_buffer_alloc(n * sizeof(T))); }
+  void deallocate(T* p, size_t n) noexcept { large_buffer_free(p, n * sizeof(T)); }
+  template <class U>
+  bool operator==(const LargeBufferAllocator<U>&) const { return true; }
+};
+using LargeBuffer = std::vector<float, LargeBufferAllocator<float>>;
+
+// ---------------------------------------------------------------------------------------------
 // Fused recurrent stacks (see rnn.cc for the layouts).
 // ---------------------------------------------------------------------------------------------
 enum class Cell { Gru = 0, Lstm = 1 };
@@ -186,24 +208,24 @@ struct RnnWorkspace {
   bool has_saved = false;
   bool has_y = false;  // the saved forward pass wrote y (without it, no output masks were made for BPTT)
   struct Layer {
-    std::vector<float> W, bias;           // copies of the weights used in forward
-    std::vector<float> xin;               // [T, B, in] layer input after dropout, processing order
-    std::vector<float> mask_in;           // [T, B, in] combined dropout multiplier, processing order
+    LargeBuffer W, bias;                  // copies of the weights used in forward
+    LargeBuffer xin;                      // [T, B, in] layer input after dropout, processing order
+    LargeBuffer mask_in;                  // [T, B, in] combined dropout multiplier, processing order
     bool has_mask = false;
-    std::vector<float> g;                 // [T, B, G*H] x-projection -> activated gates -> d(pre-act)
-    std::vector<float> s;                 // [(T+1), B, H] hidden states, processing order, s[0] = h0
-    std::vector<float> c;                 // [(T+1), B, H] LSTM cell states
-    std::vector<float> rh;                // [T, B, H] GRU r*h_prev
-    std::vector<float> p_ru, p_c;         // packed W_h blocks for forward GEMMs
-    std::vector<float> p_ru_t, p_c_t;     // packed transposed blocks for backward GEMMs
-    std::vector<float> p_x, p_x_t;        // packed W_x (input projection) and W_x^T (input gradient)
-    std::vector<float> db_part;           // [ceil(B/8), G*H] BPTT's bias-gradient sums per 8-row block
+    LargeBuffer g;                        // [T, B, G*H] x-projection -> activated gates -> d(pre-act)
+    LargeBuffer s;                        // [(T+1), B, H] hidden states, processing order, s[0] = h0
+    LargeBuffer c;                        // [(T+1), B, H] LSTM cell states
+    LargeBuffer rh;                       // [T, B, H] GRU r*h_prev
+    LargeBuffer p_ru, p_c;                // packed W_h blocks for forward GEMMs
+    LargeBuffer p_ru_t, p_c_t;            // packed transposed blocks for backward GEMMs
+    LargeBuffer p_x, p_x_t;               // packed W_x (input projection) and W_x^T (input gradient)
+    LargeBuffer db_part;                  // [ceil(B/8), G*H] BPTT's bias-gradient sums per 8-row block
   };
   struct Dir {
     std::vector<Layer> layers;
-    std::vector<float> mask_out;          // [T, B, H] top output dropout, processing order
+    LargeBuffer mask_out;                 // [T, B, H] top output dropout, processing order
     bool has_mask_out = false;
-    std::vector<float> dout, dtmp;        // backward scratch: [T, B, H]; [T, B, in_size(0)] when dx is wanted
+    LargeBuffer dout, dtmp;               // backward scratch: [T, B, H]; [T, B, in_size(0)] when dx is wanted
   };
   std::vector<Dir> dirs;
   size_t accounted = 0;  // bytes reported to V8 as external memory (see addon.cc)

@@ -40,7 +40,8 @@ struct Scratch {
 };
 thread_local Scratch t_scratch;
 
-inline void ensure(std::vector<float>& v, size_t n) {
+template <class Vec>
+inline void ensure(Vec& v, size_t n) {
   if (v.size() < n) v.resize(n);
 }
 
