@@ -133,8 +133,9 @@ void dropout_fill(const DropoutStream& st, float* out, size_t n);
 // ---------------------------------------------------------------------------------------------
 // Large buffers (huge_pages.cc): from 2 MiB up, mapped on a 2 MiB boundary and advised for transparent
 // huge pages; smaller ones come from operator new. The RNN workspace is a few hundred MB walked step by
-// step at strides of a few KiB, which with 4 KiB pages misses the TLB all the time; Linux's usual THP
-// setting ("madvise") gives huge pages only to memory that asks. Measured on the tutorial's encoder and
+// step at strides of a few KiB, far more 4 KiB pages than the TLBs hold (the likely reason for the gain; this
+// guest cannot read hardware counters); Linux's usual THP setting ("madvise") gives huge pages only to memory
+// that asks. Measured on the tutorial's encoder and
 // decoder (forward + backward, RNN harness, 30 alternating runs each, Zen 4): CPU time per batch 4-6% lower.
 // ---------------------------------------------------------------------------------------------
 void* large_buffer_alloc(size_t bytes);

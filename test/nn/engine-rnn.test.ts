@@ -2,6 +2,7 @@
 // finite differences, on every instruction-set path this CPU supports.
 import * as tf from '@tensorflow/tfjs'
 import assert from 'node:assert/strict'
+import {existsSync, readFileSync} from 'node:fs'
 import {after, before, test} from 'node:test'
 import {
   dropoutMask,
@@ -253,6 +254,42 @@ test('native RNN forward without gradient recording leaks no tensors and reuses 
   const created = nativeWorkspaceStats().created
   for (let i = 0; i < 3; i++) tf.tidy(() => void gradsOf(p, native))
   assert.equal(nativeWorkspaceStats().created, created)
+})
+
+/** This process's mappings the kernel marks as advised for transparent huge pages (VmFlags "hg"). */
+function hugePageAdvisedMappings(): {start: bigint; bytes: bigint}[] {
+  const out: {start: bigint; bytes: bigint}[] = []
+  let current: {start: bigint; bytes: bigint} | null = null
+  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+    const range = /^([0-9a-f]+)-([0-9a-f]+) /.exec(line)
+    if (range) current = {start: BigInt('0x' + range[1]), bytes: BigInt('0x' + range[2]) - BigInt('0x' + range[1])}
+    else if (line.startsWith('VmFlags:') && / hg\b/.test(line) && current) out.push(current)
+  }
+  return out
+}
+
+const thpSkip =
+  skip ||
+  (process.platform !== 'linux'
+    ? 'Linux only'
+    : !existsSync('/sys/kernel/mm/transparent_hugepage')
+      ? 'kernel without transparent huge pages'
+      : false)
+
+test('workspace buffers of 2 MiB and more are 2 MiB-aligned mappings advised for huge pages (Linux)', {skip: thpSkip}, () => {
+  addon!.setIsa(addon!.supportedIsas()[0])
+  const total = (m: {bytes: bigint}[]) => m.reduce((a, b) => a + b.bytes, 0n)
+  const before = total(hugePageAdvisedMappings())
+  // Gates alone: 64 x 32 x 3 x 128 floats = 3 MiB.
+  const p = makeProblem({cell: 'gru', T: 64, B: 32, I: 64, H: 128, L: 1, dirs: 1, init: false, dropout: false}, 5)
+  tf.tidy(() => void gradsOf(p, native))
+  const after = hugePageAdvisedMappings()
+  const twoMiB = 2n << 20n
+  assert.ok(total(after) - before >= twoMiB, `advised bytes grew by ${total(after) - before}`)
+  assert.ok(
+    after.some((m) => m.start % twoMiB === 0n && m.bytes >= twoMiB),
+    'no advised mapping starts on a 2 MiB boundary',
+  )
 })
 
 test('a step that holds many workspaces at once (single-step calls, then another shape) reuses them all next time', {skip}, () => {
