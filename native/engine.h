@@ -135,8 +135,8 @@ void dropout_fill(const DropoutStream& st, float* out, size_t n);
 // huge pages; smaller ones come from operator new. The RNN workspace is a few hundred MB walked step by
 // step at strides of a few KiB, far more 4 KiB pages than the TLBs hold (the likely reason for the gain; this
 // guest cannot read hardware counters); Linux's usual THP setting ("madvise") gives huge pages only to memory
-// that asks. Measured on the tutorial's encoder and
-// decoder (forward + backward, RNN harness, 30 alternating runs each, Zen 4): CPU time per batch 4-6% lower.
+// that asks. Measured on the tutorial's encoder and decoder (forward + backward, RNN harness, 30 alternating
+// runs each, Zen 4): CPU time per batch 4-6% lower.
 // ---------------------------------------------------------------------------------------------
 void* large_buffer_alloc(size_t bytes);
 void large_buffer_free(void* p, size_t bytes) noexcept;
