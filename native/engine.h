@@ -108,6 +108,9 @@ void gemm_packed(const IsaKernels& isa, bool transA, int M, int N, int K, const 
                  const float* Bp, float* C, long ldc, bool accumulate, int nthreads);
 void sgemm(bool transA, bool transB, int M, int N, int K, const float* A, long lda, const float* B,
            long ldb, float* C, long ldc, bool accumulate, int nthreads);
+// From this depth K, sgemm reads a non-transposed B in place instead of packing it (a weight gradient's
+// T*B-row operand: packing it was a full extra pass over tens of MB).
+constexpr int kSgemmInPlaceBDepth = 2048;
 // C = A * B (no transposes, no accumulation) with exactly sgemm's result, skipping the zero entries of A:
 // faster when A is mostly zeros (an MLP's gradient behind dropout and ReLU). B must be finite (a zero
 // times an infinity or NaN would be NaN in sgemm).

@@ -1,6 +1,7 @@
-// Packed sgemm driver: B is packed into nr-wide k-major panels, A into mr-high k-major panels per
-// (KC x MC) block, and the ISA's register-tile micro-kernel does the arithmetic. Edges are padded with
-// zeros in the packed copies and computed into a scratch tile, so the micro-kernel has no edge cases.
+// sgemm driver: B is packed into nr-wide k-major panels (or, when deep and not transposed, read in place),
+// A is read in place a register tile of rows at a time, and the ISA's micro-kernel does the arithmetic.
+// Edges are padded with zeros in packed copies (A's last partial tile of rows, B's last partial panel) and
+// computed into a scratch tile, so the micro-kernel has no edge cases.
 // Threading splits the output into disjoint row or column ranges: only large calls are split.
 #include <algorithm>
 #include <cstring>
@@ -58,42 +59,16 @@ inline Tile tile_for(const IsaKernels& isa, int N) {
 thread_local std::vector<float> t_apack;
 thread_local std::vector<float> t_bpack;
 
-void pack_a_block(const IsaKernels& isa, bool transA, int i0, int mc, int k0, int kc, const float* A, long lda,
-                  float* dst) {
+// The last `rows` (< mr) rows of a block, k0..k0+kc, as one zero-padded k-major tile: full tiles of rows
+// are read in place by the micro-kernel (see gemm_range), so this is all of A that is still packed.
+void pack_a_tail(const IsaKernels& isa, bool transA, int i0, int rows, int k0, int kc, const float* A, long lda,
+                 float* dst) {
   const int mr = isa.mr;
-  for (int ib = 0; ib < mc; ib += mr) {
-    const int rows = std::min(mr, mc - ib);
-    float* d = dst + (long)(ib / mr) * kc * mr;
-    if (transA) {
-      for (int k = 0; k < kc; ++k) {
-        const float* src = A + (long)(k0 + k) * lda + (i0 + ib);
-        float* dk = d + (long)k * mr;
-        int r = 0;
-        for (; r < rows; ++r) dk[r] = src[r];
-        for (; r < mr; ++r) dk[r] = 0.0f;
-      }
-    } else if (rows == mr && mr == 8) {
-      // Full 8-row tile: k outer so the writes are sequential; 8 read streams.
-      const float* s0 = A + (long)(i0 + ib) * lda + k0;
-      for (int k = 0; k < kc; ++k) {
-        float* dk = d + (long)k * 8;
-        dk[0] = s0[k];
-        dk[1] = s0[lda + k];
-        dk[2] = s0[2 * lda + k];
-        dk[3] = s0[3 * lda + k];
-        dk[4] = s0[4 * lda + k];
-        dk[5] = s0[5 * lda + k];
-        dk[6] = s0[6 * lda + k];
-        dk[7] = s0[7 * lda + k];
-      }
-    } else {
-      for (int r = 0; r < rows; ++r) {
-        const float* src = A + (long)(i0 + ib + r) * lda + k0;
-        for (int k = 0; k < kc; ++k) d[(long)k * mr + r] = src[k];
-      }
-      for (int r = rows; r < mr; ++r)
-        for (int k = 0; k < kc; ++k) d[(long)k * mr + r] = 0.0f;
-    }
+  for (int k = 0; k < kc; ++k) {
+    float* dk = dst + (long)k * mr;
+    for (int r = 0; r < rows; ++r)
+      dk[r] = transA ? A[(long)(k0 + k) * lda + (i0 + r)] : A[(long)(i0 + r) * lda + (k0 + k)];
+    for (int r = rows; r < mr; ++r) dk[r] = 0.0f;
   }
 }
 
@@ -119,7 +94,7 @@ void gemm_range(const IsaKernels& isa, const Tile& tl, bool transA, int m0, int 
       const int mc = std::min(mc_max, m1 - i0);
       // Rows [0, direct) of the block are read in place; the rest come packed, from ap.
       const int direct = mc / mr * mr;
-      if (direct < mc) pack_a_block(isa, transA, i0 + direct, mc - direct, k0, kc, A, lda, ap);
+      if (direct < mc) pack_a_tail(isa, transA, i0 + direct, mc - direct, k0, kc, A, lda, ap);
       for (int p = p0; p < p1; ++p) {
         long bst;
         const float* bp = bs.panel(p, k0, K, nr, bst);
@@ -141,7 +116,7 @@ void gemm_range(const IsaKernels& isa, const Tile& tl, bool transA, int m0, int 
           else if (ib < direct)
             tl.micro_rows(kc, A + (long)(i0 + ib) * lda + k0, lda, bp, bst, out, ldo, acc);
           else
-            tl.micro(kc, ap + (long)((ib - direct) / mr) * kc * mr, bp, bst, out, ldo, acc);
+            tl.micro(kc, ap, bp, bst, out, ldo, acc);  // the block's packed tail (ib == direct)
           if (out == tile)
             for (int r = 0; r < rows; ++r) std::memcpy(c + r * ldc, tile + r * nr, cols * sizeof(float));
         }
@@ -270,7 +245,7 @@ void gemm_packed(const IsaKernels& isa, bool transA, int M, int N, int K, const 
 void sgemm(bool transA, bool transB, int M, int N, int K, const float* A, long lda, const float* B, long ldb,
            float* C, long ldc, bool accumulate, int nthreads) {
   const IsaKernels& isa = active_isa();
-  if (!transB && K >= 2048 && M > 0 && N > 0) {
+  if (!transB && K >= kSgemmInPlaceBDepth && M > 0 && N > 0) {
     // A deep, row-major B (a weight gradient's T*B rows): the micro-kernel reads its rows in place instead
     // of a packed copy (packing it was a full extra pass over tens of MB, written and read back). Only a
     // last, partial panel is packed (zero-padded).

@@ -31,9 +31,9 @@ namespace {
 
 inline int tmap(int s, int T, bool rev) { return rev ? T - 1 - s : s; }
 
-// Rows of T*B per weight-gradient chunk: a multiple of the GEMM's K block (256), and at least the depth
-// from which sgemm reads B in place (2048).
-constexpr long kWeightGradChunk = 2048;
+// Rows of T*B per weight-gradient chunk: a multiple of the GEMM's K block (256), and deep enough for sgemm
+// to read B (the gate gradients) in place.
+constexpr long kWeightGradChunk = kSgemmInPlaceBDepth;
 
 struct Scratch {
   std::vector<float> tmp, dh, dhp, dc, dx;

@@ -427,6 +427,23 @@ test('rnnFinalState and rnnOutput: the final states, the outputs and their gradi
   )
 })
 
+test('rnnBackward refuses an output gradient for a forward pass that wrote no output', {skip}, () => {
+  // Without y the forward pass makes no output dropout masks, so BPTT could not apply them to a dy.
+  const [T, B, I, H] = [3, 2, 4, 5]
+  const cfg = {cell: 'gru' as const, T, B, I, H, L: 1, dirs: 1 as const, splitInput: false, backwardProcessingOrder: false}
+  const r = rng(31)
+  const vals = (n: number) => Float32Array.from({length: n}, () => r() - 0.5)
+  const kernel = vals((I + H) * 3 * H),
+    bias = vals(3 * H)
+  const ws = addon!.createWorkspace()
+  const fin = new Float32Array(B * H)
+  assert.equal(addon!.rnnForward(ws, cfg, vals(T * B * I), null, [kernel], [bias], [null], [null], null, fin, true), true)
+  const back = (dy: Float32Array | null) =>
+    addon!.rnnBackward(ws, dy, vals(B * H), null, null, [new Float32Array(kernel.length)], [new Float32Array(bias.length)])
+  assert.throws(() => back(vals(T * B * H)), /dy given for a forward pass that wrote no y/)
+  assert.equal(back(null), true)
+})
+
 test('native RNN results do not depend on the thread count (bias gradients summed in fixed 8-row blocks)', {skip}, () => {
   const saved = addon!.numThreads()
   try {
