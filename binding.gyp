@@ -22,6 +22,7 @@
         "native/dsp.cc",
         "native/mlp.cc",
         "native/adam.cc",
+        "native/head.cc",
         "native/vorbis.cc",
         "native/kernels_portable.cc",
         "native/kernels_avx2.cc",

@@ -24,6 +24,9 @@ void Register(Napi::Env env, Napi::Object exports);  // native/adam.cc
 namespace audeep_vorbis {
 void Register(Napi::Env env, Napi::Object exports);  // native/vorbis.cc
 }
+namespace audeep_head {
+void Register(Napi::Env env, Napi::Object exports);  // native/head.cc
+}
 
 namespace {
 
@@ -285,6 +288,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   audeep_mlp::Register(env, exports);
   audeep_adam::Register(env, exports);
   audeep_vorbis::Register(env, exports);
+  audeep_head::Register(env, exports);
   return exports;
 }
 

@@ -7,7 +7,7 @@ import {withNativeBuffers} from './engine/heap.js'
 
 import {UserError} from '../core/errors.js'
 import {Random} from '../core/random.js'
-import type {CellType} from './engine/index.js'
+import {type CellType, nativeHeadAddon, nativeTanhLinearRmse} from './engine/index.js'
 import {type DecoderVariant, LEGACY_DECODER_VARIANT} from './options.js'
 import {applyLinear, type Linear, ParamStore} from './params.js'
 import {FeedPreviousDecoder, frameNoise, type RnnArchitecture, RnnStack, shiftRight, stateSize} from './rnn-stack.js'
@@ -87,6 +87,22 @@ function rmse(targets: tf.Tensor, reconstruction: tf.Tensor): tf.Scalar {
   return tf.sqrt(meanAll(tf.squaredDifference(targets, reconstruction))) as tf.Scalar
 }
 
+/**
+ * The reconstruction tanh(x W + b) of targets [..., F] from decoder outputs x [..., D], and its RMSE: with the
+ * native engine one op for the head and the loss (src/nn/engine/head.ts, the same bits), else the tfjs ops.
+ */
+function tanhLinearRmse(layer: Linear, x: tf.Tensor, targets: tf.Tensor): {loss: tf.Scalar; reconstruction: tf.Tensor} {
+  const addon = nativeHeadAddon()
+  if (addon) {
+    const [D, F] = layer.weights.shape
+    const N = targets.size / F
+    const r = nativeTanhLinearRmse(x.reshape([N, D]), layer.weights, layer.bias, targets.reshape([N, F]), addon)
+    return {loss: r.loss, reconstruction: r.reconstruction.reshape(targets.shape)}
+  }
+  const reconstruction = tf.tanh(applyLinear(layer, x))
+  return {loss: rmse(targets, reconstruction), reconstruction}
+}
+
 // tf.mean over every element, with the gradient tfjs' own Mean gradient computes, (dy * ones(x.shape)) / n,
 // built without its ones tensor: dy * 1 is dy, so every element is the float32 dy / n, which tfjs divides
 // here as before and which is then copied into the whole output. tfjs fills that ones tensor (a batch's
@@ -152,8 +168,13 @@ export class TimeAutoencoder implements Autoencoder {
     const x = timeMajor(batch)
     const targets = tf.reverse(x, 0) as tf.Tensor3D
     const representation = this.encode(x, noise, random)
-    const reconstruction = this.decode(targets, representation, noise, random)
-    return {loss: rmse(targets, reconstruction), targets: timeMajor(targets), reconstruction: timeMajor(reconstruction), representation}
+    if (this.config.maskSilence) {
+      const reconstruction = this.decode(targets, representation, noise, random)
+      return {loss: rmse(targets, reconstruction), targets: timeMajor(targets), reconstruction: timeMajor(reconstruction), representation}
+    }
+    const decoded = this.decoderOutput(targets, representation, noise, random)
+    const {loss, reconstruction} = tanhLinearRmse(this.toReconstruction, decoded, targets)
+    return {loss, targets: timeMajor(targets), reconstruction: timeMajor(reconstruction as tf.Tensor3D), representation}
   }
 
   /**
@@ -162,17 +183,22 @@ export class TimeAutoencoder implements Autoencoder {
    * is what the leak tests perturb.
    */
   decode(targets: tf.Tensor3D, representation: tf.Tensor2D, noise: TrainingNoise, random: Random): tf.Tensor3D {
-    const decoderInputs = shiftRight(targets)
-    const randomness = {keepProb: noise.keepProb, random}
-    // The 2018 bidirectional decoder is a StandardRNN: auDeep ignores feed-previous for it.
-    const decoded = this.standardDecoder
-      ? this.standardDecoder.output(decoderInputs, representation, randomness, true)
-      : this.feedPreviousDecoder!.run(decoderInputs, representation, noise.feedPreviousProb, randomness, true)
+    const decoded = this.decoderOutput(targets, representation, noise, random)
     let reconstruction = tf.tanh(applyLinear(this.toReconstruction, decoded)) as tf.Tensor3D
     if (this.config.maskSilence) {
       reconstruction = tf.where(tf.equal(targets, -1), tf.fill(targets.shape, -1), reconstruction) as tf.Tensor3D
     }
     return reconstruction
+  }
+
+  /** The decoder's outputs [T, B, D] before the reconstruction layer. */
+  private decoderOutput(targets: tf.Tensor3D, representation: tf.Tensor2D, noise: TrainingNoise, random: Random): tf.Tensor3D {
+    const decoderInputs = shiftRight(targets)
+    const randomness = {keepProb: noise.keepProb, random}
+    // The 2018 bidirectional decoder is a StandardRNN: auDeep ignores feed-previous for it.
+    return this.standardDecoder
+      ? this.standardDecoder.output(decoderInputs, representation, randomness, true)
+      : this.feedPreviousDecoder!.run(decoderInputs, representation, noise.feedPreviousProb, randomness, true)
   }
 
   represent(batch: tf.Tensor3D): tf.Tensor {

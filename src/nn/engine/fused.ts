@@ -226,7 +226,7 @@ function nativeRnnParts(
  * A contiguous part of a 1-D tensor as a new tensor of the given shape, differentiable. Does what
  * slice+reshape would, but the stock wasm Slice reads the whole input through a copy of it first.
  */
-function take(packed: tf.Tensor, offset: number, shape: number[]): tf.Tensor {
+export function take(packed: tf.Tensor, offset: number, shape: number[]): tf.Tensor {
   const len = shape.reduce((a, b) => a * b, 1)
   const total = packed.size
   const op = tf.customGrad((...a: (tf.Tensor | tf.GradSaveFunc)[]) => {

@@ -105,6 +105,37 @@ export interface NativeAddon {
    * Weights and biases are updated in place. Absent from addons built before it existed.
    */
   mlpTrain?(job: NativeMlpJob): Promise<{finalLoss: number; cancelled: boolean}>
+  /**
+   * The t-rae's reconstruction head and loss (native/head.cc): y = tanh(x W + b) written to y, returns
+   * sqrt(mean((t - y)^2)); x [N, D], W [D, F], b [F], t and y [N, F]. Bit-identical to the tfjs ops it
+   * replaces. Absent from addons built before it existed.
+   */
+  headRmseForward?(
+    x: Float32Array,
+    W: Float32Array,
+    b: Float32Array,
+    t: Float32Array,
+    y: Float32Array,
+    N: number,
+    D: number,
+    F: number,
+  ): number
+  /** Its gradients, given the forward's y and loss, the loss's gradient dLoss and a gradient dy arriving at y directly. */
+  headRmseBackward?(
+    x: Float32Array,
+    W: Float32Array,
+    y: Float32Array,
+    t: Float32Array,
+    dy: Float32Array,
+    dLoss: number,
+    loss: number,
+    dx: Float32Array,
+    dW: Float32Array,
+    db: Float32Array,
+    N: number,
+    D: number,
+    F: number,
+  ): void
   /** RNN options this build understands ('splitInput', 'backwardProcessingOrder', 'seededDropout'); absent before them. */
   readonly rnnFeatures?: readonly string[]
   createWorkspace(): NativeWorkspace
