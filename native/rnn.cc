@@ -232,6 +232,36 @@ void par_steps(int T, F&& f) {
   });
 }
 
+// Step s's rows of layer l's combined input mask (direction d), the product of l-1's output mask and l's input
+// mask, each given or made from its stream, written to Ly.mask_in (processing order).
+void step_input_mask(const RnnConfig& cfg, const RnnForwardIo& io, RnnWorkspace::Layer& Ly, int d, int l, int s) {
+  const int T = cfg.T, B = cfg.B, L = cfg.L, in = cfg.in_size(l);
+  const float* m_in = io.in_masks[d * L + l];
+  const float* m_prev = l > 0 ? io.out_masks[d * L + l - 1] : nullptr;
+  const DropoutStream* s_in = m_in ? nullptr : stream_at(io.in_streams, d * L + l);
+  const DropoutStream* s_prev = m_prev || l == 0 ? nullptr : stream_at(io.out_streams, d * L + l - 1);
+  // m_in rows are in_stride(l) wide (x's width for layer 0), this direction's columns from in_offset.
+  const int istr = cfg.in_stride(l), ioff = cfg.in_offset(l, d);
+  const long t = tmap(s, T, d == 1);
+  thread_local std::vector<float> a_row, p_row;
+  ensure(a_row, (size_t)B * in);
+  ensure(p_row, (size_t)B * in);
+  // A step's rows of a stream are made in one go where they are contiguous (not for a split input).
+  const bool whole = s_in && istr == in;
+  if (whole) dropout_range(*s_in, (size_t)t * B * in, (size_t)B * in, a_row.data());
+  if (s_prev) dropout_range(*s_prev, (size_t)t * B * in, (size_t)B * in, p_row.data());
+  for (int b = 0; b < B; ++b) {
+    const long src = (t * B + b) * istr + ioff, prev = (t * B + b) * in, dst = ((long)s * B + b) * in;
+    const float* mi = m_in ? m_in + src : whole ? a_row.data() + (long)b * in : nullptr;
+    if (s_in && !whole) {
+      dropout_range(*s_in, src, in, a_row.data());
+      mi = a_row.data();
+    }
+    const float* mp = m_prev ? m_prev + prev : s_prev ? p_row.data() + (long)b * in : nullptr;
+    for (int k = 0; k < in; ++k) Ly.mask_in[dst + k] = (mi ? mi[k] : 1.0f) * (mp ? mp[k] : 1.0f);
+  }
+}
+
 }  // namespace
 
 bool rnn_forward(RnnWorkspace& ws, const RnnConfig& cfg, const RnnForwardIo& io, bool save) {
@@ -260,37 +290,11 @@ bool rnn_forward(RnnWorkspace& ws, const RnnConfig& cfg, const RnnForwardIo& io,
       ensure(Ly.s, (TB + B) * H);
       if (lstm) ensure(Ly.c, (TB + B) * H);
       else ensure(Ly.rh, TB * H);
-      // Dropout between layer l-1 and l is the product of l-1's output mask and l's input mask.
-      const float* m_in = io.in_masks[d * L + l];
-      const float* m_prev = l > 0 ? io.out_masks[d * L + l - 1] : nullptr;
-      const DropoutStream* s_in = m_in ? nullptr : stream_at(io.in_streams, d * L + l);
-      const DropoutStream* s_prev = m_prev || l == 0 ? nullptr : stream_at(io.out_streams, d * L + l - 1);
-      Ly.has_mask = m_in || m_prev || s_in || s_prev;
-      if (Ly.has_mask) {
-        ensure(Ly.mask_in, TB * in);
-        // m_in rows are in_stride(l) wide (x's width for layer 0), this direction's columns from in_offset.
-        const int istr = cfg.in_stride(l), ioff = cfg.in_offset(l, d);
-        par_steps(T, [&](int s) {
-          const long t = tmap(s, T, rev);
-          thread_local std::vector<float> a_row, p_row;
-          ensure(a_row, (size_t)B * in);
-          ensure(p_row, (size_t)B * in);
-          // A step's rows of a stream are made in one go where they are contiguous (not for a split input).
-          const bool whole = s_in && istr == in;
-          if (whole) dropout_range(*s_in, (size_t)t * B * in, (size_t)B * in, a_row.data());
-          if (s_prev) dropout_range(*s_prev, (size_t)t * B * in, (size_t)B * in, p_row.data());
-          for (int b = 0; b < B; ++b) {
-            const long src = (t * B + b) * istr + ioff, prev = (t * B + b) * in, dst = ((long)s * B + b) * in;
-            const float* mi = m_in ? m_in + src : whole ? a_row.data() + (long)b * in : nullptr;
-            if (s_in && !whole) {
-              dropout_range(*s_in, src, in, a_row.data());
-              mi = a_row.data();
-            }
-            const float* mp = m_prev ? m_prev + prev : s_prev ? p_row.data() + (long)b * in : nullptr;
-            for (int k = 0; k < in; ++k) Ly.mask_in[dst + k] = (mi ? mi[k] : 1.0f) * (mp ? mp[k] : 1.0f);
-          }
-        });
-      }
+      // Dropout between layer l-1 and l is the product of l-1's output mask and l's input mask; it is made
+      // step by step where the layer input is (see step_input_mask).
+      Ly.has_mask = io.in_masks[d * L + l] || (l > 0 && io.out_masks[d * L + l - 1]) ||
+                    stream_at(io.in_streams, d * L + l) || (l > 0 && stream_at(io.out_streams, d * L + l - 1));
+      if (Ly.has_mask) ensure(Ly.mask_in, TB * in);
       // Initial state.
       for (int b = 0; b < B; ++b) {
         float* h0 = Ly.s.data() + (long)b * H;
@@ -326,13 +330,16 @@ bool rnn_forward(RnnWorkspace& ws, const RnnConfig& cfg, const RnnForwardIo& io,
       RnnWorkspace::Layer& Ly = ws.dirs[d].layers[l];
       const bool rev = d == 1;
       // Layer input in processing order, dropout applied. Source rows are istr wide; this direction
-      // reads `in` of them from column ioff (all of them unless split_input).
+      // reads `in` of them from column ioff (all of them unless split_input). The step's mask rows are made
+      // right before they are applied, in the same pass (made in a pass of their own, they were written out
+      // and read back: a layer's whole mask through memory twice).
       const int istr = cfg.in_stride(l), ioff = cfg.in_offset(l, d);
       par_steps(T, [&](int s) {
         const float* src = l == 0 ? io.x + (long)tmap(s, T, rev) * B * istr + ioff
                                   : ws.dirs[d].layers[l - 1].s.data() + (long)(s + 1) * B * H;
         float* dst = Ly.xin.data() + (long)s * B * in;
         if (Ly.has_mask) {
+          step_input_mask(cfg, io, Ly, d, l, s);
           const float* m = Ly.mask_in.data() + (long)s * B * in;
           for (int b = 0; b < B; ++b)
             for (int k = 0; k < in; ++k) dst[(long)b * in + k] = src[(long)b * istr + k] * m[(long)b * in + k];
