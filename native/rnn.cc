@@ -279,7 +279,6 @@ bool rnn_forward(RnnWorkspace& ws, const RnnConfig& cfg, const RnnForwardIo& io,
   for (int d = 0; d < D; ++d) {
     RnnWorkspace::Dir& dir = ws.dirs[d];
     dir.layers.resize(L);
-    const bool rev = d == 1;
     for (int l = 0; l < L; ++l) {
       RnnWorkspace::Layer& Ly = dir.layers[l];
       const int in = cfg.in_size(l);
