@@ -128,13 +128,7 @@ Napi::Value Unary(const Napi::CallbackInfo& info) {
   const float* in = f32(env, info[1], 0, "in");
   float* out = f32(env, info[2], n, "out");
   const IsaKernels& isa = active_isa();
-  auto fn = kind == 0 ? isa.tanh_n : isa.sigmoid_n;
-  constexpr long kChunk = 1 << 18;
-  const int chunks = (int)((n + kChunk - 1) / kChunk);
-  parallel_for(chunks, [&](int c) {
-    const long i0 = (long)c * kChunk;
-    fn(std::min<long>(kChunk, (long)n - i0), in + i0, out + i0);
-  });
+  elementwise_parallel(kind == 0 ? isa.tanh_n : isa.sigmoid_n, (long)n, in, out);
   return env.Undefined();
 }
 

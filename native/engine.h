@@ -83,6 +83,9 @@ const IsaKernels& avx512_kernels();
 int num_threads();
 void set_num_threads(int n);
 void parallel_for(int ntasks, const std::function<void(int)>& fn);
+// out[i] = fn over n values (an IsaKernels tanh_n / sigmoid_n), in fixed chunks of 2^18 spread over the pool:
+// whoever calls it gets the same calls on the same pieces (the Tanh kernel and the native head share it).
+void elementwise_parallel(void (*fn)(long n, const float* in, float* out), long n, const float* in, float* out);
 
 // Flush-to-zero / denormals-are-zero for the lifetime of the guard (x86 MXCSR; no-op elsewhere).
 // Saturated sigmoid/tanh gates produce denormal gradients, and denormal operands made whole GEMMs

@@ -4,7 +4,7 @@
 // two MatMuls) that ran one after the other on one thread, and it gives their float32 results bit for bit:
 // - the products are the same sgemm calls tfjs' BatchMatMul kernel and its gradient make here
 //   (src/nn/engine/matmul.ts), under the same denormal flushing;
-// - tanh is the same ISA kernel as the Tanh kernel's (addon.cc Unary), in the same chunks;
+// - tanh is the same ISA kernel as the Tanh kernel's, called the same way (elementwise_parallel);
 // - every other operation is one IEEE float operation per element in tfjs' order, never contracted into
 //   an FMA (exact_float.h), with subnormals kept (IeeeGuard) as in the wasm kernels;
 // - the two reductions add in the wasm Sum/Mean kernels' order: element by element from 0, the mean over
@@ -81,7 +81,16 @@ EXACT_CLONES void column_sums(const float* __restrict g, float* __restrict db, l
   }
 }
 
-constexpr long kChunk = 1 << 18;  // addon.cc Unary's chunk: the same tanh calls, in the same pieces
+// fn(i0, i1) over [0, n) in one piece per pool thread, each with IEEE subnormals (the workers flush them).
+template <class Fn>
+void over_ranges(long n, Fn&& fn) {
+  const int nt = std::max(1, audeep::num_threads());
+  const long per = (n + nt - 1) / nt;
+  audeep::parallel_for(nt, [&](int c) {
+    IeeeGuard ieee;
+    fn(std::min(n, c * per), std::min(n, (c + 1) * per));
+  });
+}
 
 // headRmseForward(x [N*D], W [D*F], b [F], t [N*F], y [N*F] out, N, D, F) -> loss.
 Napi::Value HeadRmseForward(const Napi::CallbackInfo& info) {
@@ -97,17 +106,8 @@ Napi::Value HeadRmseForward(const Napi::CallbackInfo& info) {
     audeep::DenormalGuard ftz;
     audeep::sgemm(false, false, N, F, D, x, D, W, F, y, F, false, audeep::num_threads());
   }
-  const int nt = std::max(1, audeep::num_threads());
-  const long per = (N + nt - 1) / nt;
-  audeep::parallel_for(nt, [&](int c) {
-    IeeeGuard ieee;
-    add_bias(y, b, std::min<long>(N, c * per), std::min<long>(N, (c + 1) * per), F);
-  });
-  const audeep::IsaKernels& isa = audeep::active_isa();
-  audeep::parallel_for((int)((NF + kChunk - 1) / kChunk), [&](int c) {
-    const long i0 = (long)c * kChunk;
-    isa.tanh_n(std::min<long>(kChunk, NF - i0), y + i0, y + i0);
-  });
+  over_ranges(N, [&](long r0, long r1) { add_bias(y, b, r0, r1, F); });
+  audeep::elementwise_parallel(audeep::active_isa().tanh_n, NF, y, y);  // as the Tanh kernel calls it
   IeeeGuard ieee;
   const float mean = sum_squared_difference(t, y, NF) / (float)NF;
   return Napi::Number::New(env, std::sqrt(mean));
@@ -137,17 +137,8 @@ Napi::Value HeadRmseBackward(const Napi::CallbackInfo& info) {
     IeeeGuard ieee;
     // Sqrt's gradient dy / (sqrt(mean) * 2), then Mean's: that over the element count.
     const float q = (dloss / (loss * 2.0f)) / (float)NF;
-    const int nt = std::max(1, audeep::num_threads());
-    const long per = (NF + nt - 1) / nt;
-    audeep::parallel_for(nt, [&](int c) {
-      IeeeGuard ieee_worker;
-      pre_gradient(g, y, t, dr, q, std::min(NF, c * per), std::min(NF, (c + 1) * per));
-    });
-    const int cper = (F + nt - 1) / nt;
-    audeep::parallel_for(nt, [&](int c) {
-      IeeeGuard ieee_worker;
-      column_sums(g, db, N, F, std::min(F, c * cper), std::min(F, (c + 1) * cper));
-    });
+    over_ranges(NF, [&](long i0, long i1) { pre_gradient(g, y, t, dr, q, i0, i1); });
+    over_ranges(F, [&](long j0, long j1) { column_sums(g, db, N, F, (int)j0, (int)j1); });
   }
   audeep::DenormalGuard ftz;
   audeep::sgemm(false, true, N, D, F, g, F, W, F, dx, D, false, audeep::num_threads());

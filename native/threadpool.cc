@@ -2,6 +2,7 @@
 // were what made PyTorch's default 2-thread setting 3x slower on shared 2-core machines).
 // The pool is heap-allocated and intentionally never destroyed: at process exit (including exit()
 // from a signal handler) no std::thread destructor can run on a joinable thread and abort the process.
+#include <algorithm>
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
@@ -141,6 +142,15 @@ void parallel_for(int ntasks, const std::function<void(int)>& fn) {
   std::unique_lock<std::mutex> lk(p->m);
   p->cv_done.wait(lk, [&] { return p->pending == 0; });
   p->fn = nullptr;
+}
+
+void elementwise_parallel(void (*fn)(long n, const float* in, float* out), long n, const float* in, float* out) {
+  constexpr long kChunk = 1 << 18;
+  const int chunks = (int)((n + kChunk - 1) / kChunk);
+  parallel_for(chunks, [&](int c) {
+    const long i0 = (long)c * kChunk;
+    fn(std::min(kChunk, n - i0), in + i0, out + i0);
+  });
 }
 
 }  // namespace audeep
