@@ -25,7 +25,7 @@ import {
 import {Random} from '../src/core/random.js'
 import {Adam} from '../src/nn/adam.js'
 import {createAutoencoder, NO_NOISE} from '../src/nn/autoencoders.js'
-import {NO_PEER, peerCommand, ratios} from './peers.js'
+import {NO_PEER, cpuModel, peerCommand, ratios} from './peers.js'
 
 const F = 128,
   UNITS = 256,
@@ -342,7 +342,7 @@ function benchSgemm(lines: string[]): void {
 export async function run(): Promise<void> {
   const lines: string[] = []
   const addon = loadNative()
-  const cpu = os.cpus()[0]?.model ?? 'unknown CPU'
+  const cpu = cpuModel()
   lines.push('## Compute engine benchmark', '')
   lines.push(
     `Machine: ${cpu}, ${os.cpus().length} logical CPUs, ${fmt(os.totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}` +

@@ -120,9 +120,27 @@ export function ratios(ours: number[], peer: number[]): string {
   )
 }
 
+/**
+ * The CPU as precisely as the guest can tell: hypervisors often report only a brand ("AMD EPYC"), so the
+ * family and model numbers from /proc/cpuinfo are added; they tell, say, Zen 4 (family 25) from Zen 5 (26),
+ * which run these benchmarks at very different speeds.
+ */
+export function cpuModel(): string {
+  const brand = cpus()[0]?.model ?? 'unknown CPU'
+  try {
+    const info = readFileSync('/proc/cpuinfo', 'utf8')
+    const field = (name: string) => new RegExp(`^${name}\\s*:\\s*(\\S+)`, 'm').exec(info)?.[1]
+    const family = field('cpu family')
+    const model = field('model')
+    return family && model ? `${brand} (family ${family} model ${model})` : brand
+  } catch {
+    return brand
+  }
+}
+
 export function machineLine(): string {
   return (
-    `${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}; load average at start ` +
+    `${cpus().length} x ${cpuModel()}; load average at start ` +
     loadavg()
       .map((v) => v.toFixed(1))
       .join(' / ') +

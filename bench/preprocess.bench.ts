@@ -70,7 +70,7 @@ export async function run(): Promise<void> {
     console.log(
       `full ESC-10 (${files} clips), tutorial options (${TUTORIAL_FLAGS.join(' ')}), whole commands, ${availableParallelism()} cores`,
     )
-    const peer = peerCommand('audeep_preprocess.py', ['numpy', 'scipy', 'xarray', 'netCDF4', 'soundfile', 'pandas'])
+    const peer = peerCommand('audeep_preprocess.py', ['numpy', 'scipy', 'xarray', 'netCDF4', 'soundfile', 'pandas', 'sklearn'])
     const row = (name: string, runs: ProcessTiming[]) =>
       console.log(
         `  ${name.padEnd(28)} wall ${spread(runs.map((r) => r.wall))} s, CPU ${spread(runs.map((r) => r.cpu))} s ` +

@@ -15,6 +15,7 @@ const benches = readdirSync(here)
   .filter((f) => wanted.length === 0 || wanted.some((w) => f.startsWith(w)))
   .sort()
 
+const failed: string[] = []
 console.log(`machine: ${machineLine()}; ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`)
 for (const file of benches) {
   console.log(`\n=== ${file.replace('.bench.js', '')} ===`)
@@ -24,5 +25,15 @@ for (const file of benches) {
     console.log(`(runs only when named: npm run bench -- ${file.replace('.bench.js', '')})`)
     continue
   }
-  await module.run()
+  // One benchmark that fails (a peer that crashes, data that is absent) does not cost the others' figures.
+  try {
+    await module.run()
+  } catch (err) {
+    failed.push(file)
+    console.log(`FAILED: ${err instanceof Error ? err.message : String(err)}`)
+  }
+}
+if (failed.length > 0) {
+  console.log(`\n${failed.length} benchmark(s) failed: ${failed.join(', ')}`)
+  process.exitCode = 1
 }
