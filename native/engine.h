@@ -7,7 +7,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <utility>
 #include <vector>
 
 namespace audeep {
@@ -154,17 +153,15 @@ struct LargeBufferAllocator {
   template <class U>
   LargeBufferAllocator(const LargeBufferAllocator<U>&) {}
   T* allocate(size_t n) { return static_cast<T*>(large_buffer_alloc(n * sizeof(T))); }
-  // resize() leaves new floats unset instead of zero-filling them. Every workspace buffer is written before it
-  // is read (the steady state already relies on that: each batch reuses buffers that hold the last batch's
-  // values), and the large ones are fresh mappings, zero pages anyway: the fill only made the first batch
-  // touch a few hundred MB twice (the tutorial's one-epoch command 0.17 s faster on 2 vCPU Zen 5).
+  // resize() leaves new floats unset instead of zero-filling them (construct with a value, as assign(n, v)
+  // does, is left to std::allocator_traits). Every workspace buffer is written before it is read: the steady
+  // state already relies on that, each batch reusing buffers that hold the last batch's values, and
+  // engine-rnn's repeated-calls test compares a fresh workspace's results with a reused one's. The large
+  // buffers are fresh mappings, zero pages anyway: the fill only made the first batch touch a few hundred MB
+  // twice (the tutorial's one-epoch command 0.17 s faster on 2 vCPU Zen 5).
   template <class U>
   void construct(U* p) noexcept {
     ::new (static_cast<void*>(p)) U;
-  }
-  template <class U, class... Args>
-  void construct(U* p, Args&&... args) {
-    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
   }
   void deallocate(T* p, size_t n) noexcept { large_buffer_free(p, n * sizeof(T)); }
   template <class U>
